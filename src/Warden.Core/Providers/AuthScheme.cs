@@ -1,0 +1,11 @@
+namespace Warden.Core.Providers;
+
+/// <summary>How a provider expects its credential on each request.</summary>
+public enum AuthScheme
+{
+    /// <summary><c>Authorization: Bearer &lt;credential&gt;</c> (OpenAI and every compatible vendor).</summary>
+    Bearer,
+
+    /// <summary>No credential (local vLLM or Ollama without auth).</summary>
+    None,
+}

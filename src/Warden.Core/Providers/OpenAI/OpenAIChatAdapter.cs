@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+
+namespace Warden.Core.Providers.OpenAI;
+
+/// <summary>
+/// Sends Chat Completions requests to any OpenAI-compatible upstream. The only code that touches HttpClient
+/// for this dialect; vendors differ only in their <see cref="ProviderProfile"/>.
+/// </summary>
+/// <remarks>
+/// The body is sent exactly as given (the caller decides on any change); the client's own headers are never
+/// forwarded, so nothing of the client's identity or credentials leaks upstream. No Accept-Encoding is sent,
+/// so the upstream answers in identity encoding and bytes can be relayed and hashed as they come.
+/// </remarks>
+public sealed class OpenAIChatAdapter(HttpClient http)
+{
+    /// <summary>Most of an error body Warden reads; error bodies are small, anything larger is cut.</summary>
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    private static readonly ProductInfoHeaderValue UserAgent = new("Warden", "0.1");
+
+    public async Task<UpstreamCall> SendAsync(UpstreamTarget target, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, "chat/completions"));
+        request.Content = new ReadOnlyMemoryContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
+        request.Headers.UserAgent.Add(UserAgent);
+        request.Options.Set(UpstreamTarget.AllowPrivateNetworkOption, target.AllowPrivateNetwork);
+        if (target.Profile.Auth == AuthScheme.Bearer && !string.IsNullOrEmpty(target.Credential))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Credential);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            return UpstreamCall.Failed(new UpstreamError(
+                UpstreamErrorKind.ConnectFailed, $"Could not reach the upstream provider ({ex.HttpRequestError})."));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return UpstreamCall.Failed(new UpstreamError(UpstreamErrorKind.Timeout, "The upstream provider did not answer in time."));
+        }
+
+        string? upstreamRequestId = FirstHeader(response, "x-request-id") ?? FirstHeader(response, "request-id");
+        if (response.IsSuccessStatusCode)
+        {
+            return UpstreamCall.Succeeded(response, upstreamRequestId);
+        }
+
+        using (response)
+        {
+            var error = await ReadErrorAsync(response, target, cancellationToken);
+            return UpstreamCall.Failed(error, upstreamRequestId);
+        }
+    }
+
+    private static async Task<UpstreamError> ReadErrorAsync(HttpResponseMessage response, UpstreamTarget target, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        var kind = UpstreamErrorPolicy.Classify(status);
+        TimeSpan? retryAfter = ReadRetryAfter(response);
+
+        OpenAIErrorBody? body = null;
+        try
+        {
+            byte[] bytes = await HttpContentReader.ReadBoundedAsync(response.Content, MaxErrorBodyBytes, cancellationToken);
+            body = OpenAIErrorBody.TryRead(bytes);
+        }
+        catch (HttpRequestException)
+        {
+            // The status alone classifies the failure; a broken error body adds nothing.
+        }
+
+        // Only a rejected request is the client's to fix, so only then is the upstream's explanation passed on.
+        // Credential errors are the operator's: their upstream text may quote part of the key.
+        string message = kind switch
+        {
+            UpstreamErrorKind.RequestRejected when body?.Message is { Length: > 0 } m => Scrub(m, target.Credential),
+            UpstreamErrorKind.RequestRejected => $"The upstream provider rejected the request (HTTP {status}).",
+            UpstreamErrorKind.RateLimited => "The upstream provider is rate limiting this model; retry after the delay given.",
+            UpstreamErrorKind.Overloaded => $"The upstream provider is overloaded or unavailable (HTTP {status}); retry after the delay given.",
+            UpstreamErrorKind.CredentialRejected => "The upstream provider refused this channel's credential; the operator has been told.",
+            _ => $"The upstream provider failed (HTTP {status}).",
+        };
+        return new UpstreamError(kind, message, status, retryAfter, body?.Param, kind == UpstreamErrorKind.RequestRejected ? body?.Code : null);
+    }
+
+    /// <summary>Retry-After as seconds or an HTTP date, or OpenAI's retry-after-ms.</summary>
+    private static TimeSpan? ReadRetryAfter(HttpResponseMessage response)
+    {
+        if (FirstHeader(response, "retry-after-ms") is { } ms && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out double millis) && millis >= 0)
+        {
+            return TimeSpan.FromMilliseconds(millis);
+        }
+
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date && response.Headers.Date is { } now)
+        {
+            var wait = date - now;
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private static string? FirstHeader(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    private static string Scrub(string message, string? credential) =>
+        string.IsNullOrEmpty(credential) ? message : message.Replace(credential, "***", StringComparison.Ordinal);
+}

@@ -1,0 +1,21 @@
+namespace Warden.Core.Providers;
+
+/// <summary>
+/// A provider described as data: OpenAI-compatible vendors differ in URL, auth and quirks,
+/// not in code, so each is a profile of the one OpenAI Chat adapter.
+/// </summary>
+/// <param name="Id">Stable identifier stored with each channel (lower case).</param>
+/// <param name="DisplayName">Name shown to operators and in the Warden-Provider header.</param>
+/// <param name="Dialect">The wire protocol the provider's API speaks.</param>
+/// <param name="DefaultBaseUrl">Base URL including the version segment, ending in a slash.</param>
+/// <param name="Auth">How the credential is sent.</param>
+/// <param name="Jurisdiction">Where the provider processes data: an ISO 3166 country code, or "local".</param>
+/// <param name="Quirks">Deviations from the reference protocol that the adapter must respect.</param>
+public sealed record ProviderProfile(
+    string Id,
+    string DisplayName,
+    WireDialect Dialect,
+    Uri DefaultBaseUrl,
+    AuthScheme Auth,
+    string Jurisdiction,
+    ProviderQuirks Quirks);

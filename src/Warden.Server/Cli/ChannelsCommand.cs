@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Warden.Server.Routing;
+
+namespace Warden.Server.Cli;
+
+/// <summary><c>warden channels add|list|remove</c>.</summary>
+internal static class ChannelsCommand
+{
+    public static Command Build()
+    {
+        var data = CommonOptions.Data();
+
+        var name = new Option<string>("--name") { Description = "A unique name for the channel.", Required = true };
+        var provider = new Option<string>("--provider") { Description = "Provider profile: openai, deepseek, qwen, glm, moonshot, vllm, ollama, simulator.", Required = true };
+        var baseUrl = new Option<string?>("--base-url") { Description = "Base URL including the version segment (default: the provider's)." };
+        var models = new Option<string>("--models") { Description = "Comma-separated models this channel serves.", Required = true };
+        var priority = new Option<int>("--priority") { Description = "Higher is preferred." };
+        // Never on the command line: it would land in shell history and the process list.
+        var credentialEnv = new Option<string?>("--credential-env") { Description = "Name of an environment variable holding the upstream API key." };
+        var credentialStdin = new Option<bool>("--credential-stdin") { Description = "Read the upstream API key from standard input." };
+        var allowPrivate = new Option<bool>("--allow-private-network") { Description = "Allow loopback and private addresses for this channel." };
+        var add = new Command("add", "Add an upstream channel. Its credential is stored encrypted.")
+        {
+            name, provider, baseUrl, models, priority, credentialEnv, credentialStdin, allowPrivate, data,
+        };
+        add.SetAction(parse =>
+        {
+            var error = CommonOptions.Error(parse);
+            string? credential = null;
+            if (parse.GetValue(credentialEnv) is { } variable)
+            {
+                credential = Environment.GetEnvironmentVariable(variable);
+                if (string.IsNullOrEmpty(credential))
+                {
+                    error.WriteLine($"The environment variable {variable} is empty.");
+                    return 2;
+                }
+            }
+            else if (parse.GetValue(credentialStdin))
+            {
+                credential = Console.In.ReadLine()?.Trim();
+            }
+
+            var result = CommonOptions.OpenData(parse, data).ChannelRegistrar.Add(new ChannelSpec(
+                parse.GetValue(name)!,
+                parse.GetValue(provider)!,
+                parse.GetValue(baseUrl),
+                CommonOptions.SplitList(parse.GetValue(models)),
+                parse.GetValue(priority),
+                credential,
+                parse.GetValue(allowPrivate)));
+            if (result.Problem is { } problem)
+            {
+                error.WriteLine(problem);
+                return 1;
+            }
+
+            CommonOptions.Out(parse).WriteLine($"Added channel {result.Channel!.Name} ({result.Channel.Id}).");
+            return 0;
+        });
+
+        var list = new Command("list", "List channels (never their credentials).") { data };
+        list.SetAction(parse =>
+        {
+            var rows = CommonOptions.OpenData(parse, data).Channels.List().Select(c => new[]
+            {
+                c.Id, c.Name, c.ProviderId, c.BaseUrl.ToString(), string.Join(",", c.Models),
+                c.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Credential is null ? "no" : "encrypted",
+            });
+            TextTable.Write(CommonOptions.Out(parse), ["ID", "NAME", "PROVIDER", "BASE URL", "MODELS", "PRIORITY", "CREDENTIAL"], rows);
+            return 0;
+        });
+
+        var target = new Argument<string>("channel") { Description = "Channel id or name." };
+        var remove = new Command("remove", "Remove a channel.") { target, data };
+        remove.SetAction(parse =>
+        {
+            bool removed = CommonOptions.OpenData(parse, data).Channels.Remove(parse.GetValue(target)!);
+            (removed ? CommonOptions.Out(parse) : CommonOptions.Error(parse)).WriteLine(removed ? "Removed." : "No channel with that id or name.");
+            return removed ? 0 : 1;
+        });
+
+        return new Command("channels", "Manage upstream channels.") { add, list, remove };
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Warden.Server.Hosting;
+using Warden.Server.Secrets;
+
+namespace Warden.Server.Cli;
+
+/// <summary><c>warden serve</c>: runs the relay until stopped.</summary>
+internal static class ServeCommand
+{
+    public static Command Build()
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var data = CommonOptions.Data();
+        var maxBody = new Option<long>("--max-body-bytes")
+        {
+            Description = "Largest request body accepted, in bytes.",
+            DefaultValueFactory = _ => WardenOptions.DefaultMaxRequestBodyBytes,
+        };
+        var noSimulator = new Option<bool>("--no-simulator") { Description = "Do not run the built-in simulator for the demo channel." };
+
+        var command = new Command("serve", "Run Warden. On first start it creates the data folder, an admin key, a demo key and a demo channel to the built-in simulator.")
+        {
+            port, host, data, maxBody, noSimulator,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = CommonOptions.Out(parse);
+            var options = new WardenOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                Port = parse.GetValue(port),
+                Host = parse.GetValue(host)!,
+                MaxRequestBodyBytes = parse.GetValue(maxBody),
+                EnableSimulator = !parse.GetValue(noSimulator),
+                MasterKeyFromEnvironment = Environment.GetEnvironmentVariable(MasterKeyRing.EnvironmentVariable),
+            };
+
+            await using var app = await WardenApp.StartAsync(options, cancellationToken);
+            PrintBanner(output, app);
+            try
+            {
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: dispose drains in-flight requests and the usage queue.
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void PrintBanner(TextWriter output, WardenApp app)
+    {
+        output.WriteLine($"Warden is listening on {app.Url}");
+        if (app.FirstRun is { } keys)
+        {
+            output.WriteLine($"Admin key: {keys.AdminKey}");
+            output.WriteLine($"Demo key: {keys.DemoKey}");
+            output.WriteLine("These keys are shown once and stored only as hashes: keep them now.");
+        }
+
+        output.WriteLine($"Models: {string.Join(", ", app.Models)}");
+        if (app.Simulator is { } simulator)
+        {
+            output.WriteLine($"Simulator: {simulator.BaseUrl} (built in; serves the demo channel)");
+        }
+
+        output.WriteLine($"Data folder: {app.Data.Directory} (master key: {(app.Data.Ring.FilePath is null ? MasterKeyRing.EnvironmentVariable : MasterKeyRing.FileName)})");
+        if (app.FirstRun is not null && app.Models.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Try it:");
+            output.WriteLine($"  curl {app.Url}v1/chat/completions -H \"Authorization: Bearer $WARDEN_KEY\" -H 'Content-Type: application/json' \\");
+            output.WriteLine($"    -d '{{\"model\":\"{app.Models[0]}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello\"}}]}}'");
+            output.WriteLine("  (set WARDEN_KEY to the demo key above)");
+        }
+
+        output.Flush();
+    }
+}

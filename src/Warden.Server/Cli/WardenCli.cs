@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace Warden.Server.Cli;
+
+/// <summary>The <c>warden</c> command tree. Only Cli/ writes to the console; everything else logs.</summary>
+internal static class WardenCli
+{
+    public static RootCommand Build() => new("Warden: a relay for AI model APIs that you can verify.")
+    {
+        ServeCommand.Build(),
+        SimulateCommand.Build(),
+        KeysCommand.Build(),
+        ChannelsCommand.Build(),
+        UsageCommand.Build(),
+        SecretsCommand.Build(),
+    };
+}

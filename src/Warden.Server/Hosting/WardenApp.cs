@@ -1,0 +1,188 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Warden.Core.Providers.OpenAI;
+using Warden.Server.Endpoints;
+using Warden.Server.Keys;
+using Warden.Server.Pipeline;
+using Warden.Server.Relay;
+using Warden.Server.Routing;
+using Warden.Server.Simulator;
+using Warden.Server.Telemetry;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Hosting;
+
+/// <summary>
+/// One running Warden server: data folder opened, in-process simulator started when the demo channel exists,
+/// Kestrel listening. <c>warden serve</c> and the tests start it the same way.
+/// </summary>
+internal sealed class WardenApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly SimulatorHost? _simulator;
+
+    private WardenApp(WebApplication app, SimulatorHost? simulator, Uri url, DataFolder data, FirstRunKeys? firstRun)
+    {
+        _app = app;
+        _simulator = simulator;
+        Url = url;
+        Data = data;
+        FirstRun = firstRun;
+    }
+
+    /// <summary>The base URL clients use, e.g. http://127.0.0.1:8080/.</summary>
+    public Uri Url { get; }
+
+    public DataFolder Data { get; }
+
+    /// <summary>The keys created by this start, when it was the data folder's first.</summary>
+    public FirstRunKeys? FirstRun { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public SimulatorHost? Simulator => _simulator;
+
+    public IReadOnlyList<string> Models => _app.Services.GetRequiredService<ChannelCatalog>().Models;
+
+    public static async Task<WardenApp> StartAsync(WardenOptions options, CancellationToken cancellationToken)
+    {
+        var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time);
+        var firstRun = Hosting.FirstRun.EnsureInitialised(data);
+
+        SimulatorHost? simulator = null;
+        var managed = data.Channels.List().FirstOrDefault(c => c.ManagedSimulator);
+        if (options.EnableSimulator && managed is not null)
+        {
+            simulator = await SimulatorHost.StartAsync(new SimulatorOptions
+            {
+                Port = 0,
+                ApiKey = managed.Credential is null ? null : data.Channels.DecryptCredential(managed),
+                Time = options.Time,
+            }, cancellationToken);
+            data.Channels.RepointManagedSimulator(simulator.BaseUrl);
+        }
+
+        var app = Build(options, data);
+        app.Services.GetRequiredService<ConfigReloader>().Reload();
+        await app.StartAsync(cancellationToken);
+
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WardenApp(app, simulator, new Uri(address.EndsWith('/') ? address : address + "/"), data, firstRun);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops accepting, lets in-flight requests finish, drains the usage queue.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+    }
+
+    private static WebApplication Build(WardenOptions options, DataFolder data)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = data.Directory });
+        builder.Configuration.Sources.Clear();
+
+        builder.Logging.ClearProviders();
+        if (options.ConsoleLogging)
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        // Framework request logs carry paths and query strings (a Gemini client's ?key= among them) and the
+        // HttpClient logs carry upstream URLs: both stay at Warning so no key or content can reach a log.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Warden", options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(options.Time);
+        services.AddSingleton(data);
+        services.AddSingleton(data.Database);
+        services.AddSingleton(data.Keys);
+        services.AddSingleton(data.Channels);
+        services.AddSingleton(data.Usage);
+        services.AddSingleton(sp => new KeyDirectory(data.Hasher, options.Time));
+        services.AddSingleton<ChannelCatalog>();
+        services.AddSingleton<ConfigReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
+        services.AddSingleton<UsageWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageWriter>());
+
+        services.AddHttpClient(UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.CreateHandler)
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new OpenAIChatAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));
+        services.AddSingleton<OpenAIChatRelay>();
+        services.AddSingleton<ChatCompletionsPipeline>();
+
+        var app = builder.Build();
+        var time = options.Time;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Requests");
+        app.Use(async (context, next) =>
+        {
+            // Every response carries the request id under both names clients read (Codex prints either).
+            string id = Guid.CreateVersion7(time.GetUtcNow()).ToString();
+            context.TraceIdentifier = id;
+            context.Response.Headers["x-request-id"] = id;
+            context.Response.Headers["request-id"] = id;
+            try
+            {
+                await next(context);
+            }
+            catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // A bug, not an expected failure: the client gets a plain 500 with the request id, never a stack trace.
+                Log.UnhandledException(logger, id, ex.GetType().FullName ?? "?", ex.StackTrace ?? "");
+                context.Response.Clear();
+                context.Response.Headers["x-request-id"] = id;
+                context.Response.Headers["request-id"] = id;
+                await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                    $"Warden hit an internal error; quote request id {id} to the operator.", "server_error", null, "internal_error");
+            }
+        });
+        app.UseStatusCodePages(async status =>
+        {
+            var response = status.HttpContext.Response;
+            string message = response.StatusCode switch
+            {
+                404 => $"No endpoint at {status.HttpContext.Request.Path}.",
+                405 => $"{status.HttpContext.Request.Method} is not allowed on {status.HttpContext.Request.Path}.",
+                _ => $"HTTP {response.StatusCode}.",
+            };
+            await OpenAIErrorResponse.WriteAsync(status.HttpContext, response.StatusCode, message, "invalid_request_error", null,
+                response.StatusCode == 404 ? "unknown_url" : null);
+        });
+
+        var pipeline = app.Services.GetRequiredService<ChatCompletionsPipeline>();
+        app.MapPost("/v1/chat/completions", pipeline.HandleAsync);
+        app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
+        app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
+        AdminEndpoints.Map(app);
+        return app;
+    }
+
+    private const string UpstreamClientName = "upstream";
+}

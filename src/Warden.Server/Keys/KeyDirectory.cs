@@ -1,0 +1,44 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography;
+
+namespace Warden.Server.Keys;
+
+/// <summary>
+/// The in-memory view of all keys, swapped atomically on change, so authenticating a request touches no storage.
+/// </summary>
+internal sealed class KeyDirectory(KeyHasher hasher, TimeProvider time)
+{
+    private FrozenDictionary<string, ClientKey> _byHash = FrozenDictionary<string, ClientKey>.Empty;
+
+    public void Replace(IEnumerable<ClientKey> keys) =>
+        Volatile.Write(ref _byHash, keys.ToFrozenDictionary(k => Convert.ToHexString(k.Hash), StringComparer.Ordinal));
+
+    public AuthenticationResult Authenticate(string? presented, KeyRole role)
+    {
+        if (string.IsNullOrEmpty(presented))
+        {
+            return new(AuthenticationOutcome.Missing, null);
+        }
+
+        byte[] hash = hasher.Hash(presented);
+        // The dictionary finds the candidate; the full comparison is constant-time so timing reveals nothing about stored hashes.
+        if (!Volatile.Read(ref _byHash).TryGetValue(Convert.ToHexString(hash), out var key)
+            || !CryptographicOperations.FixedTimeEquals(hash, key.Hash)
+            || key.Role != role)
+        {
+            return new(AuthenticationOutcome.Unknown, null);
+        }
+
+        if (key.RevokedAt is not null)
+        {
+            return new(AuthenticationOutcome.Revoked, key);
+        }
+
+        if (key.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            return new(AuthenticationOutcome.Expired, key);
+        }
+
+        return new(AuthenticationOutcome.Authenticated, key);
+    }
+}

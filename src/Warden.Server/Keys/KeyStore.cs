@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Keys;
+
+/// <summary>Persistence of client and admin keys.</summary>
+internal sealed class KeyStore(WardenDatabase database, TimeProvider time)
+{
+    public void Insert(ClientKey key)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO client_keys (id, name, role, hint, hash, allowed_models, created_at, expires_at, revoked_at)
+                VALUES ($id, $name, $role, $hint, $hash, $models, $created, $expires, NULL)
+                """;
+            command.Parameters.AddWithValue("$id", key.Id);
+            command.Parameters.AddWithValue("$name", key.Name);
+            command.Parameters.AddWithValue("$role", key.Role == KeyRole.Admin ? "admin" : "client");
+            command.Parameters.AddWithValue("$hint", key.Hint);
+            command.Parameters.AddWithValue("$hash", key.Hash);
+            command.Parameters.AddWithValue("$models", key.AllowedModels is null ? DBNull.Value : JsonSerializer.Serialize(key.AllowedModels, StorageJsonContext.Default.IReadOnlyListString));
+            command.Parameters.AddWithValue("$created", SqlTime.Format(key.CreatedAt));
+            command.Parameters.AddWithValue("$expires", key.ExpiresAt is { } e ? SqlTime.Format(e) : DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+
+        ConfigVersion.Bump(connection, transaction);
+        transaction.Commit();
+    }
+
+    /// <summary>Revokes a key by id; false when no such key exists or it was already revoked.</summary>
+    public bool Revoke(string id)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        int changed;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE client_keys SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL";
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
+            changed = command.ExecuteNonQuery();
+        }
+
+        if (changed > 0)
+        {
+            ConfigVersion.Bump(connection, transaction);
+        }
+
+        transaction.Commit();
+        return changed > 0;
+    }
+
+    public List<ClientKey> List()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, name, role, hint, hash, allowed_models, created_at, expires_at, revoked_at FROM client_keys ORDER BY created_at, id";
+        using var reader = command.ExecuteReader();
+        var keys = new List<ClientKey>();
+        while (reader.Read())
+        {
+            keys.Add(Read(reader));
+        }
+
+        return keys;
+    }
+
+    private static ClientKey Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2) == "admin" ? KeyRole.Admin : KeyRole.Client,
+        reader.GetString(3),
+        (byte[])reader.GetValue(4),
+        reader.IsDBNull(5) ? null : JsonSerializer.Deserialize(reader.GetString(5), StorageJsonContext.Default.IReadOnlyListString),
+        SqlTime.Parse(reader.GetString(6)),
+        reader.IsDBNull(7) ? null : SqlTime.Parse(reader.GetString(7)),
+        reader.IsDBNull(8) ? null : SqlTime.Parse(reader.GetString(8)));
+}

@@ -1,0 +1,59 @@
+using Warden.Core.Dialects.OpenAIChat;
+using Warden.Server.Keys;
+using Warden.Server.Routing;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Pipeline;
+
+/// <summary>
+/// Everything one relayed request accumulates as it moves through the stages; it becomes the usage record.
+/// It holds the body only for the duration of the request and never copies it anywhere else.
+/// </summary>
+internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffset receivedAt)
+{
+    public string Id { get; } = id;
+
+    public long StartTimestamp { get; } = startTimestamp;
+
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+    public ClientKey? Key { get; set; }
+
+    public ReadOnlyMemory<byte> Body { get; set; }
+
+    public ChatRequestInfo? Info { get; set; }
+
+    public RouteTarget? Target { get; set; }
+
+    public string? UpstreamRequestId { get; set; }
+
+    public string? ServedModel { get; set; }
+
+    public Core.Chat.Usage Usage { get; set; } = Core.Chat.Usage.NotReported;
+
+    public int Status { get; set; }
+
+    public string Outcome { get; set; } = UsageOutcome.Completed;
+
+    /// <summary>Timestamp at which the first body byte went to the client: Warden's commit point.</summary>
+    public long? CommittedTimestamp { get; set; }
+
+    public UsageRecord ToRecord(TimeProvider time)
+    {
+        long now = time.GetTimestamp();
+        return new UsageRecord(
+            Id,
+            Key?.Id,
+            Info?.Model,
+            ServedModel,
+            Target?.ChannelId,
+            UpstreamRequestId,
+            Status,
+            Outcome,
+            Info?.Stream ?? false,
+            Usage,
+            time.GetElapsedTime(StartTimestamp, now).TotalMilliseconds,
+            CommittedTimestamp is { } c ? time.GetElapsedTime(StartTimestamp, c).TotalMilliseconds : null,
+            ReceivedAt);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using Warden.Core.Dialects.OpenAIChat;
+using Warden.Core.Providers;
+using Warden.Core.Providers.OpenAI;
+using Warden.Server.Endpoints;
+using Warden.Server.Pipeline;
+using Warden.Server.Telemetry;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Relay;
+
+/// <summary>
+/// Forwards a Chat Completions request to an OpenAI-compatible upstream and relays the answer as it comes.
+/// </summary>
+/// <remarks>
+/// Same dialect on both sides, so nothing is re-serialised: each upstream event's data bytes are written to
+/// the client as received, and a light tap reads only the model and usage.
+/// <code>
+/// :: Step 1  ask for stream usage (the one body change Warden makes, only on streams that did not ask)
+/// :: Step 2  send; an upstream error here is an error response in OpenAI's shape (nothing sent yet)
+/// :: Step 3  read the first event before committing, so a failure there is still a clean HTTP error
+/// :: Step 4  COMMIT: status and headers go out with the first event; from here failures go inside the stream
+/// :: Step 5  relay events, hiding the usage-only chunk from a client that did not ask for usage
+/// </code>
+/// </remarks>
+internal sealed class OpenAIChatRelay(OpenAIChatAdapter adapter, TimeProvider time, ILogger<OpenAIChatRelay> logger)
+{
+    /// <summary>Largest non-streamed upstream response relayed; larger ones are a 502.</summary>
+    public const int MaxResponseBytes = 64 * 1024 * 1024;
+
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
+
+    public async Task ForwardAsync(HttpContext context, RelayRequest request)
+    {
+        var info = request.Info!;
+        var target = request.Target!;
+        var cancellationToken = context.RequestAborted;
+
+        // :: Step 1
+        ReadOnlyMemory<byte> upstreamBody = StreamUsageRequest.IsNeeded(info, target.Upstream.Profile)
+            ? StreamUsageRequest.Apply(request.Body.Span, info)
+            : request.Body;
+
+        // :: Step 2
+        using var call = await adapter.SendAsync(target.Upstream, upstreamBody, info.Stream, cancellationToken);
+        request.UpstreamRequestId = call.UpstreamRequestId;
+        if (call.Error is { } error)
+        {
+            await FailBeforeCommitAsync(context, request, error);
+            return;
+        }
+
+        var response = call.Response!;
+        bool isEventStream = string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (isEventStream != info.Stream)
+        {
+            await FailBeforeCommitAsync(context, request, new UpstreamError(
+                UpstreamErrorKind.ProtocolViolation,
+                info.Stream ? "The upstream answered a streamed request without a stream." : "The upstream answered a non-streamed request with a stream."));
+            return;
+        }
+
+        if (info.Stream)
+        {
+            await RelayStreamAsync(context, request, response, hideUsageChunk: info.IncludeUsage != true, cancellationToken);
+        }
+        else
+        {
+            await RelayJsonAsync(context, request, response, cancellationToken);
+        }
+    }
+
+    private async Task RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[] body;
+        try
+        {
+            body = await HttpContentReader.ReadBoundedAsync(response.Content, MaxResponseBytes + 1, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream closed the connection before its response was complete."));
+            return;
+        }
+
+        if (body.Length > MaxResponseBytes)
+        {
+            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {MaxResponseBytes} bytes."));
+            return;
+        }
+
+        if (!ChatResponseReader.TryRead(body, out var facts) || facts.IsError)
+        {
+            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid chat completion."));
+            return;
+        }
+
+        request.ServedModel = facts.Model;
+        request.Usage = facts.Usage ?? Core.Chat.Usage.NotReported;
+
+        // :: Step 4 (non-streamed: the whole body is known before anything is sent)
+        var httpResponse = context.Response;
+        httpResponse.StatusCode = StatusCodes.Status200OK;
+        httpResponse.ContentType = "application/json";
+        httpResponse.ContentLength = body.Length;
+        WriteRelayHeaders(httpResponse, request);
+        request.Status = StatusCodes.Status200OK;
+        request.CommittedTimestamp = time.GetTimestamp();
+        await httpResponse.Body.WriteAsync(body, cancellationToken);
+    }
+
+    private async Task RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, bool hideUsageChunk, CancellationToken cancellationToken)
+    {
+        await using var upstream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var parser = SseParser.Create(upstream, static (_, data) => data.ToArray());
+        await using var events = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var output = context.Response.BodyWriter;
+        bool committed = false;
+        string? brokenBecause = null;
+        try
+        {
+            while (await events.MoveNextAsync())
+            {
+                var item = events.Current;
+                if (!item.Data.AsSpan().SequenceEqual("[DONE]"u8))
+                {
+                    if (!ChatResponseReader.TryRead(item.Data, out var facts))
+                    {
+                        brokenBecause = "the upstream sent an event that is not valid JSON";
+                        break;
+                    }
+
+                    if (facts.IsError && !committed)
+                    {
+                        // :: Step 3: an error as the first event is still a clean HTTP error for the client.
+                        var body = OpenAIErrorBody.TryRead(item.Data);
+                        await FailBeforeCommitAsync(context, request, new UpstreamError(
+                            UpstreamErrorKind.ServerError, "The upstream failed before sending any output" + (body?.Type is { } t ? $" ({t})." : ".")));
+                        return;
+                    }
+
+                    if (facts.IsError)
+                    {
+                        // Already in OpenAI's in-stream error shape: relayed as is, and the outcome says so.
+                        request.Outcome = UsageOutcome.UpstreamError;
+                    }
+
+                    request.ServedModel ??= facts.Model;
+                    if (facts.Usage is { } usage)
+                    {
+                        request.Usage = usage;
+                    }
+
+                    // :: Step 5
+                    if (hideUsageChunk && facts.IsUsageOnlyChunk)
+                    {
+                        continue;
+                    }
+                }
+
+                if (!committed)
+                {
+                    // :: Step 4: the commit point. Before it, failures can still become clean error responses.
+                    Commit(context, request);
+                    committed = true;
+                }
+
+                WriteEvent(output, item.EventType, item.Data);
+                await output.FlushAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            brokenBecause = "the upstream closed the stream before it finished";
+        }
+
+        if (brokenBecause is null)
+        {
+            if (!committed)
+            {
+                // An upstream that sent nothing at all is not a valid stream either.
+                await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
+            }
+
+            return;
+        }
+
+        if (!committed)
+        {
+            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."));
+            return;
+        }
+
+        // After the commit point the status line is gone: the failure is reported inside the protocol.
+        Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
+        request.Outcome = UsageOutcome.UpstreamCutStream;
+        var errorChunk = OpenAIErrorWriterChunk(
+            "The upstream provider's stream broke before it finished (" + brokenBecause + "); the answer above is incomplete.");
+        WriteEvent(output, SseParser.EventTypeDefault, errorChunk);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    private void Commit(HttpContext context, RelayRequest request)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        WriteRelayHeaders(response, request);
+        request.Status = StatusCodes.Status200OK;
+        request.CommittedTimestamp = time.GetTimestamp();
+    }
+
+    private static void WriteRelayHeaders(HttpResponse response, RelayRequest request)
+    {
+        var upstream = request.Target!.Upstream;
+        if (request.ServedModel is { } served)
+        {
+            response.Headers["Warden-Served-Model"] = served;
+        }
+
+        response.Headers["Warden-Provider"] = upstream.Profile.Id;
+        response.Headers["Warden-Jurisdiction"] = upstream.Profile.Jurisdiction;
+    }
+
+    private static void WriteEvent(IBufferWriter<byte> output, string eventType, ReadOnlySpan<byte> data)
+    {
+        if (eventType != SseParser.EventTypeDefault)
+        {
+            output.Write(EventPrefix);
+            output.Write(System.Text.Encoding.UTF8.GetBytes(eventType));
+            output.Write("\n"u8);
+        }
+
+        // SSE joins multi-line data with '\n'; each line needs its own "data:" field to round-trip.
+        ReadOnlySpan<byte> remaining = data;
+        while (true)
+        {
+            int newline = remaining.IndexOf((byte)'\n');
+            output.Write(DataPrefix);
+            output.Write(newline < 0 ? remaining : remaining[..newline]);
+            output.Write("\n"u8);
+            if (newline < 0)
+            {
+                break;
+            }
+
+            remaining = remaining[(newline + 1)..];
+        }
+
+        output.Write("\n"u8);
+    }
+
+    private static byte[] OpenAIErrorWriterChunk(string message) =>
+        OpenAIErrorWriter.ToBytes(message, "upstream_error", null, "upstream_stream_broken");
+
+    private async Task FailBeforeCommitAsync(HttpContext context, RelayRequest request, UpstreamError error)
+    {
+        var treatment = UpstreamErrorPolicy.For(error.Kind);
+        int status = UpstreamErrorPolicy.ClientStatus(error);
+        Log.UpstreamFailed(logger, request.Id, request.Target!.ChannelName, error.Kind, error.UpstreamStatus);
+        request.Status = status;
+        request.Outcome = UsageOutcome.UpstreamError;
+        string type = error.Kind == UpstreamErrorKind.RequestRejected ? "invalid_request_error" : treatment.ErrorType;
+        string? code = error.Kind == UpstreamErrorKind.RequestRejected ? error.Code : treatment.ErrorType;
+        await OpenAIErrorResponse.WriteAsync(context, status, error.Message, type, error.Param, code, treatment.SendRetryAfter ? error.RetryAfter : null);
+    }
+}

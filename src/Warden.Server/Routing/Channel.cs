@@ -1,0 +1,26 @@
+using Warden.Server.Secrets;
+
+namespace Warden.Server.Routing;
+
+/// <summary>An upstream channel as stored: one provider account at one base URL, serving a list of models.</summary>
+/// <param name="Id">UUIDv7.</param>
+/// <param name="Name">Unique operator-chosen name.</param>
+/// <param name="ProviderId">A <see cref="Warden.Core.Providers.ProviderProfile"/> id.</param>
+/// <param name="BaseUrl">Base URL including the API version segment, ending in a slash.</param>
+/// <param name="Models">Model names this channel serves, exactly as clients request them.</param>
+/// <param name="Priority">Higher is tried first.</param>
+/// <param name="AllowPrivateNetwork">The operator allowed loopback and private addresses for this channel.</param>
+/// <param name="Credential">The encrypted upstream credential, if the provider needs one.</param>
+/// <param name="ManagedSimulator">Created by Warden for the built-in simulator; its URL follows the in-process simulator.</param>
+/// <param name="CreatedAt">When it was added.</param>
+internal sealed record Channel(
+    string Id,
+    string Name,
+    string ProviderId,
+    Uri BaseUrl,
+    IReadOnlyList<string> Models,
+    int Priority,
+    bool AllowPrivateNetwork,
+    EncryptedSecret? Credential,
+    bool ManagedSimulator,
+    DateTimeOffset CreatedAt);

@@ -1,0 +1,65 @@
+using Warden.Core.Providers;
+
+namespace Warden.Server.Routing;
+
+/// <summary>Validates and adds channels for the CLI and the admin API alike.</summary>
+internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time)
+{
+    /// <summary>Adds a channel, or returns why it cannot be added.</summary>
+    public ChannelRegistration Add(ChannelSpec spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Name))
+        {
+            return ChannelRegistration.Refused("A channel needs a name.");
+        }
+
+        if (ProviderProfiles.Find(spec.Provider) is not { } profile)
+        {
+            return ChannelRegistration.Refused($"Unknown provider '{spec.Provider}'. Known: {string.Join(", ", ProviderProfiles.All.Select(p => p.Id))}.");
+        }
+
+        var models = spec.Models.Select(m => m.Trim()).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (models.Count == 0)
+        {
+            return ChannelRegistration.Refused("A channel must serve at least one model.");
+        }
+
+        Uri baseUrl = profile.DefaultBaseUrl;
+        if (spec.BaseUrl is { Length: > 0 } given)
+        {
+            if (!Uri.TryCreate(given.EndsWith('/') ? given : given + "/", UriKind.Absolute, out var parsed))
+            {
+                return ChannelRegistration.Refused($"'{given}' is not an absolute URL.");
+            }
+
+            baseUrl = parsed;
+        }
+
+        // Local providers (vLLM, Ollama, the simulator) live on the operator's network by nature.
+        bool allowPrivate = spec.AllowPrivateNetwork || profile.Quirks.HasFlag(ProviderQuirks.LocalNetwork);
+        if (UpstreamUrlPolicy.Validate(baseUrl, allowPrivate) is { } problem)
+        {
+            return ChannelRegistration.Refused(problem);
+        }
+
+        if (store.List().Any(c => string.Equals(c.Name, spec.Name.Trim(), StringComparison.Ordinal)))
+        {
+            return ChannelRegistration.Refused($"A channel named '{spec.Name.Trim()}' already exists.");
+        }
+
+        string id = Guid.CreateVersion7(time.GetUtcNow()).ToString();
+        var channel = new Channel(
+            id,
+            spec.Name.Trim(),
+            profile.Id,
+            baseUrl,
+            models,
+            spec.Priority,
+            allowPrivate,
+            string.IsNullOrEmpty(spec.Credential) ? null : store.EncryptCredential(id, spec.Credential),
+            spec.ManagedSimulator,
+            time.GetUtcNow());
+        store.Insert(channel);
+        return ChannelRegistration.Added(channel);
+    }
+}

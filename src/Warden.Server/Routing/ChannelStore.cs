@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Warden.Server.Secrets;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Routing;
+
+/// <summary>Persistence of channels. Credentials are encrypted here, before they reach SQL.</summary>
+internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
+{
+    public static string CredentialPurpose(string channelId) => "channel:" + channelId + ":credential";
+
+    public EncryptedSecret EncryptCredential(string channelId, string credential) =>
+        ring.Encrypt(Encoding.UTF8.GetBytes(credential), CredentialPurpose(channelId));
+
+    public string DecryptCredential(Channel channel) =>
+        Encoding.UTF8.GetString(ring.Decrypt(channel.Credential!, CredentialPurpose(channel.Id)));
+
+    public void Insert(Channel channel)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at)
+                VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created)
+                """;
+            command.Parameters.AddWithValue("$id", channel.Id);
+            command.Parameters.AddWithValue("$name", channel.Name);
+            command.Parameters.AddWithValue("$provider", channel.ProviderId);
+            command.Parameters.AddWithValue("$url", channel.BaseUrl.ToString());
+            command.Parameters.AddWithValue("$models", JsonSerializer.Serialize(channel.Models, StorageJsonContext.Default.IReadOnlyListString));
+            command.Parameters.AddWithValue("$priority", channel.Priority);
+            command.Parameters.AddWithValue("$private", channel.AllowPrivateNetwork ? 1 : 0);
+            command.Parameters.AddWithValue("$kid", (object?)channel.Credential?.KeyId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$ct", (object?)channel.Credential?.Ciphertext ?? DBNull.Value);
+            command.Parameters.AddWithValue("$managed", channel.ManagedSimulator ? 1 : 0);
+            command.Parameters.AddWithValue("$created", SqlTime.Format(channel.CreatedAt));
+            command.ExecuteNonQuery();
+        }
+
+        ConfigVersion.Bump(connection, transaction);
+        transaction.Commit();
+    }
+
+    /// <summary>Removes a channel by id or name; false when none matched.</summary>
+    public bool Remove(string idOrName)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        int removed;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM channels WHERE id = $key OR name = $key";
+            command.Parameters.AddWithValue("$key", idOrName);
+            removed = command.ExecuteNonQuery();
+        }
+
+        if (removed > 0)
+        {
+            ConfigVersion.Bump(connection, transaction);
+        }
+
+        transaction.Commit();
+        return removed > 0;
+    }
+
+    /// <summary>Points the Warden-managed simulator channels at the simulator started for this run.</summary>
+    public void RepointManagedSimulator(Uri baseUrl)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE channels SET base_url = $url WHERE managed_simulator = 1";
+        command.Parameters.AddWithValue("$url", baseUrl.ToString());
+        command.ExecuteNonQuery();
+    }
+
+    public List<Channel> List()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at
+            FROM channels ORDER BY priority DESC, created_at, id
+            """;
+        using var reader = command.ExecuteReader();
+        var channels = new List<Channel>();
+        while (reader.Read())
+        {
+            channels.Add(Read(reader));
+        }
+
+        return channels;
+    }
+
+    private static Channel Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        new Uri(reader.GetString(3)),
+        JsonSerializer.Deserialize(reader.GetString(4), StorageJsonContext.Default.IReadOnlyListString) ?? [],
+        reader.GetInt32(5),
+        reader.GetInt32(6) != 0,
+        reader.IsDBNull(8) ? null : new EncryptedSecret(reader.GetString(7), (byte[])reader.GetValue(8)),
+        reader.GetInt32(9) != 0,
+        SqlTime.Parse(reader.GetString(10)));
+}

@@ -1,0 +1,3 @@
+namespace Warden.Server.Secrets;
+
+internal sealed record RotationResult(string OldKeyId, string NewKeyId, int SecretsReencrypted);

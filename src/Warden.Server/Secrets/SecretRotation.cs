@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using Warden.Server.Routing;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Secrets;
+
+/// <summary>
+/// Re-encrypts every stored secret under a new master key.
+/// </summary>
+/// <remarks>
+/// Crash-safe order: (1) the key file gains the new key beside the old, (2) all ciphertexts are re-encrypted in
+/// one transaction, (3) the file is rewritten with only the new key. A crash after (1) or (2) leaves a ring
+/// that can still decrypt everything, because every ciphertext names the key that made it.
+/// </remarks>
+internal static class SecretRotation
+{
+    public static RotationResult Rotate(WardenDatabase database, MasterKeyRing ring, byte[] newKey)
+    {
+        var rotated = ring.WithNewKey(newKey);
+        if (ring.FilePath is not null)
+        {
+            rotated.Save();
+        }
+
+        int count = 0;
+        using (var connection = database.Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            var rows = new List<(string Table, string KeyColumn, string Key, string Purpose, EncryptedSecret Secret)>();
+            using (var select = connection.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText = """
+                    SELECT 'channels', id, credential_key_id, credential FROM channels WHERE credential IS NOT NULL
+                    UNION ALL
+                    SELECT 'secrets', name, key_id, ciphertext FROM secrets
+                    """;
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    string table = reader.GetString(0);
+                    string key = reader.GetString(1);
+                    var secret = new EncryptedSecret(reader.GetString(2), (byte[])reader.GetValue(3));
+                    rows.Add(table == "channels"
+                        ? (table, "id", key, ChannelStore.CredentialPurpose(key), secret)
+                        : (table, "name", key, SecretStore.Purpose(key), secret));
+                }
+            }
+
+            foreach (var row in rows)
+            {
+                byte[] plaintext = ring.Decrypt(row.Secret, row.Purpose);
+                var encrypted = rotated.Encrypt(plaintext, row.Purpose);
+                CryptographicOperations.ZeroMemory(plaintext);
+                using var update = connection.CreateCommand();
+                update.Transaction = transaction;
+                update.CommandText = row.Table == "channels"
+                    ? "UPDATE channels SET credential_key_id = $kid, credential = $ct WHERE id = $key"
+                    : "UPDATE secrets SET key_id = $kid, ciphertext = $ct WHERE name = $key";
+                update.Parameters.AddWithValue("$kid", encrypted.KeyId);
+                update.Parameters.AddWithValue("$ct", encrypted.Ciphertext);
+                update.Parameters.AddWithValue("$key", row.Key);
+                update.ExecuteNonQuery();
+                count++;
+            }
+
+            ConfigVersion.Bump(connection, transaction);
+            transaction.Commit();
+        }
+
+        var final = rotated.OnlyCurrent();
+        if (ring.FilePath is not null)
+        {
+            final.Save();
+        }
+
+        return new RotationResult(ring.CurrentKeyId, final.CurrentKeyId, count);
+    }
+}

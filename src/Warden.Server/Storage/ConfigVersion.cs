@@ -1,0 +1,28 @@
+using Microsoft.Data.Sqlite;
+
+namespace Warden.Server.Storage;
+
+/// <summary>
+/// A counter in <c>meta</c> bumped by every configuration change (keys, channels, secrets), so a running
+/// server notices changes the CLI made to the same database and reloads its in-memory snapshots.
+/// </summary>
+internal static class ConfigVersion
+{
+    public static void Bump(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO meta (key, value) VALUES ('config_version', '1')
+            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    public static long Read(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'config_version'";
+        return command.ExecuteScalar() is long v ? v : 0;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Warden.Server.Storage;
+
+/// <summary>
+/// The SQLite database in the data folder: opens connections with Warden's pragmas and applies the
+/// versioned SQL scripts in Storage/Migrations at start.
+/// </summary>
+internal sealed class WardenDatabase
+{
+    private readonly string _connectionString;
+
+    public WardenDatabase(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            // Waits on a lock held by another process (the CLI while the server runs) instead of failing.
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // WAL lets readers run beside the usage writer; NORMAL is durable against process crashes
+        // (a committed transaction survives kill -9), which is the guarantee the README states.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Applies every embedded migration newer than the database's version, each in its own transaction.</summary>
+    public void Migrate(TimeProvider time)
+    {
+        using var connection = Open();
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)";
+            create.ExecuteNonQuery();
+        }
+
+        long current;
+        using (var query = connection.CreateCommand())
+        {
+            query.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+            current = (long)query.ExecuteScalar()!;
+        }
+
+        var assembly = typeof(WardenDatabase).Assembly;
+        var scripts = assembly.GetManifestResourceNames()
+            .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => (Name: n, Version: ParseVersion(n)))
+            .Where(s => s.Version > current)
+            .OrderBy(s => s.Version);
+
+        foreach (var (name, version) in scripts)
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            string sql = reader.ReadToEnd();
+            using var transaction = connection.BeginTransaction();
+            using (var apply = connection.CreateCommand())
+            {
+                apply.Transaction = transaction;
+                apply.CommandText = sql;
+                apply.ExecuteNonQuery();
+            }
+
+            using (var mark = connection.CreateCommand())
+            {
+                mark.Transaction = transaction;
+                mark.CommandText = "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)";
+                mark.Parameters.AddWithValue("$v", version);
+                mark.Parameters.AddWithValue("$t", SqlTime.Format(time.GetUtcNow()));
+                mark.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    // Resource names look like "Warden.Server.Storage.Migrations.0001_initial.sql".
+    private static int ParseVersion(string resourceName)
+    {
+        string file = resourceName["Warden.Server.Storage.Migrations.".Length..];
+        return int.Parse(file.AsSpan(0, file.IndexOf('_', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+    }
+}

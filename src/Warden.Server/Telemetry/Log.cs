@@ -1,0 +1,26 @@
+namespace Warden.Server.Telemetry;
+
+/// <summary>
+/// Every log event Warden writes, with its id, in one place. None of them takes prompt or answer content,
+/// a client key or an upstream credential: only ids, model names, counts and error kinds.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Warning, "Committing {Count} usage records failed (attempt {Attempt}, SQLite error {Code}); retrying")]
+    public static partial void UsageCommitFailed(ILogger logger, int count, int attempt, int code);
+
+    [LoggerMessage(1002, LogLevel.Error, "Unhandled {ExceptionType} in request {RequestId}: {StackTrace}")]
+    public static partial void UnhandledException(ILogger logger, string requestId, string exceptionType, string stackTrace);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Upstream call for request {RequestId} on channel {Channel} failed: {Kind} (upstream status {Status})")]
+    public static partial void UpstreamFailed(ILogger logger, string requestId, string channel, Warden.Core.Providers.UpstreamErrorKind kind, int? status);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Upstream stream for request {RequestId} on channel {Channel} broke after the response started: {Reason}")]
+    public static partial void UpstreamStreamBroke(ILogger logger, string requestId, string channel, string reason);
+
+    [LoggerMessage(3001, LogLevel.Information, "Configuration changed (version {Version}); reloaded {Keys} keys and {Channels} channels")]
+    public static partial void ConfigReloaded(ILogger logger, long version, int keys, int channels);
+
+    [LoggerMessage(3002, LogLevel.Error, "Channel {Channel} could not be loaded and is out of service: {Reason}")]
+    public static partial void ChannelUnusable(ILogger logger, string channel, string reason);
+}

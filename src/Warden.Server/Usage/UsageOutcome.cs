@@ -1,0 +1,11 @@
+namespace Warden.Server.Usage;
+
+/// <summary>The outcome codes stored in usage records.</summary>
+internal static class UsageOutcome
+{
+    public const string Completed = "completed";
+    public const string ClientError = "client_error";
+    public const string UpstreamError = "upstream_error";
+    public const string UpstreamCutStream = "upstream_cut_stream";
+    public const string ClientCancelled = "client_cancelled";
+}

@@ -1,0 +1,93 @@
+using Warden.Core.Chat;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Usage;
+
+/// <summary>Persistence and reporting of usage records.</summary>
+internal sealed class UsageStore(WardenDatabase database)
+{
+    /// <summary>Inserts a batch in one transaction: one commit for many records is what makes metering cheap.</summary>
+    public void InsertBatch(IReadOnlyList<UsageRecord> records)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO usage_records (id, key_id, requested_model, served_model, channel_id, upstream_request_id, status, outcome, streamed,
+                input_tokens, output_tokens, cached_tokens, reasoning_tokens, usage_source, latency_ms, ttfb_ms, created_at)
+            VALUES ($id, $key, $requested, $served, $channel, $upstream, $status, $outcome, $streamed,
+                $input, $output, $cached, $reasoning, $source, $latency, $ttfb, $created)
+            """;
+        var p = command.Parameters;
+        string[] names = ["$id", "$key", "$requested", "$served", "$channel", "$upstream", "$status", "$outcome", "$streamed",
+            "$input", "$output", "$cached", "$reasoning", "$source", "$latency", "$ttfb", "$created"];
+        foreach (string name in names)
+        {
+            p.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        foreach (var r in records)
+        {
+            p["$id"].Value = r.Id;
+            p["$key"].Value = (object?)r.KeyId ?? DBNull.Value;
+            p["$requested"].Value = (object?)r.RequestedModel ?? DBNull.Value;
+            p["$served"].Value = (object?)r.ServedModel ?? DBNull.Value;
+            p["$channel"].Value = (object?)r.ChannelId ?? DBNull.Value;
+            p["$upstream"].Value = (object?)r.UpstreamRequestId ?? DBNull.Value;
+            p["$status"].Value = r.Status;
+            p["$outcome"].Value = r.Outcome;
+            p["$streamed"].Value = r.Streamed ? 1 : 0;
+            p["$input"].Value = (object?)r.Usage.InputTokens ?? DBNull.Value;
+            p["$output"].Value = (object?)r.Usage.OutputTokens ?? DBNull.Value;
+            p["$cached"].Value = (object?)r.Usage.CacheReadTokens ?? DBNull.Value;
+            p["$reasoning"].Value = (object?)r.Usage.ReasoningTokens ?? DBNull.Value;
+            p["$source"].Value = r.Usage.Source switch
+            {
+                UsageSource.Reported => "reported",
+                UsageSource.Estimated => "estimated",
+                _ => "not_reported",
+            };
+            p["$latency"].Value = r.LatencyMs;
+            p["$ttfb"].Value = (object?)r.TimeToFirstByteMs ?? DBNull.Value;
+            p["$created"].Value = SqlTime.Format(r.CreatedAt);
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Usage per day, key and requested model, newest day first.</summary>
+    public List<UsageSummaryRow> Summarise(DateTimeOffset? since)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT substr(u.created_at, 1, 10) AS day,
+                   COALESCE(k.name, u.key_id, '(unauthenticated)') AS key_name,
+                   COALESCE(u.requested_model, '(none)') AS model,
+                   COUNT(*),
+                   SUM(CASE WHEN u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END),
+                   SUM(u.input_tokens), SUM(u.output_tokens), SUM(u.cached_tokens), SUM(u.reasoning_tokens),
+                   SUM(CASE WHEN u.usage_source <> 'reported' AND u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END)
+            FROM usage_records u LEFT JOIN client_keys k ON k.id = u.key_id
+            WHERE $since IS NULL OR u.created_at >= $since
+            GROUP BY day, key_name, model
+            ORDER BY day DESC, key_name, model
+            """;
+        command.Parameters.AddWithValue("$since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var rows = new List<UsageSummaryRow>();
+        while (reader.Read())
+        {
+            rows.Add(new UsageSummaryRow(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetInt64(8),
+                reader.GetInt64(9)));
+        }
+
+        return rows;
+    }
+}

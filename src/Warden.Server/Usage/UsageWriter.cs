@@ -1,0 +1,146 @@
+using System.Threading.Channels;
+using Warden.Server.Telemetry;
+
+namespace Warden.Server.Usage;
+
+/// <summary>
+/// Writes usage records off the request path: requests enqueue into a bounded queue, one loop commits
+/// whatever is queued as one transaction (group commit), and stopping the host drains the queue.
+/// </summary>
+/// <remarks>
+/// When idle a record is committed as soon as it arrives; under load each transaction takes up to
+/// <see cref="MaxBatch"/> records, so at most one batch is in flight. A full queue makes requests wait
+/// rather than drop records: nothing acknowledged is lost to back-pressure.
+/// </remarks>
+internal sealed class UsageWriter : IHostedService, IAsyncDisposable
+{
+    public const int MaxBatch = 512;
+    private const int QueueCapacity = 65_536;
+
+    private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(QueueCapacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+    });
+
+    private readonly UsageStore _store;
+    private readonly ILogger<UsageWriter> _logger;
+    private readonly TimeProvider _time;
+    private Task? _loop;
+
+    public UsageWriter(UsageStore store, ILogger<UsageWriter> logger, TimeProvider time)
+    {
+        _store = store;
+        _logger = logger;
+        _time = time;
+    }
+
+    public ValueTask EnqueueAsync(UsageRecord record)
+    {
+        var item = new Item(record, null);
+        if (_queue.Writer.TryWrite(item))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return EnqueueSlowAsync(item);
+    }
+
+    /// <summary>Completes when every record enqueued before the call is committed.</summary>
+    public Task FlushAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _queue.Writer.TryWrite(new Item(null, done)) ? done.Task : Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+    }
+
+    private async ValueTask EnqueueSlowAsync(Item item)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(item);
+        }
+        catch (ChannelClosedException)
+        {
+            // The host is stopping and the loop has drained: write this straggler directly.
+            _store.InsertBatch([item.Record!]);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<UsageRecord>(MaxBatch);
+        var flushes = new List<TaskCompletionSource>();
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                if (item.Record is not null)
+                {
+                    batch.Add(item.Record);
+                }
+                else
+                {
+                    flushes.Add(item.Flush!);
+                }
+            }
+
+            await CommitAsync(batch);
+            batch.Clear();
+            foreach (var flush in flushes)
+            {
+                flush.TrySetResult();
+            }
+
+            flushes.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<UsageRecord> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        // A failed commit (disk full, database locked for long) is retried, never dropped.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _store.InsertBatch(batch);
+                return;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                Log.UsageCommitFailed(_logger, batch.Count, attempt, ex.SqliteErrorCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt)), _time);
+            }
+        }
+    }
+
+    private readonly record struct Item(UsageRecord? Record, TaskCompletionSource? Flush);
+}
