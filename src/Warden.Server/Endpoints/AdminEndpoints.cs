@@ -57,7 +57,7 @@ internal static class AdminEndpoints
         if (result.Outcome != AuthenticationOutcome.Authenticated)
         {
             await Error(context, StatusCodes.Status401Unauthorized, "The admin API needs a valid admin key as 'Authorization: Bearer <key>'.", "invalid_api_key");
-            return null;
+            return Results.Empty;
         }
 
         return await next(invocation);

@@ -1,0 +1,321 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Warden.Server.Simulator;
+
+/// <summary>
+/// POST /v1/chat/completions. Steps: read and validate the body; merge faults; check the model;
+/// apply latency; answer with an error-status fault, or compose the answer and send it whole or as
+/// an event stream with the stream-shaping faults applied. Every request ends in one journal entry.
+/// </summary>
+internal sealed class SimulatorChatEndpoint
+{
+    // A broken event that starts like a real chunk, so parsers fail on the JSON and not on the framing.
+    private static readonly byte[] MalformedEvent = "data: {\"id\": broken json\n\n"u8.ToArray();
+
+    // Kestrel drops output it has not yet handed to the socket when a connection is aborted; this
+    // grace lets the chunks that disconnect-N promised reach the client first. It is transport time,
+    // not simulated time, so it deliberately uses the system clock.
+    private static readonly TimeSpan DisconnectGrace = TimeSpan.FromMilliseconds(50);
+
+    private readonly SimulatorOptions _options;
+    private readonly SimulatorJournal _journal;
+    private readonly CancellationToken _stopping;
+    private readonly ILogger _logger;
+
+    public SimulatorChatEndpoint(SimulatorOptions options, SimulatorJournal journal, ILogger logger, CancellationToken stopping)
+    {
+        _options = options;
+        _journal = journal;
+        _stopping = stopping;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var exchange = new Exchange(SimulatorRequestId.Get(context), _options.Time.GetUtcNow());
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        try
+        {
+            await RunAsync(context, exchange, cancellation.Token);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            EndInterrupted(context, exchange);
+        }
+        catch (IOException) when (context.RequestAborted.IsCancellationRequested || exchange.StatusCode != 0)
+        {
+            // A write or read failed because the connection went away.
+            EndInterrupted(context, exchange);
+        }
+#pragma warning disable CA1031 // Any failure must still end in a journal entry and an answer, not a dropped connection.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SimulatorLog.RequestFailed(_logger, exchange.Id, exception);
+            exchange.Outcome = SimulatorOutcome.Faulted;
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+            }
+            else
+            {
+                await SimulatorResponses.WriteErrorAsync(context.Response, SimulatorError.InternalError(), CancellationToken.None);
+                exchange.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+        }
+        finally
+        {
+            _journal.Add(exchange.ToEntry(_options.Time.GetUtcNow()));
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, Exchange exchange, CancellationToken cancellationToken)
+    {
+        SimulatorChatRequest? request;
+        SimulatorError? error;
+        bool parsed;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
+            exchange.Model = SimulatorChatRequest.PeekModel(document.RootElement);
+            parsed = SimulatorChatRequest.TryParse(document.RootElement, out request, out error);
+        }
+        catch (JsonException)
+        {
+            await RejectAsync(context, exchange, SimulatorError.MalformedJson(), cancellationToken);
+            return;
+        }
+        catch (BadHttpRequestException exception)
+        {
+            // Kestrel's own limits (body too large, bad framing) keep their status code.
+            await RejectAsync(context, exchange, SimulatorError.Status(exception.StatusCode, "The request body could not be read: " + exception.Message), cancellationToken);
+            return;
+        }
+
+        if (!parsed || request is null)
+        {
+            await RejectAsync(context, exchange, error!, cancellationToken);
+            return;
+        }
+
+        exchange.Stream = request.Stream;
+        exchange.IncludeUsage = request.IncludeUsage;
+        var header = context.Request.Headers[SimulatorFaultPlan.HeaderName].ToString();
+        if (!SimulatorFaultPlan.TryCreate(header, request.ModelSuffixFaults, out var faults, out var faultError))
+        {
+            await RejectAsync(context, exchange, SimulatorError.UnknownFault(faultError), cancellationToken);
+            return;
+        }
+
+        exchange.Fault = faults.Description;
+        if (!SimulatorModels.IsKnown(request.Model))
+        {
+            await RejectAsync(context, exchange, SimulatorError.ModelNotFound(request.Model), cancellationToken);
+            return;
+        }
+
+        if (faults.LatencyMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(faults.LatencyMs), _options.Time, cancellationToken);
+        }
+
+        if (faults.ErrorStatus is { } status)
+        {
+            var statusError = SimulatorError.FromFault(status);
+            exchange.StatusCode = statusError.StatusCode;
+            exchange.Outcome = SimulatorOutcome.Faulted;
+            await SimulatorResponses.WriteErrorAsync(context.Response, statusError, cancellationToken);
+            return;
+        }
+
+        var answer = SimulatorAnswerComposer.Compose(request, faults, exchange.Id);
+        var meta = new SimulatorCompletionMeta(
+            SimulatorAnswerComposer.CompletionId(exchange.Id),
+            exchange.ReceivedAt.ToUnixTimeSeconds(),
+            request.Model);
+        if (request.Stream)
+        {
+            await StreamAsync(context, exchange, request, faults, answer, meta, cancellationToken);
+        }
+        else
+        {
+            await RespondAsync(context, exchange, faults, answer, meta, cancellationToken);
+        }
+    }
+
+    private async Task RespondAsync(
+        HttpContext context,
+        Exchange exchange,
+        SimulatorFaultPlan faults,
+        SimulatorAnswer answer,
+        SimulatorCompletionMeta meta,
+        CancellationToken cancellationToken)
+    {
+        if (faults.StallMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(faults.StallMs), _options.Time, cancellationToken);
+        }
+
+        if (faults.DisconnectAfterChunks is not null)
+        {
+            exchange.Outcome = SimulatorOutcome.Faulted;
+            context.Abort();
+            return;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        using (var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions))
+        {
+            ChatCompletionJson.WriteCompletion(writer, meta, answer, includeUsage: !faults.NoUsage);
+        }
+
+        var body = buffer.WrittenMemory;
+        if (faults.Malformed)
+        {
+            body = body[..(body.Length / 2)];
+            exchange.Outcome = SimulatorOutcome.Faulted;
+        }
+        else
+        {
+            exchange.Usage = faults.NoUsage ? null : answer.Usage;
+        }
+
+        exchange.StatusCode = StatusCodes.Status200OK;
+        await SimulatorResponses.WriteAsync(context.Response, StatusCodes.Status200OK, body, cancellationToken);
+    }
+
+    private async Task StreamAsync(
+        HttpContext context,
+        Exchange exchange,
+        SimulatorChatRequest request,
+        SimulatorFaultPlan faults,
+        SimulatorAnswer answer,
+        SimulatorCompletionMeta meta,
+        CancellationToken cancellationToken)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        exchange.StatusCode = StatusCodes.Status200OK;
+
+        var sendUsage = request.IncludeUsage && !faults.NoUsage;
+        var pace = TimeSpan.FromMilliseconds(faults.PaceMs ?? _options.ChunkDelayMs);
+        using var events = new SimulatorEventStream(response.BodyWriter, _options.Time, pace);
+
+        ChatCompletionJson.WriteRoleChunk(await events.BeginEventAsync(cancellationToken), meta, sendUsage);
+        await events.EndEventAsync(cancellationToken);
+
+        if (faults.StallMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(faults.StallMs), _options.Time, cancellationToken);
+        }
+
+        if (faults.Malformed)
+        {
+            exchange.Outcome = SimulatorOutcome.Faulted;
+            await events.WriteRawAsync(MalformedEvent, cancellationToken);
+            return;
+        }
+
+        var contentChunkChars = faults.HugeKilobytes is null ? _options.ChunkChars : Math.Max(_options.ChunkChars, 1024);
+        var deltas = SimulatorStreamDelta.Plan(answer, _options.ChunkChars, contentChunkChars);
+        var limit = faults.DisconnectAfterChunks ?? int.MaxValue;
+        for (var i = 0; i < deltas.Count && i < limit; i++)
+        {
+            var delta = deltas[i];
+            var writer = await events.BeginEventAsync(cancellationToken);
+            switch (delta.Kind)
+            {
+                case SimulatorStreamDeltaKind.Reasoning:
+                    ChatCompletionJson.WriteReasoningChunk(writer, meta, answer.ReasoningContent.AsSpan()[delta.Text], sendUsage);
+                    break;
+                case SimulatorStreamDeltaKind.Content:
+                    ChatCompletionJson.WriteContentChunk(writer, meta, answer.Content.AsSpan()[delta.Text], sendUsage);
+                    break;
+                case SimulatorStreamDeltaKind.ToolCallStart:
+                    ChatCompletionJson.WriteToolCallStartChunk(writer, meta, delta.CallIndex, answer.ToolCalls[delta.CallIndex], sendUsage);
+                    break;
+                default:
+                    ChatCompletionJson.WriteToolCallArgumentsChunk(writer, meta, delta.CallIndex, answer.ToolCalls[delta.CallIndex].Arguments.AsSpan()[delta.Text], sendUsage);
+                    break;
+            }
+
+            await events.EndEventAsync(cancellationToken);
+        }
+
+        if (faults.DisconnectAfterChunks is not null)
+        {
+            exchange.Outcome = SimulatorOutcome.Faulted;
+            await Task.Delay(DisconnectGrace, TimeProvider.System, cancellationToken);
+            context.Abort();
+            return;
+        }
+
+        ChatCompletionJson.WriteFinishChunk(await events.BeginEventAsync(cancellationToken), meta, answer.FinishReason, sendUsage);
+        await events.EndEventAsync(cancellationToken);
+        if (sendUsage)
+        {
+            ChatCompletionJson.WriteUsageChunk(await events.BeginEventAsync(cancellationToken), meta, answer.Usage);
+            await events.EndEventAsync(cancellationToken);
+            exchange.Usage = answer.Usage;
+        }
+
+        await events.WriteDoneAsync(cancellationToken);
+        exchange.Outcome = SimulatorOutcome.Completed;
+    }
+
+    private static async Task RejectAsync(HttpContext context, Exchange exchange, SimulatorError error, CancellationToken cancellationToken)
+    {
+        exchange.Outcome = SimulatorOutcome.Rejected;
+        exchange.StatusCode = error.StatusCode;
+        await SimulatorResponses.WriteErrorAsync(context.Response, error, cancellationToken);
+    }
+
+    private void EndInterrupted(HttpContext context, Exchange exchange)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            exchange.Outcome = SimulatorOutcome.ClientCancelled;
+            return;
+        }
+
+        if (_stopping.IsCancellationRequested)
+        {
+            // Do not leave the client waiting on a stream that will never finish.
+            exchange.Outcome = SimulatorOutcome.ServerStopped;
+            context.Abort();
+            return;
+        }
+
+        exchange.Outcome = SimulatorOutcome.ClientCancelled;
+    }
+
+    /// <summary>What the journal will record, filled in as the request progresses.</summary>
+    private sealed class Exchange(string id, DateTimeOffset receivedAt)
+    {
+        public string Id { get; } = id;
+
+        public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+        public string? Model { get; set; }
+
+        public bool Stream { get; set; }
+
+        public bool IncludeUsage { get; set; }
+
+        public string? Fault { get; set; }
+
+        public SimulatorOutcome Outcome { get; set; } = SimulatorOutcome.Completed;
+
+        public int StatusCode { get; set; }
+
+        public SimulatorUsage? Usage { get; set; }
+
+        public SimulatorJournalEntry ToEntry(DateTimeOffset finishedAt) =>
+            new(Id, Model, Stream, IncludeUsage, Fault, Outcome, StatusCode, Usage, ReceivedAt, finishedAt);
+    }
+}

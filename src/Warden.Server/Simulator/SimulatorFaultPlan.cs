@@ -1,0 +1,108 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Warden.Server.Simulator;
+
+/// <summary>The faults that apply to one request, merged from the model-name suffix and the x-simulator-fault header.</summary>
+internal sealed class SimulatorFaultPlan
+{
+    public const string HeaderName = "x-simulator-fault";
+
+    private SimulatorFaultPlan(IReadOnlyList<SimulatorFault> faults)
+    {
+        Faults = faults;
+        Description = faults.Count == 0 ? null : string.Join(',', faults.Select(f => f.Text));
+        foreach (var fault in faults)
+        {
+            var value = fault.Parameter ?? 0;
+            switch (fault.Kind)
+            {
+                case SimulatorFaultKind.Latency: LatencyMs = value; break;
+                case SimulatorFaultKind.Stall: StallMs = value; break;
+                case SimulatorFaultKind.Pace: PaceMs = value; break;
+                case SimulatorFaultKind.Disconnect: DisconnectAfterChunks = value; break;
+                case SimulatorFaultKind.Huge: HugeKilobytes = value; break;
+                case SimulatorFaultKind.Malformed: Malformed = true; break;
+                case SimulatorFaultKind.NoUsage: NoUsage = true; break;
+                default: ErrorStatus = fault; break;
+            }
+        }
+    }
+
+    public IReadOnlyList<SimulatorFault> Faults { get; }
+
+    /// <summary>Canonical comma-separated form for the journal; null when no fault applies.</summary>
+    public string? Description { get; }
+
+    public int LatencyMs { get; }
+
+    public int StallMs { get; }
+
+    public int? PaceMs { get; }
+
+    public int? DisconnectAfterChunks { get; }
+
+    public int? HugeKilobytes { get; }
+
+    public bool Malformed { get; }
+
+    public bool NoUsage { get; }
+
+    /// <summary>The 429/500/503/529 fault that replaces the answer, if any.</summary>
+    public SimulatorFault? ErrorStatus { get; }
+
+    /// <summary>
+    /// Merges suffix faults ("sim-small~429~nousage") with header faults ("latency-50,nousage").
+    /// Faults of the same kind override earlier ones, and the header is applied last so it wins;
+    /// 429/500/503/529 count as one kind because a response can only have one status.
+    /// </summary>
+    public static bool TryCreate(
+        string? header,
+        IReadOnlyList<string> modelSuffixFaults,
+        [NotNullWhen(true)] out SimulatorFaultPlan? plan,
+        [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(modelSuffixFaults);
+        var merged = new List<SimulatorFault>();
+        plan = null;
+        foreach (var token in modelSuffixFaults)
+        {
+            if (!TryMerge(token, merged, out error))
+            {
+                return false;
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(header))
+        {
+            foreach (var token in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!TryMerge(token, merged, out error))
+                {
+                    return false;
+                }
+            }
+        }
+
+        plan = new SimulatorFaultPlan(merged);
+        error = null;
+        return true;
+    }
+
+    private static bool TryMerge(string token, List<SimulatorFault> merged, [NotNullWhen(false)] out string? error)
+    {
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            error = null;
+            return true;
+        }
+
+        if (!SimulatorFault.TryParse(token, out var fault, out error))
+        {
+            return false;
+        }
+
+        merged.RemoveAll(existing => existing.Kind == fault.Kind || (existing.IsErrorStatus && fault.IsErrorStatus));
+        merged.Add(fault);
+        return true;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Warden.Server.Simulator;
+
+/// <summary>
+/// A loopback Kestrel server that imitates an OpenAI Chat Completions provider. Built on the empty
+/// builder so nothing from the embedding process leaks in: no appsettings, no ASPNETCORE_URLS, no
+/// Ctrl+C handling (the owner decides when it stops).
+/// </summary>
+internal sealed class SimulatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _disposed;
+
+    private SimulatorHost(WebApplication app, Uri baseUrl, SimulatorJournal journal)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Journal = journal;
+    }
+
+    /// <summary>The OpenAI-style base URL, ending in "/v1/".</summary>
+    public Uri BaseUrl { get; }
+
+    public SimulatorJournal Journal { get; }
+
+    public static async Task<SimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Time, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, IPEndPoint.MaxPort, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ChunkDelayMs, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkChars, 1, nameof(options));
+        var address = LoopbackAddress(options.Host);
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, options.Port);
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton<IHostLifetime, OwnerControlledLifetime>();
+
+        // In-flight streams stop on ApplicationStopping, so shutdown never needs the 30 s default.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(console => console.SingleLine = true);
+
+        var app = builder.Build();
+        var journal = new SimulatorJournal();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        var chat = new SimulatorChatEndpoint(
+            options,
+            journal,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorHost>(),
+            lifetime.ApplicationStopping);
+        var expectedKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
+
+        app.Use((context, next) =>
+        {
+            SimulatorRequestId.Assign(context, options.Time);
+            var error = Authenticate(context.Request, expectedKey);
+            return error is null ? next(context) : SimulatorResponses.WriteErrorAsync(context.Response, error, context.RequestAborted);
+        });
+        app.MapPost("/v1/chat/completions", chat.HandleAsync);
+        app.MapGet("/v1/models", context => WriteBodyAsync(context, SimulatorJson.WriteModels));
+        app.MapGet("/_simulator/journal", context => WriteBodyAsync(context, buffer => SimulatorJson.WriteJournal(buffer, journal.Snapshot())));
+        app.MapGet("/_simulator/journal/{id}", context =>
+        {
+            var entry = journal.Find(context.Request.RouteValues["id"] as string ?? "");
+            return entry is null
+                ? SimulatorResponses.WriteErrorAsync(context.Response, SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted)
+                : WriteBodyAsync(context, buffer => SimulatorJson.WriteJournalEntry(buffer, entry));
+        });
+        app.MapFallback("{*path}", context =>
+            SimulatorResponses.WriteErrorAsync(context.Response, SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted));
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new SimulatorHost(app, new Uri(bound.TrimEnd('/') + "/v1/"), journal);
+    }
+
+    /// <summary>Completes when the host stops; cancelling the token stops it (the IHost convention).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+
+    private static IPAddress LoopbackAddress(string host)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        if (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address))
+        {
+            return address;
+        }
+
+        // The simulator answers anyone without real credentials, so it must never be reachable off-box.
+        throw new ArgumentException($"The simulator only listens on loopback; '{host}' is not a loopback address.", nameof(host));
+    }
+
+    private static SimulatorError? Authenticate(HttpRequest request, byte[]? expectedKey)
+    {
+        if (expectedKey is null)
+        {
+            return null;
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        const string Scheme = "Bearer ";
+        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return SimulatorError.MissingApiKey();
+        }
+
+        var presented = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
+        return CryptographicOperations.FixedTimeEquals(presented, expectedKey) ? null : SimulatorError.IncorrectApiKey();
+    }
+
+    private static Task WriteBodyAsync(HttpContext context, Action<IBufferWriter<byte>> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        write(buffer);
+        return SimulatorResponses.WriteAsync(context.Response, StatusCodes.Status200OK, buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    /// <summary>Stops only when the owner disposes the host or cancels <see cref="WaitForShutdownAsync"/>.</summary>
+    private sealed class OwnerControlledLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Warden.Server.Simulator;
+
+internal static class SimulatorModels
+{
+    public const string Small = "sim-small";
+    public const string Large = "sim-large";
+    public const string Reasoner = "sim-reasoner";
+
+    public static IReadOnlyList<string> Names { get; } = [Small, Large, Reasoner];
+
+    public static bool IsKnown(string model) =>
+        string.Equals(model, Small, StringComparison.Ordinal)
+        || string.Equals(model, Large, StringComparison.Ordinal)
+        || string.Equals(model, Reasoner, StringComparison.Ordinal);
+
+    public static bool Reasons(string model) => string.Equals(model, Reasoner, StringComparison.Ordinal);
+}

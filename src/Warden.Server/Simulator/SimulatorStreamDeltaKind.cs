@@ -1,0 +1,9 @@
+namespace Warden.Server.Simulator;
+
+internal enum SimulatorStreamDeltaKind
+{
+    Reasoning,
+    Content,
+    ToolCallStart,
+    ToolCallArguments,
+}

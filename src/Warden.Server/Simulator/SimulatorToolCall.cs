@@ -1,0 +1,3 @@
+namespace Warden.Server.Simulator;
+
+internal sealed record SimulatorToolCall(string Id, string Name, string Arguments);

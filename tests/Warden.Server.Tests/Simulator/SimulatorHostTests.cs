@@ -1,0 +1,66 @@
+using Warden.Server.Simulator;
+
+namespace Warden.Server.Tests.Simulator;
+
+public sealed class SimulatorHostTests
+{
+    [Fact]
+    public async Task StartAsync_EphemeralPort_ExposesLoopbackBaseUrlWithV1Segment()
+    {
+        await using var host = await SimulatorHost.StartAsync(new SimulatorOptions(), CancellationToken.None);
+
+        Assert.Equal("http", host.BaseUrl.Scheme);
+        Assert.Equal("127.0.0.1", host.BaseUrl.Host);
+        Assert.NotEqual(0, host.BaseUrl.Port);
+        Assert.Equal("/v1/", host.BaseUrl.AbsolutePath);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("192.168.1.10")]
+    [InlineData("example.com")]
+    public async Task StartAsync_NonLoopbackHost_Throws(string hostName)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => SimulatorHost.StartAsync(new SimulatorOptions { Host = hostName }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidChunkChars_Throws()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SimulatorHost.StartAsync(new SimulatorOptions { ChunkChars = 0 }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task WaitForShutdownAsync_TokenCancelled_StopsTheServer()
+    {
+        await using var host = await SimulatorHost.StartAsync(new SimulatorOptions(), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var waiting = host.WaitForShutdownAsync(stop.Token);
+        Assert.False(waiting.IsCompleted);
+
+        await stop.CancelAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+#pragma warning disable RS0030 // A plain client against the real simulator; no product HttpClient policy applies.
+        using var client = new HttpClient { BaseAddress = host.BaseUrl };
+#pragma warning restore RS0030
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("models"));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WhileStreamIsStalled_EndsPromptlyAndJournalsServerStopped()
+    {
+        var host = await SimulatorHost.StartAsync(new SimulatorOptions(), CancellationToken.None);
+#pragma warning disable RS0030 // A plain client against the real simulator; no product HttpClient policy applies.
+        using var client = new HttpClient { BaseAddress = host.BaseUrl };
+#pragma warning restore RS0030
+        using var response = await SimulatorCalls.PostAsync(client, SimulatorCalls.Request("stalled", stream: true), "stall-600000");
+        var id = SimulatorCalls.ReadId(response);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await host.DisposeAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"shutdown took {clock.Elapsed}");
+        Assert.Equal(SimulatorOutcome.ServerStopped, host.Journal.Find(id)?.Outcome);
+    }
+}
