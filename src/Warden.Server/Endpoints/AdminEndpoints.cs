@@ -20,33 +20,28 @@ internal static class AdminEndpoints
         admin.MapGet("/keys", (DataFolder data) => Json(data.Keys.List().Select(ToView).ToList(), AdminJsonContext.Default.ListKeyView));
         admin.MapPost("/keys", CreateKeyAsync);
         admin.MapDelete("/keys/{id}", (string id, DataFolder data, ConfigReloader reloader, HttpContext context) =>
-        {
-            if (!data.Keys.Revoke(id))
-            {
-                return Error(context, StatusCodes.Status404NotFound, $"No active key with id '{id}'.", "not_found");
-            }
-
-            reloader.Reload();
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return Task.CompletedTask;
-        });
+            Changed(context, reloader, data.Keys.Revoke(id), $"No active key with id '{id}'."));
 
         admin.MapGet("/channels", (DataFolder data) => Json(data.Channels.List().Select(ToView).ToList(), AdminJsonContext.Default.ListChannelView));
         admin.MapPost("/channels", CreateChannelAsync);
         admin.MapDelete("/channels/{idOrName}", (string idOrName, DataFolder data, ConfigReloader reloader, HttpContext context) =>
-        {
-            if (!data.Channels.Remove(idOrName))
-            {
-                return Error(context, StatusCodes.Status404NotFound, $"No channel with id or name '{idOrName}'.", "not_found");
-            }
-
-            reloader.Reload();
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return Task.CompletedTask;
-        });
+            Changed(context, reloader, data.Channels.Remove(idOrName), $"No channel with id or name '{idOrName}'."));
 
         admin.MapGet("/usage", (DataFolder data, DateTimeOffset? since) =>
             Json(data.Usage.Summarise(since), AdminJsonContext.Default.ListUsageSummaryRow));
+    }
+
+    /// <summary>Answers a delete: 204 and an immediate reload when something changed, else 404.</summary>
+    private static Task Changed(HttpContext context, ConfigReloader reloader, bool changed, string notFound)
+    {
+        if (!changed)
+        {
+            return Error(context, StatusCodes.Status404NotFound, notFound, "not_found");
+        }
+
+        reloader.Reload();
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
     }
 
     private static async ValueTask<object?> RequireAdminAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)

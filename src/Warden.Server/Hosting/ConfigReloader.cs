@@ -78,15 +78,23 @@ internal sealed class ConfigReloader(
         using var timer = new PeriodicTimer(PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            long version;
-            using (var connection = database.Open())
+            try
             {
-                version = ConfigVersion.Read(connection);
-            }
+                long version;
+                using (var connection = database.Open())
+                {
+                    version = ConfigVersion.Read(connection);
+                }
 
-            if (version != Volatile.Read(ref _loadedVersion))
+                if (version != Volatile.Read(ref _loadedVersion))
+                {
+                    Reload();
+                }
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
-                Reload();
+                // The last good snapshot keeps serving; the next tick tries again.
+                Log.ConfigReloadFailed(logger, ex.SqliteErrorCode);
             }
         }
     }

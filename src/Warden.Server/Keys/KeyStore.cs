@@ -7,55 +7,31 @@ namespace Warden.Server.Keys;
 /// <summary>Persistence of client and admin keys.</summary>
 internal sealed class KeyStore(WardenDatabase database, TimeProvider time)
 {
-    public void Insert(ClientKey key)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using (var command = connection.CreateCommand())
+    public void Insert(ClientKey key) => database.ChangeConfiguration(
+        """
+        INSERT INTO client_keys (id, name, role, hint, hash, allowed_models, created_at, expires_at, revoked_at)
+        VALUES ($id, $name, $role, $hint, $hash, $models, $created, $expires, NULL)
+        """,
+        p =>
         {
-            command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO client_keys (id, name, role, hint, hash, allowed_models, created_at, expires_at, revoked_at)
-                VALUES ($id, $name, $role, $hint, $hash, $models, $created, $expires, NULL)
-                """;
-            command.Parameters.AddWithValue("$id", key.Id);
-            command.Parameters.AddWithValue("$name", key.Name);
-            command.Parameters.AddWithValue("$role", key.Role == KeyRole.Admin ? "admin" : "client");
-            command.Parameters.AddWithValue("$hint", key.Hint);
-            command.Parameters.AddWithValue("$hash", key.Hash);
-            command.Parameters.AddWithValue("$models", key.AllowedModels is null ? DBNull.Value : JsonSerializer.Serialize(key.AllowedModels, StorageJsonContext.Default.IReadOnlyListString));
-            command.Parameters.AddWithValue("$created", SqlTime.Format(key.CreatedAt));
-            command.Parameters.AddWithValue("$expires", key.ExpiresAt is { } e ? SqlTime.Format(e) : DBNull.Value);
-            command.ExecuteNonQuery();
-        }
-
-        ConfigVersion.Bump(connection, transaction);
-        transaction.Commit();
-    }
+            p.AddWithValue("$id", key.Id);
+            p.AddWithValue("$name", key.Name);
+            p.AddWithValue("$role", key.Role == KeyRole.Admin ? "admin" : "client");
+            p.AddWithValue("$hint", key.Hint);
+            p.AddWithValue("$hash", key.Hash);
+            p.AddWithValue("$models", key.AllowedModels is null ? DBNull.Value : JsonSerializer.Serialize(key.AllowedModels, StorageJsonContext.Default.IReadOnlyListString));
+            p.AddWithValue("$created", SqlTime.Format(key.CreatedAt));
+            p.AddWithValue("$expires", key.ExpiresAt is { } e ? SqlTime.Format(e) : DBNull.Value);
+        });
 
     /// <summary>Revokes a key by id; false when no such key exists or it was already revoked.</summary>
-    public bool Revoke(string id)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        int changed;
-        using (var command = connection.CreateCommand())
+    public bool Revoke(string id) => database.ChangeConfiguration(
+        "UPDATE client_keys SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL",
+        p =>
         {
-            command.Transaction = transaction;
-            command.CommandText = "UPDATE client_keys SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL";
-            command.Parameters.AddWithValue("$id", id);
-            command.Parameters.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
-            changed = command.ExecuteNonQuery();
-        }
-
-        if (changed > 0)
-        {
-            ConfigVersion.Bump(connection, transaction);
-        }
-
-        transaction.Commit();
-        return changed > 0;
-    }
+            p.AddWithValue("$id", id);
+            p.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
+        }) > 0;
 
     public List<ClientKey> List()
     {

@@ -23,6 +23,9 @@ internal sealed class ChatCompletionsPipeline(
     WardenOptions options,
     TimeProvider time)
 {
+    /// <summary>How much of an oversized body is read and discarded so the client can read its 413.</summary>
+    private const long OversizeDrainBytes = 8 * 1024 * 1024;
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow());
@@ -77,20 +80,28 @@ internal sealed class ChatCompletionsPipeline(
     private async Task<bool> ReadBodyAsync(HttpContext context, RelayRequest request)
     {
         long limit = options.MaxRequestBodyBytes;
+        var reader = context.Request.BodyReader;
+
+        // Kestrel's own cap sits a drain allowance above Warden's limit: an oversized body is read and discarded
+        // up to that allowance before the 413 goes out, so the client finishes sending and reads the error instead
+        // of a broken pipe (clients do not send Expect: 100-continue).
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = limit + OversizeDrainBytes;
+        }
+
         if (context.Request.ContentLength > limit)
         {
+            if (context.Request.ContentLength <= limit + OversizeDrainBytes)
+            {
+                await DrainAsync(reader, context.RequestAborted);
+            }
+
             await RejectTooLargeAsync(context, request, limit);
             return false;
         }
 
-        // Kestrel enforces the same limit on chunked bodies; this keeps the check explicit for every server.
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = limit;
-        }
-
-        var reader = context.Request.BodyReader;
         try
         {
             while (true)
@@ -100,6 +111,7 @@ internal sealed class ChatCompletionsPipeline(
                 if (buffer.Length > limit)
                 {
                     reader.AdvanceTo(buffer.End);
+                    await DrainAsync(reader, context.RequestAborted);
                     await RejectTooLargeAsync(context, request, limit);
                     return false;
                 }
@@ -118,6 +130,27 @@ internal sealed class ChatCompletionsPipeline(
         {
             await RejectTooLargeAsync(context, request, limit);
             return false;
+        }
+    }
+
+    /// <summary>Reads and discards what is left of a rejected body, up to Kestrel's per-request cap.</summary>
+    private static async Task DrainAsync(System.IO.Pipelines.PipeReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the drain allowance: Kestrel will close the connection after the 413.
         }
     }
 

@@ -17,67 +17,35 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
     public string DecryptCredential(Channel channel) =>
         Encoding.UTF8.GetString(ring.Decrypt(channel.Credential!, CredentialPurpose(channel.Id)));
 
-    public void Insert(Channel channel)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using (var command = connection.CreateCommand())
+    public void Insert(Channel channel) => database.ChangeConfiguration(
+        """
+        INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at)
+        VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created)
+        """,
+        p =>
         {
-            command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at)
-                VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created)
-                """;
-            command.Parameters.AddWithValue("$id", channel.Id);
-            command.Parameters.AddWithValue("$name", channel.Name);
-            command.Parameters.AddWithValue("$provider", channel.ProviderId);
-            command.Parameters.AddWithValue("$url", channel.BaseUrl.ToString());
-            command.Parameters.AddWithValue("$models", JsonSerializer.Serialize(channel.Models, StorageJsonContext.Default.IReadOnlyListString));
-            command.Parameters.AddWithValue("$priority", channel.Priority);
-            command.Parameters.AddWithValue("$private", channel.AllowPrivateNetwork ? 1 : 0);
-            command.Parameters.AddWithValue("$kid", (object?)channel.Credential?.KeyId ?? DBNull.Value);
-            command.Parameters.AddWithValue("$ct", (object?)channel.Credential?.Ciphertext ?? DBNull.Value);
-            command.Parameters.AddWithValue("$managed", channel.ManagedSimulator ? 1 : 0);
-            command.Parameters.AddWithValue("$created", SqlTime.Format(channel.CreatedAt));
-            command.ExecuteNonQuery();
-        }
-
-        ConfigVersion.Bump(connection, transaction);
-        transaction.Commit();
-    }
+            p.AddWithValue("$id", channel.Id);
+            p.AddWithValue("$name", channel.Name);
+            p.AddWithValue("$provider", channel.ProviderId);
+            p.AddWithValue("$url", channel.BaseUrl.ToString());
+            p.AddWithValue("$models", JsonSerializer.Serialize(channel.Models, StorageJsonContext.Default.IReadOnlyListString));
+            p.AddWithValue("$priority", channel.Priority);
+            p.AddWithValue("$private", channel.AllowPrivateNetwork ? 1 : 0);
+            p.AddWithValue("$kid", (object?)channel.Credential?.KeyId ?? DBNull.Value);
+            p.AddWithValue("$ct", (object?)channel.Credential?.Ciphertext ?? DBNull.Value);
+            p.AddWithValue("$managed", channel.ManagedSimulator ? 1 : 0);
+            p.AddWithValue("$created", SqlTime.Format(channel.CreatedAt));
+        });
 
     /// <summary>Removes a channel by id or name; false when none matched.</summary>
-    public bool Remove(string idOrName)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        int removed;
-        using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = "DELETE FROM channels WHERE id = $key OR name = $key";
-            command.Parameters.AddWithValue("$key", idOrName);
-            removed = command.ExecuteNonQuery();
-        }
-
-        if (removed > 0)
-        {
-            ConfigVersion.Bump(connection, transaction);
-        }
-
-        transaction.Commit();
-        return removed > 0;
-    }
+    public bool Remove(string idOrName) => database.ChangeConfiguration(
+        "DELETE FROM channels WHERE id = $key OR name = $key",
+        p => p.AddWithValue("$key", idOrName)) > 0;
 
     /// <summary>Points the Warden-managed simulator channels at the simulator started for this run.</summary>
-    public void RepointManagedSimulator(Uri baseUrl)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE channels SET base_url = $url WHERE managed_simulator = 1";
-        command.Parameters.AddWithValue("$url", baseUrl.ToString());
-        command.ExecuteNonQuery();
-    }
+    public void RepointManagedSimulator(Uri baseUrl) => database.ChangeConfiguration(
+        "UPDATE channels SET base_url = $url WHERE managed_simulator = 1 AND base_url <> $url",
+        p => p.AddWithValue("$url", baseUrl.ToString()));
 
     public List<Channel> List()
     {

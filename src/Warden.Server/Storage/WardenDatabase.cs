@@ -38,6 +38,33 @@ internal sealed class WardenDatabase
         return connection;
     }
 
+    /// <summary>
+    /// Runs one configuration write (keys, channels) in a transaction and bumps the configuration version when it
+    /// changed a row, so every running server reloads. Configuration writes go through here so none can forget it.
+    /// </summary>
+    /// <returns>The number of rows changed.</returns>
+    public int ChangeConfiguration(string sql, Action<SqliteParameterCollection> bind)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        int changed;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            bind(command.Parameters);
+            changed = command.ExecuteNonQuery();
+        }
+
+        if (changed > 0)
+        {
+            ConfigVersion.Bump(connection, transaction);
+        }
+
+        transaction.Commit();
+        return changed;
+    }
+
     /// <summary>Applies every embedded migration newer than the database's version, each in its own transaction.</summary>
     public void Migrate(TimeProvider time)
     {

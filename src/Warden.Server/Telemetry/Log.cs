@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(3001, LogLevel.Information, "Configuration changed (version {Version}); reloaded {Keys} keys and {Channels} channels")]
     public static partial void ConfigReloaded(ILogger logger, long version, int keys, int channels);
 
+    [LoggerMessage(3003, LogLevel.Warning, "Reading the configuration failed (SQLite error {Code}); the last loaded configuration stays in force")]
+    public static partial void ConfigReloadFailed(ILogger logger, int code);
+
     [LoggerMessage(3002, LogLevel.Error, "Channel {Channel} could not be loaded and is out of service: {Reason}")]
     public static partial void ChannelUnusable(ILogger logger, string channel, string reason);
 }
