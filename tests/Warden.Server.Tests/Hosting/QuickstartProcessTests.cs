@@ -16,6 +16,7 @@ public sealed class QuickstartProcessTests
     {
         using var folder = new TempDirectory();
         string dataDirectory = Path.Combine(folder.Path, "data");
+        string canary = "CANARY-" + Guid.NewGuid().ToString("N");
 
         var first = await RunUntilBannerAsync(dataDirectory);
         string adminKey = first.Value("Admin key:");
@@ -30,20 +31,28 @@ public sealed class QuickstartProcessTests
         using (var http = new HttpClient { BaseAddress = url })
 #pragma warning restore RS0030
         {
-            using var response = await http.SendAsync(Requests.Chat(demoKey, Requests.Body("sim-small", "Hello from the quickstart")));
+            using var response = await http.SendAsync(Requests.Chat(demoKey, Requests.Body("sim-small", "Hello from the quickstart " + canary)));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             Assert.StartsWith("Simulated", answer.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), StringComparison.Ordinal);
+
+            // The error path too: a malformed body carrying the canary.
+            using var failing = await http.SendAsync(Requests.Chat(demoKey, "{\"model\":\"sim-small\",\"messages\":[\"" + canary));
+            Assert.Equal(HttpStatusCode.BadRequest, failing.StatusCode);
         }
 
-        Assert.Equal(0, await StopAsync(first.Process));
+        var (exitCode, console) = await StopAsync(first.Process);
+        Assert.Equal(0, exitCode);
+        // Everything the process printed (banner and logs) holds no prompt content; the demo key appears only in its banner line.
+        Assert.DoesNotContain(canary, console, StringComparison.Ordinal);
+        Assert.DoesNotContain(demoKey, console, StringComparison.Ordinal);
         // Shutdown drained the usage queue: the acknowledged request is on disk.
         Assert.Single(WardenTestServer.ReadUsage(dataDirectory), r => r.Status == 200);
 
         // The second start of the same folder prints no keys: they were shown once.
         var second = await RunUntilBannerAsync(dataDirectory);
         Assert.DoesNotContain(second.Lines, l => l.StartsWith("Admin key:", StringComparison.Ordinal) || l.StartsWith("Demo key:", StringComparison.Ordinal));
-        Assert.Equal(0, await StopAsync(second.Process));
+        Assert.Equal(0, (await StopAsync(second.Process)).ExitCode);
     }
 
     private static async Task<Banner> RunUntilBannerAsync(string dataDirectory)
@@ -75,8 +84,11 @@ public sealed class QuickstartProcessTests
         throw new InvalidOperationException("warden serve exited before printing its banner: " + string.Join('\n', lines) + error);
     }
 
-    private static async Task<int> StopAsync(Process process)
+    /// <summary>SIGTERM, then everything the process printed after its banner, stdout and stderr.</summary>
+    private static async Task<(int ExitCode, string Console)> StopAsync(Process process)
     {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
@@ -85,8 +97,9 @@ public sealed class QuickstartProcessTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         int code = process.ExitCode;
+        string console = await stdout + await stderr;
         process.Dispose();
-        return code;
+        return (code, console);
     }
 
     private sealed record Banner(Process Process, List<string> Lines)

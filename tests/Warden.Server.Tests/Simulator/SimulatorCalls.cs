@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Warden.Server.Simulator;
 
 namespace Warden.Server.Tests.Simulator;
 
@@ -85,6 +86,12 @@ internal static class SimulatorCalls
     public static async Task<List<string>> StreamAsync(HttpClient client, JsonObject request, string? fault = null)
     {
         using var response = await PostAsync(client, request, fault);
+        return await ReadEventsAsync(response);
+    }
+
+    /// <summary>Reads a streamed answer to the end (asserting 200 and the event-stream type) and returns every event's data, [DONE] included.</summary>
+    public static async Task<List<string>> ReadEventsAsync(HttpResponseMessage response)
+    {
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         await using var stream = await response.Content.ReadAsStreamAsync();
@@ -125,4 +132,26 @@ internal static class SimulatorCalls
     }
 
     public static string ReadId(HttpResponseMessage response) => Assert.Single(response.Headers.GetValues("x-request-id"));
+
+    /// <summary>
+    /// The journal entry for a request. It lands in the handler's last step, which can trail what the client
+    /// sees (a Content-Length body is complete, or an aborted connection is reset, before the handler
+    /// returns), so this polls (at most ~5 s, a hang guard only) until it is there.
+    /// </summary>
+    public static async Task<SimulatorJournalEntry> WaitForEntryAsync(SimulatorJournal journal, string id)
+    {
+        const int Attempts = 500;
+        const int StepMs = 10;
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            if (journal.Find(id) is { } entry)
+            {
+                return entry;
+            }
+
+            await Task.Delay(StepMs);
+        }
+
+        throw new TimeoutException($"No journal entry for {id} after {Attempts} polls of {StepMs} ms.");
+    }
 }

@@ -44,7 +44,7 @@ public sealed class SimulatorChatCompletionTests(SimulatorFixture fixture) : ICl
         Assert.Equal(
             usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(),
             usage.GetProperty("total_tokens").GetInt32());
-        Assert.NotNull(fixture.Host.Journal.Find(requestId));
+        Assert.Equal(requestId, (await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, requestId)).SimRequestId);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class SimulatorChatCompletionTests(SimulatorFixture fixture) : ICl
         Assert.Equal("model", error.GetProperty("param").GetString());
         Assert.Equal("model_not_found", error.GetProperty("code").GetString());
         Assert.Contains("gpt-4o", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal(SimulatorOutcome.Rejected, fixture.Host.Journal.Find(SimulatorCalls.ReadId(response))?.Outcome);
+        Assert.Equal(SimulatorOutcome.Rejected, (await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, SimulatorCalls.ReadId(response))).Outcome);
     }
 
     [Theory]

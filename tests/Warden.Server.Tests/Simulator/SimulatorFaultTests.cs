@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
@@ -31,9 +30,9 @@ public sealed class SimulatorFaultTests(SimulatorFixture fixture) : IClassFixtur
         var error = await ReadErrorAsync(response);
         Assert.Equal("rate_limit_exceeded", error.GetProperty("type").GetString());
         Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
-        var entry = fixture.Host.Journal.Find(SimulatorCalls.ReadId(response));
-        Assert.Equal(SimulatorOutcome.Faulted, entry?.Outcome);
-        Assert.Equal(fault, entry?.Fault);
+        var entry = await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, SimulatorCalls.ReadId(response));
+        Assert.Equal(SimulatorOutcome.Faulted, entry.Outcome);
+        Assert.Equal(fault, entry.Fault);
     }
 
     [Theory]
@@ -68,7 +67,7 @@ public sealed class SimulatorFaultTests(SimulatorFixture fixture) : IClassFixtur
         using var response = await SimulatorCalls.PostAsync(_client, SimulatorCalls.Request("hi", model: "sim-small~500"), "503");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("503", fixture.Host.Journal.Find(SimulatorCalls.ReadId(response))?.Fault);
+        Assert.Equal("503", (await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, SimulatorCalls.ReadId(response))).Fault);
     }
 
     [Fact]
@@ -79,10 +78,10 @@ public sealed class SimulatorFaultTests(SimulatorFixture fixture) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(completion.RootElement.TryGetProperty("usage", out _));
-        var entry = fixture.Host.Journal.Find(SimulatorCalls.ReadId(response));
-        Assert.Equal("latency-5,nousage", entry?.Fault);
-        Assert.Equal(SimulatorOutcome.Completed, entry?.Outcome);
-        Assert.Null(entry?.Usage);
+        var entry = await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, SimulatorCalls.ReadId(response));
+        Assert.Equal("latency-5,nousage", entry.Fault);
+        Assert.Equal(SimulatorOutcome.Completed, entry.Outcome);
+        Assert.Null(entry.Usage);
     }
 
     [Theory]
@@ -100,32 +99,82 @@ public sealed class SimulatorFaultTests(SimulatorFixture fixture) : IClassFixtur
         Assert.Contains(named, error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ChatCompletions_LatencyFault_DelaysTheResponse()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChatCompletions_LatencyFault_WaitsNSimulatedMsBeforeAnything(bool stream)
     {
-        var clock = Stopwatch.StartNew();
+        var latency = TimeSpan.FromMilliseconds(300);
+        await using var simulator = await ManualClockSimulator.StartAsync();
 
-        using var response = await SimulatorCalls.PostAsync(_client, SimulatorCalls.Request("slow"), "latency-300");
+        var sending = SimulatorCalls.PostAsync(simulator.Client, SimulatorCalls.Request("slow", stream: stream), "latency-300");
 
+        // The simulator is parked on exactly one 300 ms wait and has sent nothing, not even headers.
+        await simulator.Clock.WaitForPendingTimerAsync(latency);
+        Assert.Equal([latency], simulator.Clock.ArmedTimers);
+        Assert.False(sending.IsCompleted, "the response started before the latency elapsed");
+
+        simulator.Clock.Advance(latency);
+
+        using var response = await simulator.FinishesWithoutWaitingAsync(sending, "the response after the latency");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(290), $"answered after {clock.Elapsed}");
+        if (stream)
+        {
+            var events = await simulator.FinishesWithoutWaitingAsync(SimulatorCalls.ReadEventsAsync(response), "the rest of the stream");
+            Assert.Equal("[DONE]", events[^1]);
+            Assert.StartsWith("Simulated", SimulatorCalls.Concat(SimulatorCalls.ParseChunks(events), "content"), StringComparison.Ordinal);
+        }
+        else
+        {
+            using var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.StartsWith("Simulated", SimulatorCalls.Content(completion), StringComparison.Ordinal);
+        }
+
+        var entry = await simulator.WaitForEntryAsync(SimulatorCalls.ReadId(response));
+        Assert.Equal(SimulatorOutcome.Completed, entry.Outcome);
+        Assert.Equal("latency-300", entry.Fault);
+        Assert.Equal(latency, entry.FinishedAt - entry.ReceivedAt);
+        Assert.Equal([latency], simulator.Clock.ArmedTimers);
+        Assert.Empty(simulator.Clock.PendingTimers);
     }
 
     [Fact]
-    public async Task ChatCompletions_StallFaultStreamed_PausesAfterTheFirstChunk()
+    public async Task ChatCompletions_StallFaultStreamed_PausesOnceAfterTheFirstChunk()
     {
-        using var response = await SimulatorCalls.PostAsync(_client, SimulatorCalls.Request("stall", stream: true), "stall-400");
+        var stall = TimeSpan.FromMilliseconds(400);
+        await using var simulator = await ManualClockSimulator.StartAsync();
+        using var response = await SimulatorCalls.PostAsync(simulator.Client, SimulatorCalls.Request("stall", stream: true), "stall-400");
         await using var stream = await response.Content.ReadAsStreamAsync();
-        var arrivals = new List<TimeSpan>();
-        var clock = Stopwatch.StartNew();
+        await using var events = new SseEventReader(stream);
 
-        await foreach (var item in SseParser.Create(stream).EnumerateAsync())
+        // The role chunk comes straight away: nothing waits before it.
+        var first = await simulator.FinishesAsync(events.NextAsync(), "the first event");
+        using (var role = JsonDocument.Parse(first!))
         {
-            arrivals.Add(clock.Elapsed);
+            Assert.Equal("assistant", SimulatorCalls.Choice(role).GetProperty("delta").GetProperty("role").GetString());
         }
 
-        Assert.True(arrivals[1] - arrivals[0] >= TimeSpan.FromMilliseconds(390), $"gap was {arrivals[1] - arrivals[0]}");
-        Assert.True(arrivals[^1] - arrivals[1] < TimeSpan.FromMilliseconds(390), "only the first gap stalls");
+        // Then the simulator is parked on exactly one 400 ms wait and the second event has not come.
+        await simulator.Clock.WaitForPendingTimerAsync(stall);
+        Assert.Equal([stall], simulator.Clock.ArmedTimers);
+        var second = events.NextAsync();
+        Assert.False(second.IsCompleted, "the second event arrived before the stall elapsed");
+
+        simulator.Clock.Advance(stall);
+
+        // Only the first gap stalls: every other event arrives without the simulator waiting again.
+        Assert.NotNull(await simulator.FinishesWithoutWaitingAsync(second, "the second event"));
+        while (await simulator.FinishesWithoutWaitingAsync(events.NextAsync(), $"event {events.Received.Count + 1}") is not null)
+        {
+        }
+
+        Assert.Equal("[DONE]", events.Received[^1]);
+        Assert.True(events.Received.Count >= 4, $"role, content, finish and [DONE] expected: {events.Received.Count} events");
+        Assert.Equal([stall], simulator.Clock.ArmedTimers);
+        Assert.Empty(simulator.Clock.PendingTimers);
+        var entry = await simulator.WaitForEntryAsync(SimulatorCalls.ReadId(response));
+        Assert.Equal(SimulatorOutcome.Completed, entry.Outcome);
+        Assert.Equal(stall, entry.FinishedAt - entry.ReceivedAt);
     }
 
     [Fact]
@@ -149,7 +198,7 @@ public sealed class SimulatorFaultTests(SimulatorFixture fixture) : IClassFixtur
         Assert.DoesNotContain("[DONE]", events);
         Assert.All(chunks, chunk => Assert.Equal(JsonValueKind.Null, SimulatorCalls.Choice(chunk).GetProperty("finish_reason").ValueKind));
         Assert.Equal(2, chunks.Count(chunk => SimulatorCalls.Choice(chunk).GetProperty("delta").TryGetProperty("content", out var c) && c.GetString()!.Length > 0));
-        Assert.Equal(SimulatorOutcome.Faulted, fixture.Host.Journal.Find(SimulatorCalls.ReadId(response))?.Outcome);
+        Assert.Equal(SimulatorOutcome.Faulted, (await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, SimulatorCalls.ReadId(response))).Outcome);
     }
 
     [Fact]
@@ -210,13 +259,40 @@ public sealed class SimulatorFaultTests(SimulatorFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task ChatCompletions_PaceFault_SpacesEveryChunk()
+    public async Task ChatCompletions_PaceFault_WaitsNMsBeforeEveryEventButTheFirst()
     {
-        var clock = Stopwatch.StartNew();
+        var pace = TimeSpan.FromMilliseconds(20);
+        await using var simulator = await ManualClockSimulator.StartAsync();
+        using var whole = await SimulatorCalls.CompleteAsync(simulator.Client, SimulatorCalls.Request("pace"));
+        Assert.Empty(simulator.Clock.ArmedTimers);
 
-        var events = await SimulatorCalls.StreamAsync(_client, SimulatorCalls.Request("pace", stream: true), "pace-20");
+        using var response = await SimulatorCalls.PostAsync(simulator.Client, SimulatorCalls.Request("pace", stream: true), "pace-20");
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await using var events = new SseEventReader(stream);
+        Assert.NotNull(await simulator.FinishesAsync(events.NextAsync(), "the first event"));
 
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(20 * (events.Count - 1)), $"{events.Count} events in {clock.Elapsed}");
+        // Each later event, [DONE] included, is held back by its own 20 ms wait until the test releases it.
+        while (events.Received[^1] != "[DONE]")
+        {
+            await simulator.Clock.WaitForPendingTimerAsync(pace);
+            Assert.Single(simulator.Clock.PendingTimers);
+            Assert.Equal(events.Received.Count, simulator.Clock.ArmedTimers.Count);
+            var next = events.NextAsync();
+            Assert.False(next.IsCompleted, $"event {events.Received.Count + 1} arrived before its pace elapsed");
+
+            simulator.Clock.Advance(pace);
+
+            Assert.NotNull(await simulator.FinishesAsync(next, $"event {events.Received.Count + 1}"));
+        }
+
+        Assert.Null(await simulator.FinishesWithoutWaitingAsync(events.NextAsync(), "the end of the stream"));
+        Assert.Equal(events.Received.Count - 1, simulator.Clock.ArmedTimers.Count);
+        Assert.All(simulator.Clock.ArmedTimers, armed => Assert.Equal(pace, armed));
+        Assert.Empty(simulator.Clock.PendingTimers);
+        Assert.Equal(SimulatorCalls.Content(whole), SimulatorCalls.Concat(SimulatorCalls.ParseChunks(events.Received), "content"));
+        var entry = await simulator.WaitForEntryAsync(SimulatorCalls.ReadId(response));
+        Assert.Equal(SimulatorOutcome.Completed, entry.Outcome);
+        Assert.Equal(pace * (events.Received.Count - 1), entry.FinishedAt - entry.ReceivedAt);
     }
 
     private static async Task<JsonElement> ReadErrorAsync(HttpResponseMessage response)

@@ -48,19 +48,37 @@ public sealed class SimulatorHostTests
     }
 
     [Fact]
-    public async Task DisposeAsync_WhileStreamIsStalled_EndsPromptlyAndJournalsServerStopped()
+    public async Task DisposeAsync_WhileStreamIsStalled_StopsWithoutWaitingForTheStallAndJournalsServerStopped()
     {
-        var host = await SimulatorHost.StartAsync(new SimulatorOptions(), CancellationToken.None);
-#pragma warning disable RS0030 // A plain client against the real simulator; no product HttpClient policy applies.
-        using var client = new HttpClient { BaseAddress = host.BaseUrl };
-#pragma warning restore RS0030
-        using var response = await SimulatorCalls.PostAsync(client, SimulatorCalls.Request("stalled", stream: true), "stall-600000");
+        var stall = TimeSpan.FromMilliseconds(600_000);
+        await using var simulator = await ManualClockSimulator.StartAsync();
+        using var response = await SimulatorCalls.PostAsync(simulator.Client, SimulatorCalls.Request("stalled", stream: true), "stall-600000");
         var id = SimulatorCalls.ReadId(response);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await using var events = new SseEventReader(stream);
+        Assert.NotNull(await simulator.FinishesAsync(events.NextAsync(), "the role chunk"));
+        await simulator.Clock.WaitForPendingTimerAsync(stall);
+        var stalledAt = simulator.Clock.GetUtcNow();
 
-        await host.DisposeAsync();
+        // The clock is never advanced, so the stall cannot end: disposal finishes only because shutdown
+        // cancels the stall (its timer is gone, not fired) rather than waiting it out.
+        await simulator.Host.DisposeAsync();
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"shutdown took {clock.Elapsed}");
-        Assert.Equal(SimulatorOutcome.ServerStopped, host.Journal.Find(id)?.Outcome);
+        Assert.Equal(stalledAt, simulator.Clock.GetUtcNow());
+        Assert.Empty(simulator.Clock.PendingTimers);
+        Assert.Equal([stall], simulator.Clock.ArmedTimers);
+        var entry = simulator.Host.Journal.Find(id);
+        Assert.Equal(SimulatorOutcome.ServerStopped, entry?.Outcome);
+        Assert.Equal(entry?.ReceivedAt, entry?.FinishedAt);
+
+        // The client is not left waiting: its stream breaks off without the rest of the answer.
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            while (await simulator.FinishesAsync(events.NextAsync(), "the end of the stopped stream") is not null)
+            {
+            }
+        });
+        Assert.IsAssignableFrom<IOException>(failure);
+        Assert.DoesNotContain("[DONE]", events.Received);
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Warden.Server.Simulator;
 
@@ -13,10 +12,12 @@ public sealed class SimulatorJournalTests(SimulatorFixture fixture) : IClassFixt
     [InlineData(false)]
     public async Task Journal_StreamedRequest_RecordsIncludeUsageAndReportedUsage(bool includeUsage)
     {
-        using var response = await SimulatorCalls.PostAsync(_client, SimulatorCalls.Request("journal me", stream: true, includeUsage: includeUsage));
+        await using var simulator = await ManualClockSimulator.StartAsync();
+        var now = simulator.Clock.GetUtcNow();
+        using var response = await SimulatorCalls.PostAsync(simulator.Client, SimulatorCalls.Request("journal me", stream: true, includeUsage: includeUsage));
         _ = await response.Content.ReadAsStringAsync();
 
-        var entry = await WaitForEntryAsync(SimulatorCalls.ReadId(response), _ => true);
+        var entry = await simulator.WaitForEntryAsync(SimulatorCalls.ReadId(response));
 
         Assert.Equal("sim-small", entry.Model);
         Assert.True(entry.Stream);
@@ -25,43 +26,57 @@ public sealed class SimulatorJournalTests(SimulatorFixture fixture) : IClassFixt
         Assert.Equal(200, entry.StatusCode);
         Assert.Null(entry.Fault);
         Assert.Equal(includeUsage, entry.Usage is not null);
-        Assert.True(entry.FinishedAt >= entry.ReceivedAt);
+
+        // Both timestamps come from the injected clock, which nothing advanced.
+        Assert.Equal(now, entry.ReceivedAt);
+        Assert.Equal(now, entry.FinishedAt);
     }
 
     [Fact]
     public async Task Journal_ClientCancelsMidStream_RecordsClientCancelled()
     {
+        var pace = TimeSpan.FromMilliseconds(200);
+        var partWay = TimeSpan.FromMilliseconds(150);
+        await using var simulator = await ManualClockSimulator.StartAsync();
         using var cancellation = new CancellationTokenSource();
         using var response = await SimulatorCalls.PostAsync(
-            _client,
+            simulator.Client,
             SimulatorCalls.Request("cancel me", stream: true, includeUsage: true),
             "pace-200",
             cancellation.Token);
         var id = SimulatorCalls.ReadId(response);
-        var received = 0;
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellation.Token);
+        await using var events = new SseEventReader(stream, cancellation.Token);
 
-        // Cancelling while a read is pending makes HttpClient close the connection, as a real client
-        // giving up does (disposing a half-read response would instead drain the stream to the end).
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-        {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellation.Token);
-            await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellation.Token))
-            {
-                if (++received == 2)
-                {
-                    cancellation.CancelAfter(TimeSpan.FromMilliseconds(50));
-                }
-            }
-        });
+        // Take the role chunk and, after one released pace, the first content chunk.
+        Assert.NotNull(await simulator.FinishesAsync(events.NextAsync(), "the role chunk"));
+        await simulator.Clock.WaitForPendingTimerAsync(pace);
+        var second = events.NextAsync();
+        simulator.Clock.Advance(pace);
+        Assert.NotNull(await simulator.FinishesAsync(second, "the first content chunk"));
 
-        var entry = await WaitForEntryAsync(id, _ => true);
+        // The third event is held by its pace; move part of the way through it (it must stay held),
+        // then give up while a read is pending. That makes HttpClient close the connection, as a real
+        // client giving up does (disposing a half-read response would instead drain it to the end).
+        await simulator.Clock.WaitForPendingTimerAsync(pace);
+        simulator.Clock.Advance(partWay);
+        var held = Assert.Single(simulator.Clock.PendingTimers);
+        Assert.Equal(pace - partWay, held.DueAt - simulator.Clock.GetUtcNow());
+        var third = events.NextAsync();
+        Assert.False(third.IsCompleted, "the third event arrived before its pace elapsed");
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => simulator.FinishesAsync(third, "the cancelled read"));
 
-        Assert.Equal(2, received);
+        var entry = await simulator.WaitForEntryAsync(id);
+
+        Assert.Equal(2, events.Received.Count);
         Assert.Equal(SimulatorOutcome.ClientCancelled, entry.Outcome);
         Assert.True(entry.IncludeUsage);
         Assert.Null(entry.Usage);
         Assert.Equal("pace-200", entry.Fault);
-        Assert.True(entry.FinishedAt > entry.ReceivedAt);
+        // The request ended while the third event's pace was still held: no more simulated time passed.
+        Assert.Equal(pace + partWay, entry.FinishedAt - entry.ReceivedAt);
+        Assert.Equal([pace, pace], simulator.Clock.ArmedTimers);
     }
 
     [Fact]
@@ -71,6 +86,7 @@ public sealed class SimulatorJournalTests(SimulatorFixture fixture) : IClassFixt
         using var response = await SimulatorCalls.PostAsync(_client, SimulatorCalls.Request(Secret, model: "sim-large"), "nousage");
         var answer = SimulatorCalls.Content(JsonDocument.Parse(await response.Content.ReadAsStringAsync()));
         var id = SimulatorCalls.ReadId(response);
+        await SimulatorCalls.WaitForEntryAsync(fixture.Host.Journal, id);
 
         var journal = await _client.GetStringAsync("/_simulator/journal");
         var single = await _client.GetStringAsync($"/_simulator/journal/{id}");
@@ -131,21 +147,5 @@ public sealed class SimulatorJournalTests(SimulatorFixture fixture) : IClassFixt
 
         Assert.Equal(4000, journal.Snapshot().Count);
         Assert.NotNull(journal.Find("w7-499"));
-    }
-
-    /// <summary>Entries land when the server-side handler finishes, which can trail the client by a moment.</summary>
-    private async Task<SimulatorJournalEntry> WaitForEntryAsync(string id, Func<SimulatorJournalEntry, bool> ready)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            if (fixture.Host.Journal.Find(id) is { } entry && ready(entry))
-            {
-                return entry;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException($"No journal entry for {id} within 5 s: {fixture.Host.Journal.Find(id)}");
     }
 }

@@ -96,26 +96,34 @@ public sealed class SimulatorStreamingTests(SimulatorFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task ChatCompletions_StreamSlowedByChunkDelay_DeliversChunksBeforeTheEnd()
+    public async Task ChatCompletions_StreamSlowedByChunkDelay_DeliversEachChunkWhileTheNextIsStillHeld()
     {
-        await using var host = await SimulatorHost.StartAsync(new SimulatorOptions { ChunkDelayMs = 100, ChunkChars = 400 }, CancellationToken.None);
-#pragma warning disable RS0030 // A plain client against the real simulator; no product HttpClient policy applies.
-        using var client = new HttpClient { BaseAddress = host.BaseUrl };
-#pragma warning restore RS0030
-        using var response = await SimulatorCalls.PostAsync(client, SimulatorCalls.Request("flush me", stream: true));
+        var delay = TimeSpan.FromMilliseconds(100);
+        await using var simulator = await ManualClockSimulator.StartAsync(new SimulatorOptions { ChunkDelayMs = 100, ChunkChars = 400 });
+        using var response = await SimulatorCalls.PostAsync(simulator.Client, SimulatorCalls.Request("flush me", stream: true));
         await using var stream = await response.Content.ReadAsStreamAsync();
-        var arrivals = new List<TimeSpan>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var events = new SseEventReader(stream);
 
-        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync())
+        // role, one content chunk, finish, [DONE]. Each event must reach the client while the simulator
+        // is still parked on the delay before the next one, which only the test can end: output
+        // buffered until the end of the stream would never arrive here and the read would fail.
+        Assert.NotNull(await simulator.FinishesAsync(events.NextAsync(), "the first event"));
+        for (var released = 1; released < 4; released++)
         {
-            arrivals.Add(clock.Elapsed);
+            await simulator.Clock.WaitForPendingTimerAsync(delay);
+            Assert.Equal(released, simulator.Clock.ArmedTimers.Count);
+            var next = events.NextAsync();
+            Assert.False(next.IsCompleted, $"event {released + 1} arrived before its delay elapsed");
+
+            simulator.Clock.Advance(delay);
+
+            Assert.NotNull(await simulator.FinishesAsync(next, $"event {released + 1}"));
         }
 
-        // role, one content chunk, finish, [DONE], 100 ms apart: buffered output would arrive all at
-        // once, so half the paced span is a safe bar even on a busy machine.
-        Assert.Equal(4, arrivals.Count);
-        Assert.True(arrivals[^1] - arrivals[0] >= TimeSpan.FromMilliseconds(150), $"events arrived together: {string.Join(", ", arrivals)}");
+        Assert.Null(await simulator.FinishesWithoutWaitingAsync(events.NextAsync(), "the end of the stream"));
+        Assert.Equal(4, events.Received.Count);
+        Assert.Equal("[DONE]", events.Received[^1]);
+        Assert.Equal([delay, delay, delay], simulator.Clock.ArmedTimers);
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
