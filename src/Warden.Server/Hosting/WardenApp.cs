@@ -64,8 +64,22 @@ internal sealed class WardenApp : IAsyncDisposable
         }
 
         var app = Build(options, data);
-        app.Services.GetRequiredService<ConfigReloader>().Reload();
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            app.Services.GetRequiredService<ConfigReloader>().Reload();
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // A port already in use, say: nothing started may outlive the failed start.
+            await app.DisposeAsync();
+            if (simulator is not null)
+            {
+                await simulator.DisposeAsync();
+            }
+
+            throw;
+        }
 
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new WardenApp(app, simulator, new Uri(address.EndsWith('/') ? address : address + "/"), data, firstRun);

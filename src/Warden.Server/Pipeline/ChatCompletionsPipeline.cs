@@ -39,9 +39,9 @@ internal sealed class ChatCompletionsPipeline(
                 await relay.ForwardAsync(context, request);
             }
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
         {
-            // The client went away; the upstream call was cancelled with it.
+            // The client went away (seen as a cancellation, or as a failed read or write); the upstream call was cancelled with it.
             request.Status = StatusCodes.Status499ClientClosedRequest;
             request.Outcome = UsageOutcome.ClientCancelled;
         }
@@ -59,9 +59,9 @@ internal sealed class ChatCompletionsPipeline(
     private async Task<bool> AuthenticateAsync(HttpContext context, RelayRequest request)
     {
         var result = keys.Authenticate(BearerToken.From(context.Request), KeyRole.Client);
-        request.Key = result.Key;
         if (result.Outcome == AuthenticationOutcome.Authenticated)
         {
+            request.Key = result.Key;
             return true;
         }
 
@@ -72,7 +72,6 @@ internal sealed class ChatCompletionsPipeline(
             AuthenticationOutcome.Expired => "This API key has expired.",
             _ => "The API key is not valid.",
         };
-        request.Key = null;
         await RejectAsync(context, request, StatusCodes.Status401Unauthorized, message, "invalid_request_error", null, "invalid_api_key");
         return false;
     }

@@ -90,7 +90,9 @@ internal sealed class MasterKeyRing
     public byte[] Decrypt(EncryptedSecret secret, string purpose)
     {
         byte[] key = _keys.FirstOrDefault(k => k.Id == secret.KeyId).Key
-            ?? throw new CryptographicException($"The master key '{secret.KeyId}' that encrypted this secret is not available.");
+            ?? throw new CryptographicException(
+                $"The master key '{secret.KeyId}' that encrypted this data folder's secrets is not available: " +
+                $"check that {EnvironmentVariable} (or {FileName} in the data folder) is the key this folder was created or last rotated with.");
         var blob = secret.Ciphertext;
         if (blob.Length < NonceSize + TagSize)
         {
