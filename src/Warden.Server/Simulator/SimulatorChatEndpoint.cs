@@ -53,7 +53,7 @@ internal sealed class SimulatorChatEndpoint
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            SimulatorLog.RequestFailed(_logger, exchange.Id, exception);
+            SimulatorLog.RequestFailed(_logger, exchange.Id, exception.GetType().FullName ?? "?", exception.StackTrace ?? "");
             exchange.Outcome = SimulatorOutcome.Faulted;
             if (context.Response.HasStarted)
             {
