@@ -67,9 +67,13 @@ public sealed record RequestContext(string? ModelFromPath = null, bool? StreamFr
 
 /// <summary>An encoded upstream request, or why there cannot be one.</summary>
 /// <param name="Body">The JSON body; empty when <paramref name="Error"/> is set.</param>
-/// <param name="LeftOut">Fields of the client's request not sent upstream, each by a rule in <see cref="TranslationRules"/>, as "dialect.field".</param>
+/// <param name="Changes">
+/// Declared differences between what the client sent and this body, for receipts and logs: "left_out:dialect.field"
+/// for a field left out by a rule in <see cref="TranslationRules"/>, "added:field=value" for a value the upstream
+/// requires that the client did not give (Anthropic's max_tokens, say).
+/// </param>
 /// <param name="Error">The field that cannot be expressed for this upstream.</param>
-public sealed record EncodedRequest(ReadOnlyMemory<byte> Body, IReadOnlyList<string> LeftOut, RequestParseError? Error)
+public sealed record EncodedRequest(ReadOnlyMemory<byte> Body, IReadOnlyList<string> Changes, RequestParseError? Error)
 {
     public static EncodedRequest Refused(string message, string param) => new(ReadOnlyMemory<byte>.Empty, [], new RequestParseError(message, param));
 }

@@ -36,10 +36,10 @@ public static partial class TranslationRules
     /// <summary>
     /// Checks extensions (top-level, message or block) against the table for a request going to
     /// <paramref name="target"/>: entries of the target's own dialect are the encoder's to write; others are
-    /// recorded in <paramref name="leftOut"/> when the table allows, else the first one is returned as the field
-    /// to refuse.
+    /// recorded in <paramref name="changes"/> as "left_out:key" when the table allows, else the first one is
+    /// returned as the field to refuse.
     /// </summary>
-    public static string? Check(IReadOnlyDictionary<string, JsonElement>? extensions, WireDialectName target, ICollection<string> leftOut)
+    public static string? Check(IReadOnlyDictionary<string, JsonElement>? extensions, WireDialectName target, ICollection<string> changes)
     {
         if (extensions is null)
         {
@@ -59,9 +59,10 @@ public static partial class TranslationRules
                 return key;
             }
 
-            if (!leftOut.Contains(key))
+            string change = "left_out:" + key;
+            if (!changes.Contains(change))
             {
-                leftOut.Add(key);
+                changes.Add(change);
             }
         }
 
