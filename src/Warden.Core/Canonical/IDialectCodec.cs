@@ -60,7 +60,8 @@ public sealed record RequestFacts(string Model, bool Stream, long? MaxOutputToke
 /// <summary>What a dialect carries outside the request body.</summary>
 /// <param name="ModelFromPath">Gemini: the model in the URL path.</param>
 /// <param name="StreamFromPath">Gemini: streamGenerateContent rather than generateContent.</param>
-public sealed record RequestContext(string? ModelFromPath = null, bool? StreamFromPath = null)
+/// <param name="GeminiSse">Gemini streams: true with <c>alt=sse</c>, false for the JSON-array form.</param>
+public sealed record RequestContext(string? ModelFromPath = null, bool? StreamFromPath = null, bool? GeminiSse = null)
 {
     public static RequestContext Empty { get; } = new();
 }

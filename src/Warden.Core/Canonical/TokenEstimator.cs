@@ -62,4 +62,23 @@ public static class TokenEstimator
                 return (bytes, tokens);
         }
     }
+
+    /// <summary>
+    /// Estimates the tokens of a request body of any dialect without decoding it: the UTF-8 bytes of every string
+    /// value (names of JSON members are not counted) divided by four. Used for count-tokens calls no upstream can answer.
+    /// </summary>
+    public static long EstimateFromJson(ReadOnlySpan<byte> json)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(json, new System.Text.Json.JsonReaderOptions { MaxDepth = 256 });
+        long bytes = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            {
+                bytes += reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            }
+        }
+
+        return (bytes + BytesPerToken - 1) / BytesPerToken;
+    }
 }

@@ -8,4 +8,10 @@ public enum AuthScheme
 
     /// <summary>No credential (local vLLM or Ollama without auth).</summary>
     None,
+
+    /// <summary><c>x-api-key: &lt;credential&gt;</c> (Anthropic).</summary>
+    XApiKey,
+
+    /// <summary><c>x-goog-api-key: &lt;credential&gt;</c> (Gemini API).</summary>
+    GoogApiKey,
 }

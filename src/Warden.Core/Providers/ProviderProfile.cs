@@ -1,3 +1,5 @@
+using Warden.Core.Canonical;
+
 namespace Warden.Core.Providers;
 
 /// <summary>
@@ -14,7 +16,7 @@ namespace Warden.Core.Providers;
 public sealed record ProviderProfile(
     string Id,
     string DisplayName,
-    WireDialect Dialect,
+    WireDialectName Dialect,
     Uri DefaultBaseUrl,
     AuthScheme Auth,
     string Jurisdiction,

@@ -1,3 +1,5 @@
+using Warden.Core.Canonical;
+
 namespace Warden.Core.Providers;
 
 /// <summary>
@@ -39,4 +41,22 @@ public static class UpstreamErrorPolicy
         >= 500 => UpstreamErrorKind.ServerError,
         _ => UpstreamErrorKind.RequestRejected,
     };
+
+    /// <summary>What the client is told about an upstream failure, in dialect-neutral form.</summary>
+    public static ClientError ToClientError(UpstreamError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        int status = ClientStatus(error);
+        var kind = status switch
+        {
+            404 => ClientErrorKind.NotFound,
+            413 => ClientErrorKind.RequestTooLarge,
+            429 => ClientErrorKind.RateLimited,
+            503 or 529 => ClientErrorKind.Overloaded,
+            >= 500 => ClientErrorKind.UpstreamFailed,
+            _ => ClientErrorKind.InvalidRequest,
+        };
+        string? code = error.Kind == UpstreamErrorKind.RequestRejected ? error.Code : For(error.Kind).ErrorType;
+        return new ClientError(status, kind, error.Message, error.Param, code);
+    }
 }

@@ -1,18 +1,62 @@
 using System.Text.Json;
+using Warden.Core.Canonical;
 using Warden.Server.Keys;
+using Warden.Server.Protocols;
 using Warden.Server.Routing;
 
 namespace Warden.Server.Endpoints;
 
-/// <summary><c>GET /v1/models</c>: the models the calling key may use, in OpenAI's list shape.</summary>
+/// <summary>
+/// The models the calling key may use. <c>GET /v1/models</c> answers in one list that both OpenAI and Anthropic
+/// clients read (OpenAI's id/object/created/owned_by beside Anthropic's type/display_name/created_at, plus has_more,
+/// first_id and last_id); <c>GET /v1beta/models</c> answers in Gemini's shape.
+/// </summary>
 internal static class ModelsEndpoint
 {
     public static async Task HandleAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog)
     {
-        var auth = keys.Authenticate(BearerToken.From(context.Request), KeyRole.Client);
-        if (auth.Outcome != AuthenticationOutcome.Authenticated)
+        // OpenAI clients send Bearer; Anthropic clients x-api-key or Bearer.
+        var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request), ClientProtocol.OpenAIChat);
+        if (key is null)
         {
-            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, "The API key is missing, unknown, revoked or expired.", "invalid_request_error", null, "invalid_api_key");
+            return;
+        }
+
+        var models = Visible(catalog, key);
+        context.Response.ContentType = "application/json";
+        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("object"u8, "list");
+            writer.WriteStartArray("data"u8);
+            foreach (var (model, target) in models)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id"u8, model);
+                writer.WriteString("object"u8, "model");
+                writer.WriteNumber("created"u8, target.CreatedAt.ToUnixTimeSeconds());
+                writer.WriteString("owned_by"u8, target.Upstream.Profile.Id);
+                writer.WriteString("type"u8, "model");
+                writer.WriteString("display_name"u8, model);
+                writer.WriteString("created_at"u8, target.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("has_more"u8, false);
+            WriteNullable(writer, "first_id"u8, models.Count > 0 ? models[0].Model : null);
+            WriteNullable(writer, "last_id"u8, models.Count > 0 ? models[^1].Model : null);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    public static async Task HandleGeminiAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog)
+    {
+        var key = await AuthenticateAsync(context, keys, ClientProtocol.Gemini.ReadKey(context.Request), ClientProtocol.Gemini);
+        if (key is null)
+        {
             return;
         }
 
@@ -20,21 +64,17 @@ internal static class ModelsEndpoint
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             writer.WriteStartObject();
-            writer.WriteString("object"u8, "list");
-            writer.WriteStartArray("data"u8);
-            foreach (string model in catalog.Models)
+            writer.WriteStartArray("models"u8);
+            foreach (var (model, _) in Visible(catalog, key))
             {
-                if (!auth.Key!.MayUse(model))
-                {
-                    continue;
-                }
-
-                var first = catalog.Find(model)[0];
                 writer.WriteStartObject();
-                writer.WriteString("id"u8, model);
-                writer.WriteString("object"u8, "model");
-                writer.WriteNumber("created"u8, first.CreatedAt.ToUnixTimeSeconds());
-                writer.WriteString("owned_by"u8, first.Upstream.Profile.Id);
+                writer.WriteString("name"u8, "models/" + model);
+                writer.WriteString("displayName"u8, model);
+                writer.WriteStartArray("supportedGenerationMethods"u8);
+                writer.WriteStringValue("generateContent"u8);
+                writer.WriteStringValue("streamGenerateContent"u8);
+                writer.WriteStringValue("countTokens"u8);
+                writer.WriteEndArray();
                 writer.WriteEndObject();
             }
 
@@ -43,5 +83,44 @@ internal static class ModelsEndpoint
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static async Task<ClientKey?> AuthenticateAsync(HttpContext context, KeyDirectory keys, string? presented, ClientProtocol protocol)
+    {
+        var auth = keys.Authenticate(presented, KeyRole.Client);
+        if (auth.Outcome == AuthenticationOutcome.Authenticated)
+        {
+            return auth.Key;
+        }
+
+        await protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status401Unauthorized, ClientErrorKind.Authentication,
+            "The API key is missing, unknown, revoked or expired.", null, "invalid_api_key"));
+        return null;
+    }
+
+    private static List<(string Model, RouteTarget Target)> Visible(ChannelCatalog catalog, ClientKey key)
+    {
+        var models = new List<(string, RouteTarget)>();
+        foreach (string model in catalog.Models)
+        {
+            if (key.MayUse(model))
+            {
+                models.Add((model, catalog.Find(model)[0]));
+            }
+        }
+
+        return models;
+    }
+
+    private static void WriteNullable(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
     }
 }

@@ -1,10 +1,12 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Warden.Core.Providers.OpenAI;
+using Warden.Core.Canonical;
+using Warden.Core.Providers;
 using Warden.Server.Endpoints;
 using Warden.Server.Keys;
 using Warden.Server.Pipeline;
+using Warden.Server.Protocols;
 using Warden.Server.Relay;
 using Warden.Server.Routing;
 using Warden.Server.Simulator;
@@ -148,9 +150,12 @@ internal sealed class WardenApp : IAsyncDisposable
         services.AddHttpClient(UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.CreateHandler)
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
-        services.AddSingleton(sp => new OpenAIChatAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));
+        services.AddSingleton(sp => new UpstreamAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));
         services.AddSingleton<OpenAIChatRelay>();
-        services.AddSingleton<ChatCompletionsPipeline>();
+        services.AddSingleton<PassThroughRelay>();
+        services.AddSingleton<TranslatingRelay>();
+        services.AddSingleton<TokenCounter>();
+        services.AddSingleton<RelayPipeline>();
 
         var app = builder.Build();
         var time = options.Time;
@@ -190,9 +195,16 @@ internal sealed class WardenApp : IAsyncDisposable
                 response.StatusCode == 404 ? "unknown_url" : null);
         });
 
-        var pipeline = app.Services.GetRequiredService<ChatCompletionsPipeline>();
-        app.MapPost("/v1/chat/completions", pipeline.HandleAsync);
+        // Routes match on the path only: Claude Code adds ?beta=true, Gemini clients ?alt=sse, Codex may add ?api-version=.
+        var pipeline = app.Services.GetRequiredService<RelayPipeline>();
+        app.MapPost("/v1/chat/completions", pipeline.HandleChatAsync);
+        app.MapPost("/v1/responses", pipeline.HandleResponsesAsync);
+        app.MapPost("/v1/messages", pipeline.HandleMessagesAsync);
+        app.MapPost("/v1/messages/count_tokens", (HttpContext context) =>
+            pipeline.HandleCountTokensAsync(context, ClientProtocol.Anthropic, RequestContext.Empty));
+        app.MapPost("/v1beta/models/{modelAction}", (HttpContext context, string modelAction) => GeminiRoutes.HandleAsync(context, modelAction, pipeline));
         app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
+        app.MapGet("/v1beta/models", ModelsEndpoint.HandleGeminiAsync);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
         AdminEndpoints.Map(app);
         return app;

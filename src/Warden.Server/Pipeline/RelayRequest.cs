@@ -1,5 +1,7 @@
+using Warden.Core.Canonical;
 using Warden.Core.Dialects.OpenAIChat;
 using Warden.Server.Keys;
+using Warden.Server.Protocols;
 using Warden.Server.Routing;
 using Warden.Server.Usage;
 
@@ -9,8 +11,20 @@ namespace Warden.Server.Pipeline;
 /// Everything one relayed request accumulates as it moves through the stages; it becomes the usage record.
 /// It holds the body only for the duration of the request and never copies it anywhere else.
 /// </summary>
-internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffset receivedAt)
+internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffset receivedAt, ClientProtocol protocol, RequestContext context)
 {
+    /// <summary>The protocol the client spoke.</summary>
+    public ClientProtocol Protocol { get; } = protocol;
+
+    /// <summary>What the client's protocol carried outside the body (Gemini's model and stream flag).</summary>
+    public RequestContext Context { get; } = context;
+
+    /// <summary>The facts routing and metering need, from the fast inspection.</summary>
+    public RequestFacts? Facts { get; set; }
+
+    /// <summary>Declared differences between the client's request and what went upstream (translation and policy).</summary>
+    public List<string> Changes { get; } = [];
+
     public string Id { get; } = id;
 
     public long StartTimestamp { get; } = startTimestamp;
@@ -21,6 +35,7 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     public ReadOnlyMemory<byte> Body { get; set; }
 
+    /// <summary>Chat Completions only: the pass-through relay's extra facts (stream_options).</summary>
     public ChatRequestInfo? Info { get; set; }
 
     public RouteTarget? Target { get; set; }
@@ -44,13 +59,13 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
         return new UsageRecord(
             Id,
             Key?.Id,
-            Info?.Model,
+            Facts?.Model,
             ServedModel,
             Target?.ChannelId,
             UpstreamRequestId,
             Status,
             Outcome,
-            Info?.Stream ?? false,
+            Facts?.Stream ?? false,
             Usage,
             time.GetElapsedTime(StartTimestamp, now).TotalMilliseconds,
             CommittedTimestamp is { } c ? time.GetElapsedTime(StartTimestamp, c).TotalMilliseconds : null,

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.ServerSentEvents;
 using Warden.Core.Dialects.OpenAIChat;
 using Warden.Core.Providers;
@@ -24,13 +23,10 @@ namespace Warden.Server.Relay;
 /// :: Step 5  relay events, hiding the usage-only chunk from a client that did not ask for usage
 /// </code>
 /// </remarks>
-internal sealed class OpenAIChatRelay(OpenAIChatAdapter adapter, TimeProvider time, ILogger<OpenAIChatRelay> logger)
+internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time, ILogger<OpenAIChatRelay> logger)
 {
     /// <summary>Largest non-streamed upstream response relayed; larger ones are a 502.</summary>
-    public const int MaxResponseBytes = 64 * 1024 * 1024;
-
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
+    public const int MaxResponseBytes = RelayOutput.MaxResponseBytes;
 
     public async Task ForwardAsync(HttpContext context, RelayRequest request)
     {
@@ -105,7 +101,7 @@ internal sealed class OpenAIChatRelay(OpenAIChatAdapter adapter, TimeProvider ti
         httpResponse.StatusCode = StatusCodes.Status200OK;
         httpResponse.ContentType = "application/json";
         httpResponse.ContentLength = body.Length;
-        WriteRelayHeaders(httpResponse, request);
+        RelayOutput.WriteRelayHeaders(httpResponse, request);
         request.Status = StatusCodes.Status200OK;
         request.CommittedTimestamp = time.GetTimestamp();
         await httpResponse.Body.WriteAsync(body, cancellationToken);
@@ -167,7 +163,7 @@ internal sealed class OpenAIChatRelay(OpenAIChatAdapter adapter, TimeProvider ti
                     committed = true;
                 }
 
-                WriteEvent(output, item.EventType, item.Data);
+                RelayOutput.WriteEvent(output, item.EventType, item.Data);
                 await output.FlushAsync(cancellationToken);
             }
         }
@@ -198,61 +194,11 @@ internal sealed class OpenAIChatRelay(OpenAIChatAdapter adapter, TimeProvider ti
         request.Outcome = UsageOutcome.UpstreamCutStream;
         var errorChunk = OpenAIErrorWriterChunk(
             "The upstream provider's stream broke before it finished (" + brokenBecause + "); the answer above is incomplete.");
-        WriteEvent(output, SseParser.EventTypeDefault, errorChunk);
+        RelayOutput.WriteEvent(output, SseParser.EventTypeDefault, errorChunk);
         await output.FlushAsync(cancellationToken);
     }
 
-    private void Commit(HttpContext context, RelayRequest request)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        WriteRelayHeaders(response, request);
-        request.Status = StatusCodes.Status200OK;
-        request.CommittedTimestamp = time.GetTimestamp();
-    }
-
-    private static void WriteRelayHeaders(HttpResponse response, RelayRequest request)
-    {
-        var upstream = request.Target!.Upstream;
-        if (request.ServedModel is { } served)
-        {
-            response.Headers["Warden-Served-Model"] = served;
-        }
-
-        response.Headers["Warden-Provider"] = upstream.Profile.Id;
-        response.Headers["Warden-Jurisdiction"] = upstream.Profile.Jurisdiction;
-    }
-
-    private static void WriteEvent(IBufferWriter<byte> output, string eventType, ReadOnlySpan<byte> data)
-    {
-        if (eventType != SseParser.EventTypeDefault)
-        {
-            output.Write(EventPrefix);
-            output.Write(System.Text.Encoding.UTF8.GetBytes(eventType));
-            output.Write("\n"u8);
-        }
-
-        // SSE joins multi-line data with '\n'; each line needs its own "data:" field to round-trip.
-        ReadOnlySpan<byte> remaining = data;
-        while (true)
-        {
-            int newline = remaining.IndexOf((byte)'\n');
-            output.Write(DataPrefix);
-            output.Write(newline < 0 ? remaining : remaining[..newline]);
-            output.Write("\n"u8);
-            if (newline < 0)
-            {
-                break;
-            }
-
-            remaining = remaining[(newline + 1)..];
-        }
-
-        output.Write("\n"u8);
-    }
+    private void Commit(HttpContext context, RelayRequest request) => RelayOutput.CommitStream(context, request, time);
 
     private static byte[] OpenAIErrorWriterChunk(string message) =>
         OpenAIErrorWriter.ToBytes(message, "upstream_error", null, "upstream_stream_broken");

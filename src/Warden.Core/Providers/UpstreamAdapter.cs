@@ -1,35 +1,67 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 
-namespace Warden.Core.Providers.OpenAI;
+using Warden.Core.Canonical;
+using Warden.Core.Providers.OpenAI;
+
+namespace Warden.Core.Providers;
 
 /// <summary>
-/// Sends Chat Completions requests to any OpenAI-compatible upstream. The only code that touches HttpClient
-/// for this dialect; vendors differ only in their <see cref="ProviderProfile"/>.
+/// Sends requests to upstreams of every dialect. The only code that touches HttpClient for upstream calls; providers
+/// differ only in their <see cref="ProviderProfile"/> (dialect, base URL, auth scheme).
 /// </summary>
 /// <remarks>
 /// The body is sent exactly as given (the caller decides on any change); the client's own headers are never
 /// forwarded, so nothing of the client's identity or credentials leaks upstream. No Accept-Encoding is sent,
 /// so the upstream answers in identity encoding and bytes can be relayed and hashed as they come.
 /// </remarks>
-public sealed class OpenAIChatAdapter(HttpClient http)
+public sealed class UpstreamAdapter(HttpClient http)
 {
     /// <summary>Most of an error body Warden reads; error bodies are small, anything larger is cut.</summary>
     private const int MaxErrorBodyBytes = 64 * 1024;
 
     private static readonly ProductInfoHeaderValue UserAgent = new("Warden", "0.1");
 
-    public async Task<UpstreamCall> SendAsync(UpstreamTarget target, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken)
+    /// <summary>Sends a Chat Completions body (the pass-through path of OpenAI-compatible upstreams).</summary>
+    public Task<UpstreamCall> SendAsync(UpstreamTarget target, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken) =>
+        SendAsync(target, new UpstreamRequest(UpstreamOperation.Generate, "", body, stream), cancellationToken);
+
+    public async Task<UpstreamCall> SendAsync(UpstreamTarget target, UpstreamRequest upstreamRequest, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, "chat/completions"));
-        request.Content = new ReadOnlyMemoryContent(body);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(upstreamRequest);
+        var dialect = target.Profile.Dialect;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, upstreamRequest.RelativePath(dialect)));
+        request.Content = new ReadOnlyMemoryContent(upstreamRequest.Body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(upstreamRequest.Stream ? "text/event-stream" : "application/json"));
         request.Headers.UserAgent.Add(UserAgent);
         request.Options.Set(UpstreamTarget.AllowPrivateNetworkOption, target.AllowPrivateNetwork);
-        if (target.Profile.Auth == AuthScheme.Bearer && !string.IsNullOrEmpty(target.Credential))
+        if (dialect == WireDialectName.Anthropic)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Credential);
+            request.Headers.TryAddWithoutValidation("anthropic-version", upstreamRequest.AnthropicVersion ?? UpstreamRequest.DefaultAnthropicVersion);
+            if (!string.IsNullOrEmpty(upstreamRequest.AnthropicBeta))
+            {
+                request.Headers.TryAddWithoutValidation("anthropic-beta", upstreamRequest.AnthropicBeta);
+            }
+        }
+
+        if (!string.IsNullOrEmpty(target.Credential))
+        {
+            switch (target.Profile.Auth)
+            {
+                case AuthScheme.Bearer:
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Credential);
+                    break;
+                case AuthScheme.XApiKey:
+                    request.Headers.TryAddWithoutValidation("x-api-key", target.Credential);
+                    break;
+                case AuthScheme.GoogApiKey:
+                    request.Headers.TryAddWithoutValidation("x-goog-api-key", target.Credential);
+                    break;
+                default:
+                    break;
+            }
         }
 
         HttpResponseMessage response;

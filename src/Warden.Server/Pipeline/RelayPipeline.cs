@@ -1,0 +1,324 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http.Features;
+using Warden.Core.Canonical;
+using Warden.Core.Dialects.OpenAIChat;
+using Warden.Server.Protocols;
+using Warden.Server.Hosting;
+using Warden.Server.Keys;
+using Warden.Server.Relay;
+using Warden.Server.Routing;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Pipeline;
+
+/// <summary>
+/// The request path of every relayed call, whatever protocol the client speaks (<c>/v1/chat/completions</c>,
+/// <c>/v1/messages</c>, <c>/v1/responses</c>, Gemini's <c>:generateContent</c>). The stage order is written once, in
+/// <see cref="HandleAsync"/>: authenticate, read body, inspect, route, forward, record. Each stage either passes the
+/// request on or answers it with an error in the client's protocol; every request ends as exactly one usage record.
+/// Forwarding picks the relay: byte pass-through when client and upstream speak the same dialect, translation otherwise.
+/// </summary>
+internal sealed class RelayPipeline(
+    KeyDirectory keys,
+    ChannelCatalog catalog,
+    OpenAIChatRelay chatRelay,
+    PassThroughRelay passThrough,
+    TranslatingRelay translating,
+    TokenCounter tokenCounter,
+    UsageWriter usage,
+    WardenOptions options,
+    TimeProvider time)
+{
+    /// <summary>How much of an oversized body is read and discarded so the client can read its 413.</summary>
+    private const long OversizeDrainBytes = 8 * 1024 * 1024;
+
+    public Task HandleChatAsync(HttpContext context) => HandleAsync(context, ClientProtocol.OpenAIChat, RequestContext.Empty);
+
+    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, ClientProtocol.Anthropic, RequestContext.Empty);
+
+    public Task HandleResponsesAsync(HttpContext context) => HandleAsync(context, ClientProtocol.Responses, RequestContext.Empty);
+
+    public async Task HandleAsync(HttpContext context, ClientProtocol protocol, RequestContext requestContext)
+    {
+        var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
+        try
+        {
+            if (await AuthenticateAsync(context, request)
+                && await ReadBodyAsync(context, request)
+                && await InspectAsync(context, request)
+                && await RouteAsync(context, request))
+            {
+                await ForwardAsync(context, request);
+            }
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // The client went away (seen as a cancellation, or as a failed read or write); the upstream call was cancelled with it.
+            request.Status = StatusCodes.Status499ClientClosedRequest;
+            request.Outcome = UsageOutcome.ClientCancelled;
+        }
+        finally
+        {
+            if (request.Status == 0)
+            {
+                request.Status = context.Response.StatusCode;
+            }
+
+            await usage.EnqueueAsync(request.ToRecord(time));
+        }
+    }
+
+    /// <summary>
+    /// Anthropic's <c>/v1/messages/count_tokens</c> and Gemini's <c>:countTokens</c>: the same stages, then either the
+    /// upstream's own count (same dialect) or a labelled estimate.
+    /// </summary>
+    public async Task HandleCountTokensAsync(HttpContext context, ClientProtocol protocol, RequestContext requestContext)
+    {
+        var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
+        try
+        {
+            if (await AuthenticateAsync(context, request)
+                && await ReadBodyAsync(context, request)
+                && await InspectCountAsync(context, request)
+                && await RouteAsync(context, request))
+            {
+                await tokenCounter.CountAsync(context, request);
+            }
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            request.Status = StatusCodes.Status499ClientClosedRequest;
+            request.Outcome = UsageOutcome.ClientCancelled;
+        }
+        finally
+        {
+            if (request.Status == 0)
+            {
+                request.Status = context.Response.StatusCode;
+            }
+
+            await usage.EnqueueAsync(request.ToRecord(time));
+        }
+    }
+
+    private static async Task<bool> InspectCountAsync(HttpContext context, RelayRequest request)
+    {
+        // A count body has no max_tokens or stream; only the model matters here (Gemini's is in the path).
+        string? model = request.Context.ModelFromPath ?? TopLevelModel(request.Body.Span);
+        if (model is { Length: > 0 })
+        {
+            request.Facts = new RequestFacts(model, false, null, null);
+            return true;
+        }
+
+        await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+            "The request body must be a JSON object with a string 'model'.", "model"));
+        return false;
+    }
+
+    private static string? TopLevelModel(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                bool isModel = reader.ValueTextEquals("model"u8);
+                reader.Read();
+                if (isModel && reader.TokenType == System.Text.Json.JsonTokenType.String)
+                {
+                    return reader.GetString();
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON: no model.
+        }
+
+        return null;
+    }
+
+    private Task ForwardAsync(HttpContext context, RelayRequest request)
+    {
+        var upstreamDialect = request.Target!.Upstream.Profile.Dialect;
+        if (upstreamDialect != request.Protocol.Dialect)
+        {
+            return translating.ForwardAsync(context, request);
+        }
+
+        return request.Protocol.Dialect switch
+        {
+            WireDialectName.OpenAIChat => chatRelay.ForwardAsync(context, request),
+
+            // Gemini's non-SSE stream (a JSON array) is re-framed through the codec; every other same-dialect call passes through.
+            WireDialectName.Gemini when request.Facts!.Stream && request.Context.GeminiSse == false => translating.ForwardAsync(context, request),
+            _ => passThrough.ForwardAsync(context, request),
+        };
+    }
+
+    private async Task<bool> AuthenticateAsync(HttpContext context, RelayRequest request)
+    {
+        var result = keys.Authenticate(request.Protocol.ReadKey(context.Request), KeyRole.Client);
+        if (result.Outcome == AuthenticationOutcome.Authenticated)
+        {
+            request.Key = result.Key;
+            return true;
+        }
+
+        string message = result.Outcome switch
+        {
+            AuthenticationOutcome.Missing => $"No API key was sent. Send it as {request.Protocol.KeyHint}.",
+            AuthenticationOutcome.Revoked => "This API key has been revoked.",
+            AuthenticationOutcome.Expired => "This API key has expired.",
+            _ => "The API key is not valid.",
+        };
+        await RejectAsync(context, request, new ClientError(StatusCodes.Status401Unauthorized, ClientErrorKind.Authentication, message, null, "invalid_api_key"));
+        return false;
+    }
+
+    private async Task<bool> ReadBodyAsync(HttpContext context, RelayRequest request)
+    {
+        long limit = options.MaxRequestBodyBytes;
+        var reader = context.Request.BodyReader;
+
+        // Kestrel's own cap sits a drain allowance above Warden's limit: an oversized body is read and discarded
+        // up to that allowance before the 413 goes out, so the client finishes sending and reads the error instead
+        // of a broken pipe (clients do not send Expect: 100-continue).
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = limit + OversizeDrainBytes;
+        }
+
+        if (context.Request.ContentLength > limit)
+        {
+            if (context.Request.ContentLength <= limit + OversizeDrainBytes)
+            {
+                await DrainAsync(reader, context.RequestAborted);
+            }
+
+            await RejectTooLargeAsync(context, request, limit);
+            return false;
+        }
+
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(context.RequestAborted);
+                var buffer = result.Buffer;
+                if (buffer.Length > limit)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    await DrainAsync(reader, context.RequestAborted);
+                    await RejectTooLargeAsync(context, request, limit);
+                    return false;
+                }
+
+                if (result.IsCompleted)
+                {
+                    request.Body = buffer.ToArray();
+                    reader.AdvanceTo(buffer.End);
+                    return true;
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await RejectTooLargeAsync(context, request, limit);
+            return false;
+        }
+    }
+
+    /// <summary>Reads and discards what is left of a rejected body, up to Kestrel's per-request cap.</summary>
+    private static async Task DrainAsync(System.IO.Pipelines.PipeReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the drain allowance: Kestrel will close the connection after the 413.
+        }
+    }
+
+    private static async Task<bool> InspectAsync(HttpContext context, RelayRequest request)
+    {
+        if (request.Protocol.Dialect == WireDialectName.OpenAIChat)
+        {
+            // The Chat pass-through relay needs stream_options facts beyond the common ones.
+            if (ChatRequestInspector.TryInspect(request.Body.Span, out var info, out var chatError))
+            {
+                request.Info = info;
+                request.Facts = new RequestFacts(info!.Model, info.Stream, info.MaxOutputTokens, info.IncludeUsage);
+                return true;
+            }
+
+            await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest, chatError!.Message, chatError.Param));
+            return false;
+        }
+
+        if (request.Protocol.Codec.TryInspect(request.Body.Span, request.Context, out var facts, out var error))
+        {
+            request.Facts = facts;
+            return true;
+        }
+
+        await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest, error!.Message, error.Param));
+        return false;
+    }
+
+    private async Task<bool> RouteAsync(HttpContext context, RelayRequest request)
+    {
+        string model = request.Facts!.Model;
+        var targets = catalog.Find(model);
+        if (targets.IsEmpty)
+        {
+            await RejectAsync(context, request, new ClientError(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
+                $"The model '{model}' does not exist or is not served here. GET /v1/models lists the models this key may use.",
+                "model", "model_not_found"));
+            return false;
+        }
+
+        if (!request.Key!.MayUse(model))
+        {
+            await RejectAsync(context, request, new ClientError(StatusCodes.Status403Forbidden, ClientErrorKind.Permission,
+                $"This API key may not use the model '{model}'.", "model", "model_not_allowed"));
+            return false;
+        }
+
+        // Fallback across channels arrives with the routing issue; until then the highest-priority channel serves.
+        request.Target = targets[0];
+        return true;
+    }
+
+    private static Task RejectTooLargeAsync(HttpContext context, RelayRequest request, long limit) =>
+        RejectAsync(context, request, new ClientError(StatusCodes.Status413PayloadTooLarge, ClientErrorKind.RequestTooLarge,
+            $"The request body is larger than this server's limit of {limit} bytes.", null, "request_too_large"));
+
+    private static Task RejectAsync(HttpContext context, RelayRequest request, ClientError error)
+    {
+        request.Status = error.Status;
+        request.Outcome = UsageOutcome.ClientError;
+        return request.Protocol.WriteErrorAsync(context, error);
+    }
+}

@@ -1,0 +1,201 @@
+using System.Net.ServerSentEvents;
+using Warden.Core.Canonical;
+using Warden.Core.Providers;
+using Warden.Server.Pipeline;
+using Warden.Server.Telemetry;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Relay;
+
+/// <summary>
+/// Relays a call whose client and upstream speak the same dialect (Anthropic to Anthropic, Responses to Responses,
+/// Gemini to Gemini): the client's body goes upstream byte for byte, and the upstream's events come back as they
+/// arrive. The dialect's stream decoder runs beside the bytes only as a tap for the served model and usage.
+/// (Chat Completions has its own pass-through relay, which also manages stream_options.)
+/// </summary>
+/// <remarks>
+/// <code>
+/// :: Step 1  send the client's body unchanged (Anthropic: with the client's anthropic-version and anthropic-beta)
+/// :: Step 2  an upstream error here is an error response in the client's protocol (nothing sent yet)
+/// :: Step 3  read the first event before committing, so a failure there is still a clean HTTP error
+/// :: Step 4  COMMIT: status and headers go out with the first event; from here failures go inside the stream
+/// :: Step 5  relay each event as received; a broken stream ends with the dialect's in-stream error
+/// </code>
+/// </remarks>
+internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider time, ILogger<PassThroughRelay> logger)
+{
+    public async Task ForwardAsync(HttpContext context, RelayRequest request)
+    {
+        var facts = request.Facts!;
+        var cancellationToken = context.RequestAborted;
+        bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
+
+        // :: Step 1
+        var upstreamRequest = new UpstreamRequest(
+            UpstreamOperation.Generate, facts.Model, request.Body, facts.Stream,
+            anthropic ? NonEmpty(context.Request.Headers["anthropic-version"]) : null,
+            anthropic ? NonEmpty(context.Request.Headers["anthropic-beta"]) : null);
+        using var call = await adapter.SendAsync(request.Target!.Upstream, upstreamRequest, cancellationToken);
+
+        // :: Step 2
+        request.UpstreamRequestId = call.UpstreamRequestId;
+        if (call.Error is { } error)
+        {
+            await RelayOutput.FailBeforeCommitAsync(context, request, error, logger);
+            return;
+        }
+
+        var response = call.Response!;
+        bool isEventStream = string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (isEventStream != facts.Stream)
+        {
+            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(
+                UpstreamErrorKind.ProtocolViolation,
+                facts.Stream ? "The upstream answered a streamed request without a stream." : "The upstream answered a non-streamed request with a stream."), logger);
+            return;
+        }
+
+        if (facts.Stream)
+        {
+            await RelayStreamAsync(context, request, response, cancellationToken);
+        }
+        else
+        {
+            await RelayJsonAsync(context, request, response, cancellationToken);
+        }
+    }
+
+    private async Task RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[] body;
+        try
+        {
+            body = await HttpContentReader.ReadBoundedAsync(response.Content, RelayOutput.MaxResponseBytes + 1, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream closed the connection before its response was complete."), logger);
+            return;
+        }
+
+        if (body.Length > RelayOutput.MaxResponseBytes)
+        {
+            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {RelayOutput.MaxResponseBytes} bytes."), logger);
+            return;
+        }
+
+        if (!request.Protocol.Codec.TryDecodeResponse(body, out var answer))
+        {
+            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid answer of its protocol."), logger);
+            return;
+        }
+
+        request.ServedModel = answer.Model;
+        request.Usage = answer.Usage;
+
+        // :: Step 4 (non-streamed: the whole body is known before anything is sent)
+        await RelayOutput.WriteJsonAsync(context, request, time, body);
+    }
+
+    private async Task RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var codec = request.Protocol.Codec;
+        var decoder = codec.CreateStreamDecoder();
+        var events = new List<StreamEvent>(8);
+        await using var upstream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var parser = SseParser.Create(upstream, static (_, data) => data.ToArray());
+        await using var items = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var output = context.Response.BodyWriter;
+        bool committed = false;
+        string? brokenBecause = null;
+        StreamFailed? failed = null;
+        try
+        {
+            while (await items.MoveNextAsync())
+            {
+                var item = items.Current;
+                events.Clear();
+                if (!decoder.Decode(item.EventType, item.Data, events))
+                {
+                    brokenBecause = "the upstream sent an event that is not valid for its protocol";
+                    break;
+                }
+
+                foreach (var streamEvent in events)
+                {
+                    RelayOutput.Tap(request, streamEvent);
+                    failed ??= streamEvent as StreamFailed;
+                }
+
+                if (failed is not null && !committed)
+                {
+                    // :: Step 3: an error as the first event is still a clean HTTP error for the client.
+                    await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message), logger);
+                    return;
+                }
+
+                if (!committed)
+                {
+                    // :: Step 4: the commit point.
+                    RelayOutput.CommitStream(context, request, time);
+                    committed = true;
+                }
+
+                // :: Step 5: the upstream's own event, as received (an in-stream error included).
+                RelayOutput.WriteEvent(output, item.EventType, item.Data);
+                await output.FlushAsync(cancellationToken);
+                if (failed is not null)
+                {
+                    request.Outcome = UsageOutcome.UpstreamError;
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            brokenBecause = "the upstream closed the stream before it finished";
+        }
+
+        if (brokenBecause is null)
+        {
+            events.Clear();
+            bool complete = decoder.Complete(events);
+            foreach (var streamEvent in events)
+            {
+                RelayOutput.Tap(request, streamEvent);
+            }
+
+            if (!committed)
+            {
+                await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."), logger);
+                return;
+            }
+
+            if (complete)
+            {
+                return;
+            }
+
+            brokenBecause = "the upstream ended the stream before its end marker";
+        }
+
+        if (!committed)
+        {
+            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."), logger);
+            return;
+        }
+
+        // After the commit point the status line is gone: the failure is reported inside the protocol.
+        Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
+        request.Outcome = UsageOutcome.UpstreamCutStream;
+        var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
+        request.Protocol.CreateStreamEncoder(minimal, geminiSse: true).Fail(RelayOutput.StreamBroken(brokenBecause), output);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    private static string? NonEmpty(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        string? value = values;
+        return string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using Warden.Core.Canonical;
+using Warden.Core.Providers;
+using Warden.Server.Pipeline;
+using Warden.Server.Telemetry;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Relay;
+
+/// <summary>What every relay writes the same way: the commit, Warden's response headers, SSE framing, and errors before the commit.</summary>
+internal static class RelayOutput
+{
+    /// <summary>Largest non-streamed upstream response relayed; larger ones are a 502.</summary>
+    public const int MaxResponseBytes = 64 * 1024 * 1024;
+
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
+
+    /// <summary>The commit point of a stream: status and headers go out with the first bytes; after this, failures go inside the stream.</summary>
+    public static void CommitStream(HttpContext context, RelayRequest request, TimeProvider time, string contentType = "text/event-stream")
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        WriteRelayHeaders(response, request);
+        request.Status = StatusCodes.Status200OK;
+        request.CommittedTimestamp = time.GetTimestamp();
+    }
+
+    /// <summary>The commit point of a complete answer: the whole body is known before anything is sent.</summary>
+    public static async Task WriteJsonAsync(HttpContext context, RelayRequest request, TimeProvider time, ReadOnlyMemory<byte> body)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        WriteRelayHeaders(response, request);
+        request.Status = StatusCodes.Status200OK;
+        request.CommittedTimestamp = time.GetTimestamp();
+        await response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>Warden's truth headers: the model the upstream says it served, the provider, its jurisdiction.</summary>
+    public static void WriteRelayHeaders(HttpResponse response, RelayRequest request)
+    {
+        var upstream = request.Target!.Upstream;
+        if (request.ServedModel is { } served)
+        {
+            response.Headers["Warden-Served-Model"] = served;
+        }
+
+        response.Headers["Warden-Provider"] = upstream.Profile.Id;
+        response.Headers["Warden-Jurisdiction"] = upstream.Profile.Jurisdiction;
+        response.Headers["Warden-Request-Id"] = request.Id;
+    }
+
+    /// <summary>Writes one SSE event; multi-line data gets a "data:" field per line so it round-trips.</summary>
+    public static void WriteEvent(IBufferWriter<byte> output, string eventType, ReadOnlySpan<byte> data)
+    {
+        if (eventType != SseParser.EventTypeDefault)
+        {
+            output.Write(EventPrefix);
+            output.Write(System.Text.Encoding.UTF8.GetBytes(eventType));
+            output.Write("\n"u8);
+        }
+
+        ReadOnlySpan<byte> remaining = data;
+        while (true)
+        {
+            int newline = remaining.IndexOf((byte)'\n');
+            output.Write(DataPrefix);
+            output.Write(newline < 0 ? remaining : remaining[..newline]);
+            output.Write("\n"u8);
+            if (newline < 0)
+            {
+                break;
+            }
+
+            remaining = remaining[(newline + 1)..];
+        }
+
+        output.Write("\n"u8);
+    }
+
+    /// <summary>An upstream failure before anything was sent: a clean HTTP error in the client's protocol.</summary>
+    public static Task FailBeforeCommitAsync(HttpContext context, RelayRequest request, UpstreamError error, ILogger logger)
+    {
+        Log.UpstreamFailed(logger, request.Id, request.Target!.ChannelName, error.Kind, error.UpstreamStatus);
+        request.Outcome = UsageOutcome.UpstreamError;
+        var clientError = UpstreamErrorPolicy.ToClientError(error);
+        request.Status = clientError.Status;
+        var treatment = UpstreamErrorPolicy.For(error.Kind);
+        return request.Protocol.WriteErrorAsync(context, clientError, treatment.SendRetryAfter ? error.RetryAfter : null);
+    }
+
+    /// <summary>A request Warden cannot carry to this upstream: a 400 naming the field, in the client's protocol.</summary>
+    public static Task RefuseAsync(HttpContext context, RelayRequest request, Core.Dialects.RequestParseError error)
+    {
+        request.Outcome = UsageOutcome.ClientError;
+        request.Status = StatusCodes.Status400BadRequest;
+        return request.Protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest, error.Message, error.Param));
+    }
+
+    /// <summary>The error a client sees inside a stream that broke after the commit point.</summary>
+    public static ClientError StreamBroken(string because) => new(
+        StatusCodes.Status502BadGateway, ClientErrorKind.UpstreamFailed,
+        "The upstream provider's stream broke before it finished (" + because + "); the answer above is incomplete.", null, "upstream_stream_broken");
+
+    /// <summary>The error a client sees when the upstream reported a failure inside its stream after the commit point.</summary>
+    public static ClientError InStreamFailure(StreamFailed failed)
+    {
+        var clientError = UpstreamErrorPolicy.ToClientError(new UpstreamError(failed.Kind, failed.Message));
+        return clientError with { Message = "The upstream provider failed mid-stream: " + failed.Message };
+    }
+
+    /// <summary>Records what a canonical event tells about the call: the served model and usage.</summary>
+    public static void Tap(RelayRequest request, StreamEvent streamEvent)
+    {
+        switch (streamEvent)
+        {
+            case MessageStarted started:
+                request.ServedModel ??= started.Model;
+                if (started.Usage is { } startUsage)
+                {
+                    request.Usage = startUsage;
+                }
+
+                break;
+            case UsageReported reported:
+                request.Usage = reported.Usage;
+                break;
+            default:
+                break;
+        }
+    }
+}

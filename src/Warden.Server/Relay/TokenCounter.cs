@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.Json;
+using Warden.Core.Canonical;
+using Warden.Core.Providers;
+using Warden.Server.Pipeline;
+
+namespace Warden.Server.Relay;
+
+/// <summary>
+/// Answers count-tokens calls: forwarded to the upstream when it speaks the client's dialect (Anthropic
+/// <c>messages/count_tokens</c>, Gemini <c>:countTokens</c>), otherwise a labelled estimate, because no tokenizer is
+/// available for another provider's models. The estimate is marked in the <c>Warden-Token-Count</c> header.
+/// </summary>
+internal sealed class TokenCounter(UpstreamAdapter adapter, TimeProvider time, ILogger<TokenCounter> logger)
+{
+    /// <summary>The header that says how a count was made: "upstream", or "estimated; method=…".</summary>
+    public const string HeaderName = "Warden-Token-Count";
+
+    public async Task CountAsync(HttpContext context, RelayRequest request)
+    {
+        var target = request.Target!;
+        var cancellationToken = context.RequestAborted;
+        if (target.Upstream.Profile.Dialect == request.Protocol.Dialect)
+        {
+            bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
+            var upstreamRequest = new UpstreamRequest(
+                UpstreamOperation.CountTokens, request.Facts!.Model, request.Body, false,
+                anthropic ? (string?)context.Request.Headers["anthropic-version"] : null,
+                anthropic ? (string?)context.Request.Headers["anthropic-beta"] : null);
+            using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, cancellationToken);
+            request.UpstreamRequestId = call.UpstreamRequestId;
+            if (call.Error is { } error)
+            {
+                await RelayOutput.FailBeforeCommitAsync(context, request, error, logger);
+                return;
+            }
+
+            byte[] body = await HttpContentReader.ReadBoundedAsync(call.Response!.Content, 1024 * 1024, cancellationToken);
+            context.Response.Headers[HeaderName] = "upstream";
+            await RelayOutput.WriteJsonAsync(context, request, time, body);
+            return;
+        }
+
+        long estimate = TokenEstimator.EstimateFromJson(request.Body.Span);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber(request.Protocol.Dialect == WireDialectName.Gemini ? "totalTokens"u8 : "input_tokens"u8, estimate);
+            writer.WriteEndObject();
+        }
+
+        context.Response.Headers[HeaderName] = string.Create(CultureInfo.InvariantCulture, $"estimated; method={TokenEstimator.Method}");
+        await RelayOutput.WriteJsonAsync(context, request, time, buffer.WrittenMemory);
+    }
+}
