@@ -178,8 +178,9 @@ internal sealed class WardenApp : IAsyncDisposable
                 context.Response.Clear();
                 context.Response.Headers["x-request-id"] = id;
                 context.Response.Headers["request-id"] = id;
-                await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status500InternalServerError,
-                    $"Warden hit an internal error; quote request id {id} to the operator.", "server_error", null, "internal_error");
+                await ClientProtocol.ForPath(context.Request.Path).WriteErrorAsync(context, new ClientError(
+                    StatusCodes.Status500InternalServerError, ClientErrorKind.Internal,
+                    $"Warden hit an internal error; quote request id {id} to the operator.", null, "internal_error"));
             }
         });
         app.UseStatusCodePages(async status =>
@@ -191,8 +192,9 @@ internal sealed class WardenApp : IAsyncDisposable
                 405 => $"{status.HttpContext.Request.Method} is not allowed on {status.HttpContext.Request.Path}.",
                 _ => $"HTTP {response.StatusCode}.",
             };
-            await OpenAIErrorResponse.WriteAsync(status.HttpContext, response.StatusCode, message, "invalid_request_error", null,
-                response.StatusCode == 404 ? "unknown_url" : null);
+            await ClientProtocol.ForPath(status.HttpContext.Request.Path).WriteErrorAsync(status.HttpContext, new ClientError(
+                response.StatusCode, response.StatusCode == 404 ? ClientErrorKind.NotFound : ClientErrorKind.InvalidRequest,
+                message, null, response.StatusCode == 404 ? "unknown_url" : null));
         });
 
         // Routes match on the path only: Claude Code adds ?beta=true, Gemini clients ?alt=sse, Codex may add ?api-version=.

@@ -30,6 +30,22 @@ internal sealed class ClientProtocol
 
     public WireDialectName Dialect { get; }
 
+    /// <summary>The protocol a path belongs to, for errors written outside the pipeline (unknown URLs, internal errors).</summary>
+    public static ClientProtocol ForPath(PathString path)
+    {
+        if (path.StartsWithSegments("/v1/messages", StringComparison.Ordinal))
+        {
+            return Anthropic;
+        }
+
+        if (path.StartsWithSegments("/v1beta", StringComparison.Ordinal))
+        {
+            return Gemini;
+        }
+
+        return path.StartsWithSegments("/v1/responses", StringComparison.Ordinal) ? Responses : OpenAIChat;
+    }
+
     /// <summary>How this protocol's clients send their key, for the 401 message.</summary>
     public string KeyHint { get; }
 

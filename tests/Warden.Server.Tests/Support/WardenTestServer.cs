@@ -69,9 +69,13 @@ internal sealed class WardenTestServer : IAsyncDisposable
         new(model, new ApiKeyCredential(key ?? DemoKey), new OpenAIClientOptions { Endpoint = new Uri(Url, "v1") });
 
     /// <summary>Adds a channel through the same registrar the CLI and admin API use, and reloads the routing table.</summary>
-    public Channel AddChannel(string name, Uri baseUrl, string? credential, params string[] models)
+    public Channel AddChannel(string name, Uri baseUrl, string? credential, params string[] models) =>
+        AddChannel("simulator", name, baseUrl, credential, 0, models);
+
+    /// <summary>Adds a channel of the given provider profile (e.g. "simulator-anthropic") and reloads the routing table.</summary>
+    public Channel AddChannel(string provider, string name, Uri baseUrl, string? credential, int priority, params string[] models)
     {
-        var result = App.Data.ChannelRegistrar.Add(new ChannelSpec(name, "simulator", baseUrl.ToString(), models, 0, credential, AllowPrivateNetwork: true));
+        var result = App.Data.ChannelRegistrar.Add(new ChannelSpec(name, provider, baseUrl.ToString(), models, priority, credential, AllowPrivateNetwork: true));
         Assert.Null(result.Problem);
         Reload();
         return result.Channel!;
@@ -80,6 +84,12 @@ internal sealed class WardenTestServer : IAsyncDisposable
     public void Reload() => App.Services.GetRequiredService<ConfigReloader>().Reload();
 
     public Task FlushUsageAsync() => App.Services.GetRequiredService<UsageWriter>().FlushAsync();
+
+    public async Task<List<UsageRow>> FlushUsageAndReadAsync()
+    {
+        await FlushUsageAsync();
+        return ReadUsage(DataDirectory);
+    }
 
     public async Task<UsageRow> UsageForAsync(string requestId)
     {
