@@ -3,11 +3,6 @@
 using System.Buffers;
 using Warden.Core.Canonical;
 
-namespace Warden.Core.Dialects.Anthropic
-{
-    public sealed class AnthropicCodec : PendingCodec { public static AnthropicCodec Instance { get; } = new(); public override WireDialectName Dialect => WireDialectName.Anthropic; }
-}
-
 namespace Warden.Core.Dialects.Gemini
 {
     public sealed class GeminiCodec : PendingCodec
@@ -21,11 +16,6 @@ namespace Warden.Core.Dialects.Gemini
 namespace Warden.Core.Dialects.Responses
 {
     public sealed class ResponsesCodec : PendingCodec { public static ResponsesCodec Instance { get; } = new(); public override WireDialectName Dialect => WireDialectName.Responses; }
-}
-
-namespace Warden.Core.Dialects.OpenAIChat
-{
-    public sealed class OpenAIChatCodec : PendingCodec { public static OpenAIChatCodec Instance { get; } = new(); public override WireDialectName Dialect => WireDialectName.OpenAIChat; }
 }
 
 namespace Warden.Core.Dialects

@@ -80,7 +80,7 @@ public class ProviderProfilesTests
 
     [Theory]
     [InlineData("")]
-    [InlineData("anthropic")]
+    [InlineData("bedrock")]
     [InlineData("openai ")]
     [InlineData("open-ai")]
     public void Find_UnknownId_ReturnsNull(string id)

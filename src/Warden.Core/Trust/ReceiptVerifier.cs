@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Warden.Core.Trust;
+
+/// <summary>
+/// The bytes a user kept to check a receipt against: any of the bodies, and optionally the log's inclusion
+/// proof for the receipt with the signed checkpoint it leads to.
+/// </summary>
+public sealed record ReceiptEvidence
+{
+    /// <summary>The request body the client sent.</summary>
+    public byte[]? ClientRequestBody { get; init; }
+
+    /// <summary>The body sent upstream (when the relay disclosed it).</summary>
+    public byte[]? UpstreamRequestBody { get; init; }
+
+    /// <summary>The response bytes the client received.</summary>
+    public byte[]? ResponseBody { get; init; }
+
+    /// <summary>Proof that the receipt is in the log.</summary>
+    public LogInclusionEvidence? Inclusion { get; init; }
+}
+
+/// <summary>An inclusion proof of a log entry at <paramref name="LeafIndex"/> under the tree of a signed checkpoint.</summary>
+/// <param name="LeafIndex">The entry's index in the log.</param>
+/// <param name="Proof">The RFC 9162 inclusion path, leaf side first.</param>
+/// <param name="SignedCheckpoint">The signed checkpoint text the proof leads to.</param>
+public sealed record LogInclusionEvidence(long LeafIndex, IReadOnlyList<byte[]> Proof, string SignedCheckpoint);
+
+/// <summary>
+/// What <c>warden verify</c> runs on a receipt: its format, that its key is published, its signature, its
+/// claims, the kept bodies against the hashes it states, and its inclusion in the log. Needs only public data.
+/// Check names: format, kid_known, signature, claims, request_hash, upstream_request_hash, response_hash,
+/// checkpoint_signature, log_inclusion.
+/// </summary>
+public static class ReceiptVerifier
+{
+    /// <summary>Runs every check that the given evidence allows; stops after the first check that makes the rest meaningless.</summary>
+    public static VerificationReport Verify(string compactJws, JsonWebKeySet keys, ReceiptEvidence? evidence = null)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var checks = new List<VerificationCheck>();
+        JwsVerification jws = CompactJws.Verify(compactJws ?? string.Empty, keys);
+
+        bool wellFormed = jws.Status is not (JwsStatus.Malformed or JwsStatus.UnsupportedAlgorithm);
+        checks.Add(new VerificationCheck("format", wellFormed, wellFormed ? "compact ES256 JWS" : jws.Reason));
+        if (!wellFormed)
+        {
+            return new VerificationReport(checks);
+        }
+
+        bool keyKnown = jws.Status != JwsStatus.UnknownKey;
+        checks.Add(new VerificationCheck("kid_known", keyKnown, keyKnown ? $"key {jws.KeyId} is published" : jws.Reason));
+        if (!keyKnown)
+        {
+            return new VerificationReport(checks);
+        }
+
+        checks.Add(new VerificationCheck("signature", jws.IsValid, jws.Reason));
+        if (!jws.IsValid)
+        {
+            return new VerificationReport(checks);
+        }
+
+        if (jws.Type != ReceiptJson.JwsType)
+        {
+            checks.Add(new VerificationCheck("claims", false, $"typ is \"{jws.Type}\", not \"{ReceiptJson.JwsType}\""));
+            return new VerificationReport(checks);
+        }
+
+        if (!ReceiptJson.TryParse(jws.Payload, out ReceiptClaims? claims, out string? error))
+        {
+            checks.Add(new VerificationCheck("claims", false, error!));
+            return new VerificationReport(checks);
+        }
+
+        checks.Add(new VerificationCheck("claims", true, $"receipt for request {claims!.RequestId}, served model {claims.ServedModel ?? "(not reported)"}"));
+
+        if (evidence is not null)
+        {
+            AddHashCheck(checks, "request_hash", "client request body", evidence.ClientRequestBody, claims.ClientRequestSha256);
+            AddHashCheck(checks, "upstream_request_hash", "upstream request body", evidence.UpstreamRequestBody, claims.UpstreamRequestSha256);
+            AddHashCheck(checks, "response_hash", "response body", evidence.ResponseBody, claims.ResponseSha256);
+            if (evidence.Inclusion is { } inclusion)
+            {
+                checks.AddRange(LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(compactJws!), inclusion, keys));
+            }
+        }
+
+        return new VerificationReport(checks, claims);
+    }
+
+    private static void AddHashCheck(List<VerificationCheck> checks, string name, string what, byte[]? kept, string? stated)
+    {
+        if (kept is null)
+        {
+            return;
+        }
+
+        if (stated is null)
+        {
+            checks.Add(new VerificationCheck(name, false, $"the receipt states no hash for the {what}"));
+            return;
+        }
+
+        string actual = ReceiptJson.Sha256Hex(kept);
+        bool same = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(actual), Encoding.ASCII.GetBytes(stated));
+        checks.Add(new VerificationCheck(
+            name,
+            same,
+            same ? $"{what} matches sha256 {stated}" : $"{what} has sha256 {actual}, the receipt states {stated}"));
+    }
+}
