@@ -3,16 +3,6 @@
 using System.Buffers;
 using Warden.Core.Canonical;
 
-namespace Warden.Core.Dialects.Gemini
-{
-    public sealed class GeminiCodec : PendingCodec
-    {
-        public static GeminiCodec Instance { get; } = new();
-        public override WireDialectName Dialect => WireDialectName.Gemini;
-        public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool sse) => throw new NotImplementedException();
-    }
-}
-
 namespace Warden.Core.Dialects.Responses
 {
     public sealed class ResponsesCodec : PendingCodec { public static ResponsesCodec Instance { get; } = new(); public override WireDialectName Dialect => WireDialectName.Responses; }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects.Anthropic;
 using Warden.Core.Dialects.Gemini;
 using Warden.Core.Dialects.OpenAIChat;
 using Warden.Core.Providers;
@@ -63,9 +64,16 @@ internal sealed class ClientProtocol
         return key ?? BearerToken.From(request);
     }
 
-    /// <summary>A stream encoder for this protocol; Gemini's depends on whether the client asked for SSE.</summary>
-    public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool geminiSse) =>
-        Dialect == WireDialectName.Gemini ? GeminiCodec.Instance.CreateStreamEncoder(request, geminiSse) : Codec.CreateStreamEncoder(request);
+    /// <summary>
+    /// A stream encoder for this protocol, fed by an upstream of <paramref name="upstreamDialect"/> (the encoder must know
+    /// whose opaque reasoning it carries). Gemini's also depends on whether the client asked for SSE.
+    /// </summary>
+    public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool geminiSse, WireDialectName upstreamDialect) => Dialect switch
+    {
+        WireDialectName.Gemini => GeminiCodec.Instance.CreateStreamEncoder(request, geminiSse, upstreamDialect),
+        WireDialectName.Anthropic => AnthropicCodec.CreateStreamEncoder(request, upstreamDialect),
+        _ => Codec.CreateStreamEncoder(request),
+    };
 
     /// <summary>
     /// Writes an error before the response started, in this protocol's JSON, with Retry-After on 429, 503 and 529

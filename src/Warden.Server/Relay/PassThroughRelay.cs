@@ -189,7 +189,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
         Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
         var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
-        request.Protocol.CreateStreamEncoder(minimal, geminiSse: true).Fail(RelayOutput.StreamBroken(brokenBecause), output);
+        request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect).Fail(RelayOutput.StreamBroken(brokenBecause), output);
         await output.FlushAsync(cancellationToken);
     }
 
