@@ -9,14 +9,16 @@ namespace Warden.Core.Canonical;
 /// translated, the client's dialect may have a place for an opaque string (Anthropic's thinking signature, Gemini's
 /// thoughtSignature, Responses' encrypted_content) but not for the origin's own fields. Warden wraps the origin's
 /// parts into that string as "wdn1." + base64url(JSON); the client sends it back verbatim on the next turn, and the
-/// decoder unwraps it, so the upstream gets its own bytes back unchanged. Nothing secret is added: the envelope
-/// holds only what the upstream already gave the client.
+/// decoder unwraps it, so the upstream gets its own bytes back unchanged. The reasoning text travels inside too:
+/// providers verify a signature against the exact text it signed (Anthropic does), and a client of another dialect
+/// may show, merge or drop that text. Nothing secret is added: the envelope holds only what the upstream already
+/// gave the client.
 /// </summary>
 public static class ReasoningEnvelope
 {
     private const string Prefix = "wdn1.";
 
-    /// <summary>Wraps the opaque parts of <paramref name="block"/> (origin, id, signature, encrypted content, redacted data).</summary>
+    /// <summary>Wraps <paramref name="block"/>: its origin, id, text, signature, encrypted content and redacted data.</summary>
     public static string Wrap(ReasoningBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -26,6 +28,7 @@ public static class ReasoningEnvelope
             writer.WriteStartObject();
             writer.WriteString("o"u8, block.Origin.ToString());
             WriteIfSet(writer, "i"u8, block.Id);
+            WriteIfSet(writer, "t"u8, block.Text);
             WriteIfSet(writer, "s"u8, block.Signature);
             WriteIfSet(writer, "e"u8, block.EncryptedContent);
             WriteIfSet(writer, "r"u8, block.RedactedData);
@@ -36,8 +39,9 @@ public static class ReasoningEnvelope
     }
 
     /// <summary>
-    /// Unwraps a string made by <see cref="Wrap"/> into a reasoning block of the original dialect, with
-    /// <paramref name="text"/> as its visible text. False when <paramref name="opaque"/> is not an envelope
+    /// Unwraps a string made by <see cref="Wrap"/> into a reasoning block of the original dialect, with the text the
+    /// provider gave (or <paramref name="text"/>, the visible text, when the envelope has none). False when
+    /// <paramref name="opaque"/> is not an envelope
     /// (then it is the dialect's own opaque value and stays as it is).
     /// </summary>
     public static bool TryUnwrap(string? opaque, string? text, out ReasoningBlock block)
@@ -69,7 +73,7 @@ public static class ReasoningEnvelope
                 return false;
             }
 
-            block = new ReasoningBlock(text, Read(root, "s"u8), Read(root, "e"u8), Read(root, "r"u8), Read(root, "i"u8), dialect);
+            block = new ReasoningBlock(Read(root, "t"u8) ?? text, Read(root, "s"u8), Read(root, "e"u8), Read(root, "r"u8), Read(root, "i"u8), dialect);
             return true;
         }
         catch (JsonException)

@@ -4,6 +4,7 @@ using Warden.Core.Canonical;
 using Warden.Core.Dialects.Anthropic;
 using Warden.Core.Dialects.Gemini;
 using Warden.Core.Dialects.OpenAIChat;
+using Warden.Core.Dialects.Responses;
 using Warden.Core.Providers;
 using Warden.Server.Endpoints;
 
@@ -68,10 +69,11 @@ internal sealed class ClientProtocol
     /// A stream encoder for this protocol, fed by an upstream of <paramref name="upstreamDialect"/> (the encoder must know
     /// whose opaque reasoning it carries). Gemini's also depends on whether the client asked for SSE.
     /// </summary>
-    public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool geminiSse, WireDialectName upstreamDialect) => Dialect switch
+    public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool geminiSse, WireDialectName upstreamDialect, TimeProvider time) => Dialect switch
     {
         WireDialectName.Gemini => GeminiCodec.Instance.CreateStreamEncoder(request, geminiSse, upstreamDialect),
         WireDialectName.Anthropic => AnthropicCodec.CreateStreamEncoder(request, upstreamDialect),
+        WireDialectName.Responses => ResponsesCodec.Instance.CreateStreamEncoder(request, upstreamDialect, time),
         _ => Codec.CreateStreamEncoder(request),
     };
 

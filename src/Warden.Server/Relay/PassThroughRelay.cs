@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects.Responses;
 using Warden.Core.Providers;
 using Warden.Server.Pipeline;
 using Warden.Server.Telemetry;
@@ -109,6 +110,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
         bool committed = false;
         string? brokenBecause = null;
         StreamFailed? failed = null;
+        long? lastSequence = null;
         try
         {
             while (await items.MoveNextAsync())
@@ -143,6 +145,11 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
 
                 // :: Step 5: the upstream's own event, as received (an in-stream error included).
                 RelayOutput.WriteEvent(output, item.EventType, item.Data);
+                if (request.Protocol.Dialect == WireDialectName.Responses && ResponsesStreamEncoder.TryReadSequenceNumber(item.Data, out long sequence))
+                {
+                    lastSequence = sequence;
+                }
+
                 await output.FlushAsync(cancellationToken);
                 if (failed is not null)
                 {
@@ -189,7 +196,14 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
         Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
         var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
-        request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect).Fail(RelayOutput.StreamBroken(brokenBecause), output);
+        var encoder = request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect, time);
+        if (encoder is ResponsesStreamEncoder responses && lastSequence is { } last)
+        {
+            // Responses events are numbered; Warden's closing event follows the upstream's last number.
+            responses.ContinueAfter(last);
+        }
+
+        encoder.Fail(RelayOutput.StreamBroken(brokenBecause), output);
         await output.FlushAsync(cancellationToken);
     }
 

@@ -115,7 +115,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
     {
         var decoder = upstreamCodec.CreateStreamDecoder();
         bool geminiSse = request.Context.GeminiSse ?? true;
-        var encoder = request.Protocol.CreateStreamEncoder(canonical, geminiSse, request.Target!.Upstream.Profile.Dialect);
+        var encoder = request.Protocol.CreateStreamEncoder(canonical, geminiSse, request.Target!.Upstream.Profile.Dialect, time);
         var events = new List<StreamEvent>(8);
         await using var upstream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var parser = SseParser.Create(upstream, static (_, data) => data.ToArray());

@@ -11,7 +11,7 @@ internal static class SimulatorAnswerComposer
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(faults);
         var seedText = request.LastUserText;
-        var reasons = SimulatorModels.Reasons(request.Model);
+        var reasons = request.Reasoning;
 
         // huge-N is about response size, so it always answers with text, ignores max_tokens and skips
         // reasoning (which would otherwise triple the size).
@@ -39,10 +39,17 @@ internal static class SimulatorAnswerComposer
             return new SimulatorAnswer(null, callReasoning, calls, "tool_calls", Usage(request, callTokens + callReasoningTokens, callReasoningTokens));
         }
 
-        var content = SimulatorText.Answer(seedText);
+        var content = request.JsonMode switch
+        {
+            SimulatorJsonMode.Schema when request.JsonSchema is { } schema => SimulatorSchemaValue.Generate(schema, seedText),
+            SimulatorJsonMode.Object or SimulatorJsonMode.Schema => SimulatorSchemaValue.SmallObject(seedText),
+            _ => SimulatorText.Answer(seedText),
+        };
         var reasoning = reasons ? SimulatorText.Reasoning(seedText, 2 * SimulatorTokens.Count(content)) : null;
         var finishReason = "stop";
-        if (request.MaxTokens is int max && SimulatorTokens.Count(content) + SimulatorTokens.Count(reasoning) > max)
+
+        // JSON answers are never cut by max_tokens, like tool calls: a truncated value would not validate.
+        if (request.JsonMode == SimulatorJsonMode.None && request.MaxTokens is int max && SimulatorTokens.Count(content) + SimulatorTokens.Count(reasoning) > max)
         {
             // Like max_completion_tokens on OpenAI's reasoning models, the cap covers reasoning too; a
             // third is kept for the visible answer so a tight cap still shows some text.
@@ -79,7 +86,7 @@ internal static class SimulatorAnswerComposer
 
     public static string CompletionId(string simRequestId) => "chatcmpl-" + SimulatorSeed.Hex24(simRequestId);
 
-    private static string CallId(string simRequestId, int index) => "call_" + SimulatorSeed.Hex24($"{simRequestId}\ncall\n{index}");
+    internal static string CallId(string simRequestId, int index) => "call_" + SimulatorSeed.Hex24($"{simRequestId}\ncall\n{index}");
 
     /// <summary>
     /// No calls after a tool result or with tool_choice "none"; the named function when tool_choice
@@ -90,7 +97,7 @@ internal static class SimulatorAnswerComposer
     {
         if (request.Tools.Count == 0
             || request.ToolChoice == SimulatorToolChoice.None
-            || string.Equals(request.LastRole, "tool", StringComparison.Ordinal))
+            || string.Equals(request.LastRole, SimulatorMessageTally.ToolRole, StringComparison.Ordinal))
         {
             return [];
         }

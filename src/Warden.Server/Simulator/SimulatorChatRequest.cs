@@ -7,47 +7,65 @@ using System.Text.Json;
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// The parts of a Chat Completions request the simulator acts on. Only sizes are kept for the
+/// The parts of a request the simulator acts on, in every dialect (TryParse reads Chat Completions;
+/// the Anthropic, Responses and Gemini parsers fill the same fields). Only sizes are kept for the
 /// prompt as a whole; the text of the last user message is kept because it seeds the answer.
 /// </summary>
 internal sealed class SimulatorChatRequest
 {
-    private SimulatorChatRequest()
+    internal SimulatorChatRequest()
     {
     }
 
+    /// <summary>The wire protocol the request came in.</summary>
+    public SimulatorDialect Dialect { get; internal init; } = SimulatorDialect.OpenAIChat;
+
+    /// <summary>Whether the answer carries reasoning (sim-reasoner, or thinking/reasoning asked for where the dialect has it).</summary>
+    public bool Reasoning { get; internal init; }
+
+    /// <summary>Whether the reasoning text is shown to the client (Gemini only shows thoughts with includeThoughts).</summary>
+    public bool ShowReasoning { get; internal init; } = true;
+
+    public SimulatorJsonMode JsonMode { get; internal init; }
+
+    /// <summary>A detached clone of the output schema when <see cref="JsonMode"/> is Schema.</summary>
+    public JsonElement? JsonSchema { get; internal init; }
+
+    /// <summary>Opaque reasoning strings echoed in the history, to verify before answering.</summary>
+    public IReadOnlyList<SimulatorEcho> Echoes { get; internal init; } = [];
+
     /// <summary>The model name with any "~fault" suffix removed.</summary>
-    public string Model { get; private init; } = "";
+    public string Model { get; internal init; } = "";
 
-    public IReadOnlyList<string> ModelSuffixFaults { get; private init; } = [];
+    public IReadOnlyList<string> ModelSuffixFaults { get; internal init; } = [];
 
-    public bool Stream { get; private init; }
+    public bool Stream { get; internal init; }
 
-    public bool IncludeUsage { get; private init; }
+    public bool IncludeUsage { get; internal init; }
 
     /// <summary>max_completion_tokens, else max_tokens, else null.</summary>
-    public int? MaxTokens { get; private init; }
+    public int? MaxTokens { get; internal init; }
 
-    public int MessageCount { get; private init; }
+    public int MessageCount { get; internal init; }
 
     /// <summary>Characters of text across all messages (content strings, text parts, tool call names and arguments).</summary>
-    public int PromptChars { get; private init; }
+    public int PromptChars { get; internal init; }
 
-    public int LastMessageChars { get; private init; }
+    public int LastMessageChars { get; internal init; }
 
-    public string LastRole { get; private init; } = "";
+    public string LastRole { get; internal init; } = "";
 
     /// <summary>Text of the last message with role "user"; empty when there is none.</summary>
-    public string LastUserText { get; private init; } = "";
+    public string LastUserText { get; internal init; } = "";
 
-    public IReadOnlyList<SimulatorTool> Tools { get; private init; } = [];
+    public IReadOnlyList<SimulatorTool> Tools { get; internal init; } = [];
 
     /// <summary>UTF-8 length of the compact JSON of the tools array (all tool types), for prompt token counting.</summary>
-    public int ToolsJsonBytes { get; private init; }
+    public int ToolsJsonBytes { get; internal init; }
 
-    public SimulatorToolChoice ToolChoice { get; private init; }
+    public SimulatorToolChoice ToolChoice { get; internal init; }
 
-    public string? ToolChoiceName { get; private init; }
+    public string? ToolChoiceName { get; internal init; }
 
     /// <summary>Reads the model name early so the journal can record it even when the rest is invalid.</summary>
     public static string? PeekModel(JsonElement root) =>
@@ -89,7 +107,8 @@ internal sealed class SimulatorChatRequest
             || !TryReadPositiveInt(root, "max_completion_tokens", out var maxCompletionTokens, out error)
             || !TryReadPositiveInt(root, "max_tokens", out var maxTokens, out error)
             || !TryReadTools(root, out var tools, out var toolsJsonBytes, out error)
-            || !TryReadToolChoice(root, tools, out var toolChoice, out var toolChoiceName, out error))
+            || !TryReadToolChoice(root, tools, out var toolChoice, out var toolChoiceName, out error)
+            || !TryReadResponseFormat(root, out var jsonMode, out var jsonSchema, out error))
         {
             return false;
         }
@@ -110,7 +129,52 @@ internal sealed class SimulatorChatRequest
             ToolsJsonBytes = toolsJsonBytes,
             ToolChoice = toolChoice,
             ToolChoiceName = toolChoiceName,
+            Reasoning = SimulatorModels.Reasons(modelParts[0]),
+            JsonMode = jsonMode,
+            JsonSchema = jsonSchema,
         };
+        return true;
+    }
+
+    /// <summary>response_format: json_schema (with json_schema.schema) or json_object; anything else is text.</summary>
+    private static bool TryReadResponseFormat(
+        JsonElement root,
+        out SimulatorJsonMode mode,
+        out JsonElement? schema,
+        [NotNullWhen(false)] out SimulatorError? error)
+    {
+        mode = SimulatorJsonMode.None;
+        schema = null;
+        error = null;
+        if (!root.TryGetProperty("response_format", out var format) || format.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (format.ValueKind != JsonValueKind.Object)
+        {
+            error = SimulatorError.InvalidType("response_format", "an object");
+            return false;
+        }
+
+        var type = format.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (type == "json_object")
+        {
+            mode = SimulatorJsonMode.Object;
+        }
+        else if (type == "json_schema")
+        {
+            if (!format.TryGetProperty("json_schema", out var jsonSchema) || jsonSchema.ValueKind != JsonValueKind.Object
+                || !jsonSchema.TryGetProperty("schema", out var value) || value.ValueKind != JsonValueKind.Object)
+            {
+                error = SimulatorError.MissingParameter("response_format.json_schema.schema");
+                return false;
+            }
+
+            mode = SimulatorJsonMode.Schema;
+            schema = value.Clone();
+        }
+
         return true;
     }
 

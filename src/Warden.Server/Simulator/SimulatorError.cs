@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// An error answered in OpenAI's shape: {"error":{"message","type","param","code"}}, with a
-/// Retry-After header when RetryAfterSeconds is set.
+/// An error the simulator answers, described in OpenAI's terms ({"error":{"message","type","param","code"}});
+/// <see cref="AnthropicType"/> and <see cref="GoogleStatus"/> give the other dialects' names for it.
+/// A Retry-After header goes with it when RetryAfterSeconds is set.
 /// </summary>
 internal sealed record SimulatorError(
     int StatusCode,
@@ -79,6 +80,64 @@ internal sealed record SimulatorError(
             "overloaded"),
         _ => throw new ArgumentOutOfRangeException(nameof(fault), fault.Kind.ToString(), "Not an error-status fault."),
     };
+
+    /// <summary>The Anthropic error type for this error (by its type, else its status code).</summary>
+    public string AnthropicType => Type == "overloaded_error" ? Type : StatusCode switch
+    {
+        400 => "invalid_request_error",
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        503 or 529 => "overloaded_error",
+        < 500 => "invalid_request_error",
+        _ => "api_error",
+    };
+
+    /// <summary>The google.rpc status name Gemini uses for this status code.</summary>
+    public string GoogleStatus => StatusCode switch
+    {
+        400 or 413 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        429 => "RESOURCE_EXHAUSTED",
+        503 or 529 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        < 500 => "FAILED_PRECONDITION",
+        _ => "INTERNAL",
+    };
+
+    public static SimulatorError MissingApiKey(SimulatorDialect dialect) => dialect switch
+    {
+        SimulatorDialect.Anthropic => new(StatusCodes.Status401Unauthorized, "x-api-key header is required (or 'Authorization: Bearer <key>').", InvalidRequest, null, "invalid_api_key"),
+        SimulatorDialect.Gemini => new(StatusCodes.Status401Unauthorized, "Method doesn't allow unregistered callers. Send the key as the x-goog-api-key header or the key query parameter.", InvalidRequest, null, "invalid_api_key"),
+        _ => MissingApiKey(),
+    };
+
+    public static SimulatorError IncorrectApiKey(SimulatorDialect dialect) => dialect switch
+    {
+        SimulatorDialect.Anthropic => new(StatusCodes.Status401Unauthorized, "invalid x-api-key", InvalidRequest, null, "invalid_api_key"),
+        SimulatorDialect.Gemini => new(StatusCodes.Status400BadRequest, "API key not valid. Please pass a valid API key.", InvalidRequest, null, "invalid_api_key"),
+        _ => IncorrectApiKey(),
+    };
+
+    /// <summary>An echoed opaque reasoning string did not verify: the relay changed or invented it.</summary>
+    public static SimulatorError InvalidReasoningSignature(SimulatorDialect dialect) => dialect switch
+    {
+        SimulatorDialect.Anthropic => BadRequest("thinking block signature is invalid", "messages", "invalid_signature"),
+        SimulatorDialect.Gemini => BadRequest("Function call is missing a thought_signature or it is invalid: thoughtSignature does not verify.", "contents", "invalid_signature"),
+        _ => BadRequest("The encrypted content of a reasoning item could not be verified.", "input", "invalid_encrypted_content"),
+    };
+
+    /// <summary>What a non-streamed request gets for midstream-error: the failure a stream would have reported.</summary>
+    public static SimulatorError MidstreamFailure() =>
+        new(StatusCodes.Status500InternalServerError, "Simulated midstream error: the model failed while generating (fault injected by the Warden simulator).", "server_error");
+
+    /// <summary>What the midstream-error fault reports inside a stream: the provider became overloaded mid-answer.</summary>
+    public static SimulatorError MidstreamOverloaded() =>
+        new(529, "Simulated midstream error: overloaded (fault injected by the Warden simulator).", "overloaded_error", null, "overloaded");
 
     public string? RetryAfterHeader => RetryAfterSeconds?.ToString(CultureInfo.InvariantCulture);
 }

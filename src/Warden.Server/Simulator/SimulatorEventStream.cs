@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// Writes "data: ...\n\n" events straight to the response pipe, flushing after every event so
-/// clients see each chunk as soon as it is "generated", and pacing events through the TimeProvider.
+/// Writes events ("data: ...\n\n", optionally named, or elements of a streamed JSON array) straight to
+/// the response pipe, flushing after every event so clients see each chunk as soon as it is
+/// "generated", and pacing events through the TimeProvider.
 /// </summary>
 internal sealed class SimulatorEventStream : IDisposable
 {
@@ -16,10 +17,13 @@ internal sealed class SimulatorEventStream : IDisposable
     private readonly Utf8JsonWriter _json;
     private readonly TimeProvider _time;
     private readonly TimeSpan _pace;
+    private readonly SimulatorFraming _framing;
+    private bool _arrayOpen;
 
-    public SimulatorEventStream(PipeWriter pipe, TimeProvider time, TimeSpan pace)
+    public SimulatorEventStream(PipeWriter pipe, TimeProvider time, TimeSpan pace, SimulatorFraming framing = SimulatorFraming.Sse)
     {
         _pipe = pipe;
+        _framing = framing;
         _time = time;
         _pace = pace;
         _json = new Utf8JsonWriter(pipe, ChatCompletionJson.WriterOptions);
@@ -28,10 +32,13 @@ internal sealed class SimulatorEventStream : IDisposable
     public int EventsWritten { get; private set; }
 
     /// <summary>Waits for the pace, writes the "data: " prefix and returns the writer for one JSON value.</summary>
-    public async ValueTask<Utf8JsonWriter> BeginEventAsync(CancellationToken cancellationToken)
+    public ValueTask<Utf8JsonWriter> BeginEventAsync(CancellationToken cancellationToken) => BeginEventAsync(null, cancellationToken);
+
+    /// <summary>As <see cref="BeginEventAsync(CancellationToken)"/>, preceded by an "event: name" line when a name is given.</summary>
+    public async ValueTask<Utf8JsonWriter> BeginEventAsync(string? eventName, CancellationToken cancellationToken)
     {
         await PaceAsync(cancellationToken);
-        _pipe.Write("data: "u8);
+        WritePrefix(eventName);
         _json.Reset(_pipe);
         return _json;
     }
@@ -39,7 +46,35 @@ internal sealed class SimulatorEventStream : IDisposable
     public async ValueTask EndEventAsync(CancellationToken cancellationToken)
     {
         _json.Flush();
-        _pipe.Write("\n\n"u8);
+        _pipe.Write(_framing switch
+        {
+            SimulatorFraming.SseCrLf => "\r\n\r\n"u8,
+            SimulatorFraming.JsonArray => ""u8,
+            _ => "\n\n"u8,
+        });
+        await FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes a deliberately broken event: the framing of a real one around JSON that does not parse.</summary>
+    public async ValueTask WriteBrokenEventAsync(string? eventName, ReadOnlyMemory<byte> brokenJson, CancellationToken cancellationToken)
+    {
+        await PaceAsync(cancellationToken);
+        WritePrefix(eventName);
+        _pipe.Write(brokenJson.Span);
+        _pipe.Write(_framing == SimulatorFraming.SseCrLf ? "\r\n\r\n"u8 : _framing == SimulatorFraming.JsonArray ? ""u8 : "\n\n"u8);
+        await FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Closes a JSON-array stream ("]", or "[]" when nothing was sent); nothing for event streams.</summary>
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_framing != SimulatorFraming.JsonArray)
+        {
+            return;
+        }
+
+        _pipe.Write(_arrayOpen ? "]"u8 : "[]"u8);
+        _arrayOpen = true;
         await FlushAsync(cancellationToken);
     }
 
@@ -54,6 +89,25 @@ internal sealed class SimulatorEventStream : IDisposable
     }
 
     public void Dispose() => _json.Dispose();
+
+    private void WritePrefix(string? eventName)
+    {
+        if (_framing == SimulatorFraming.JsonArray)
+        {
+            _pipe.Write(_arrayOpen ? ",\r\n"u8 : "["u8);
+            _arrayOpen = true;
+            return;
+        }
+
+        if (eventName is not null)
+        {
+            _pipe.Write("event: "u8);
+            System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, eventName.AsSpan(), _pipe);
+            _pipe.Write("\n"u8);
+        }
+
+        _pipe.Write("data: "u8);
+    }
 
     private async ValueTask PaceAsync(CancellationToken cancellationToken)
     {

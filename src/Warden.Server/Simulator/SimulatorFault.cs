@@ -7,7 +7,10 @@ namespace Warden.Server.Simulator;
 internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Parameter, string Text)
 {
     public const string KnownFaults =
-        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, nousage, stall-N, huge-N, pace-N";
+        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, pace-N";
+
+    /// <summary>The one fault whose name contains a dash; matched whole before the "name-N" split.</summary>
+    public const string MidstreamErrorName = "midstream-error";
 
     // Ten minutes bounds every wait so a typo cannot pin a connection for hours.
     private const int MaxMilliseconds = 600_000;
@@ -22,6 +25,13 @@ internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Par
     {
         fault = default;
         var text = token.Trim().ToLowerInvariant();
+        if (string.Equals(text, MidstreamErrorName, StringComparison.Ordinal))
+        {
+            fault = new SimulatorFault(SimulatorFaultKind.MidstreamError, null, text);
+            error = null;
+            return true;
+        }
+
         var dash = text.IndexOf('-', StringComparison.Ordinal);
         var name = dash < 0 ? text : text[..dash];
         int? parameter = null;
@@ -29,7 +39,7 @@ internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Par
         {
             if (!int.TryParse(text.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
             {
-                error = $"Simulator fault '{token.Trim()}' has a parameter that is not a non-negative integer.";
+                error = $"Simulator fault '{token.Trim()}' has a parameter that is not a non-negative integer. Known faults: {KnownFaults}.";
                 return false;
             }
 

@@ -1,5 +1,6 @@
 namespace Warden.Server.Simulator;
 
+/// <summary>The kinds of injected fault; see <see cref="SimulatorFault.KnownFaults"/>.</summary>
 internal enum SimulatorFaultKind
 {
     Latency,
@@ -13,4 +14,7 @@ internal enum SimulatorFaultKind
     Stall,
     Huge,
     Pace,
+
+    /// <summary>midstream-error: the dialect's in-stream error event after some output.</summary>
+    MidstreamError,
 }

@@ -23,6 +23,7 @@ internal sealed class SimulatorFaultPlan
                 case SimulatorFaultKind.Huge: HugeKilobytes = value; break;
                 case SimulatorFaultKind.Malformed: Malformed = true; break;
                 case SimulatorFaultKind.NoUsage: NoUsage = true; break;
+                case SimulatorFaultKind.MidstreamError: MidstreamError = true; break;
                 default: ErrorStatus = fault; break;
             }
         }
@@ -46,6 +47,9 @@ internal sealed class SimulatorFaultPlan
     public bool Malformed { get; }
 
     public bool NoUsage { get; }
+
+    /// <summary>Streamed answers stop after about half their deltas with the dialect's in-stream error; non-streamed ones get a 500.</summary>
+    public bool MidstreamError { get; }
 
     /// <summary>The 429/500/503/529 fault that replaces the answer, if any.</summary>
     public SimulatorFault? ErrorStatus { get; }

@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// A loopback Kestrel server that imitates an OpenAI Chat Completions provider. Built on the empty
+/// A loopback Kestrel server that imitates an AI provider in four dialects: OpenAI Chat Completions
+/// (/v1/chat/completions), OpenAI Responses (/v1/responses), Anthropic Messages (/v1/messages,
+/// /v1/messages/count_tokens) and Gemini (/v1beta/models/{model}:generateContent and friends). Built on the empty
 /// builder so nothing from the embedding process leaks in: no appsettings, no ASPNETCORE_URLS, no
 /// Ctrl+C handling (the owner decides when it stops).
 /// </summary>
@@ -18,15 +20,23 @@ internal sealed class SimulatorHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private SimulatorHost(WebApplication app, Uri baseUrl, SimulatorJournal journal)
+    private SimulatorHost(WebApplication app, Uri rootUrl, SimulatorJournal journal)
     {
         _app = app;
-        BaseUrl = baseUrl;
+        RootUrl = rootUrl;
+        BaseUrl = new Uri(rootUrl, "v1/");
+        GeminiBaseUrl = new Uri(rootUrl, "v1beta/");
         Journal = journal;
     }
 
-    /// <summary>The OpenAI-style base URL, ending in "/v1/".</summary>
+    /// <summary>The OpenAI- and Anthropic-style base URL, ending in "/v1/".</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>The Gemini-style base URL, ending in "/v1beta/".</summary>
+    public Uri GeminiBaseUrl { get; }
+
+    /// <summary>The server root, ending in "/" (the journal is at _simulator/journal under it).</summary>
+    public Uri RootUrl { get; }
 
     public SimulatorJournal Journal { get; }
 
@@ -56,20 +66,36 @@ internal sealed class SimulatorHost : IAsyncDisposable
         var app = builder.Build();
         var journal = new SimulatorJournal();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        var chat = new SimulatorChatEndpoint(
-            options,
-            journal,
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorHost>(),
-            lifetime.ApplicationStopping);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorHost>();
+        SimulatorEndpoint Endpoint(SimulatorWire wire) => new(wire, options, journal, logger, lifetime.ApplicationStopping);
+        var chat = Endpoint(new SimulatorChatWire());
+        var anthropic = Endpoint(new SimulatorAnthropicWire());
+        var responses = Endpoint(new SimulatorResponsesWire());
+        var gemini = Endpoint(new SimulatorGeminiWire());
         var expectedKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
 
         app.Use((context, next) =>
         {
             SimulatorRequestId.Assign(context, options.Time);
-            var error = Authenticate(context.Request, expectedKey);
-            return error is null ? next(context) : SimulatorResponses.WriteErrorAsync(context.Response, error, context.RequestAborted);
+            var dialect = SimulatorDialects.FromPath(context.Request.Path);
+            var error = Authenticate(context.Request, dialect, expectedKey);
+            return error is null ? next(context) : SimulatorResponses.WriteErrorAsync(context, dialect, error, context.RequestAborted);
         });
         app.MapPost("/v1/chat/completions", chat.HandleAsync);
+        app.MapPost("/v1/responses", responses.HandleAsync);
+        app.MapPost("/v1/messages", anthropic.HandleAsync);
+        app.MapPost("/v1/messages/count_tokens", anthropic.CountTokensAsync);
+        app.MapPost("/v1beta/models/{**" + SimulatorGeminiWire.TargetRouteValue + "}", context =>
+        {
+            SimulatorGeminiWire.TrySplitTarget(context, out _, out var method);
+            return method switch
+            {
+                "generateContent" or "streamGenerateContent" => gemini.HandleAsync(context),
+                "countTokens" => gemini.CountTokensAsync(context),
+                _ => SimulatorResponses.WriteErrorAsync(context, SimulatorDialect.Gemini, SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted),
+            };
+        });
+        app.MapGet("/v1beta/models", context => WriteBodyAsync(context, SimulatorJson.WriteGeminiModels));
         app.MapGet("/v1/models", context => WriteBodyAsync(context, SimulatorJson.WriteModels));
         app.MapGet("/_simulator/journal", context => WriteBodyAsync(context, buffer => SimulatorJson.WriteJournal(buffer, journal.Snapshot())));
         app.MapGet("/_simulator/journal/{id}", context =>
@@ -80,7 +106,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
                 : WriteBodyAsync(context, buffer => SimulatorJson.WriteJournalEntry(buffer, entry));
         });
         app.MapFallback("{*path}", context =>
-            SimulatorResponses.WriteErrorAsync(context.Response, SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted));
+            SimulatorResponses.WriteErrorAsync(context, SimulatorDialects.FromPath(context.Request.Path), SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted));
 
         try
         {
@@ -93,7 +119,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
         }
 
         var bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new SimulatorHost(app, new Uri(bound.TrimEnd('/') + "/v1/"), journal);
+        return new SimulatorHost(app, new Uri(bound.TrimEnd('/') + "/"), journal);
     }
 
     /// <summary>Completes when the host stops; cancelling the token stops it (the IHost convention).</summary>
@@ -126,23 +152,40 @@ internal sealed class SimulatorHost : IAsyncDisposable
         throw new ArgumentException($"The simulator only listens on loopback; '{host}' is not a loopback address.", nameof(host));
     }
 
-    private static SimulatorError? Authenticate(HttpRequest request, byte[]? expectedKey)
+    /// <summary>
+    /// Checks the key where the dialect's clients send it: OpenAI "Authorization: Bearer"; Anthropic
+    /// x-api-key or Bearer; Gemini x-goog-api-key or ?key=.
+    /// </summary>
+    private static SimulatorError? Authenticate(HttpRequest request, SimulatorDialect dialect, byte[]? expectedKey)
     {
         if (expectedKey is null)
         {
             return null;
         }
 
-        var header = request.Headers.Authorization.ToString();
-        const string Scheme = "Bearer ";
-        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        var presentedText = dialect switch
         {
-            return SimulatorError.MissingApiKey();
+            SimulatorDialect.Anthropic => NonEmpty(request.Headers["x-api-key"].ToString()) ?? BearerToken(request),
+            SimulatorDialect.Gemini => NonEmpty(request.Headers["x-goog-api-key"].ToString()) ?? NonEmpty(request.Query["key"].ToString()),
+            _ => BearerToken(request),
+        };
+        if (presentedText is null)
+        {
+            return SimulatorError.MissingApiKey(dialect);
         }
 
-        var presented = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, expectedKey) ? null : SimulatorError.IncorrectApiKey();
+        var presented = Encoding.UTF8.GetBytes(presentedText.Trim());
+        return CryptographicOperations.FixedTimeEquals(presented, expectedKey) ? null : SimulatorError.IncorrectApiKey(dialect);
     }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string Scheme = "Bearer ";
+        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? header[Scheme.Length..] : null;
+    }
+
+    private static string? NonEmpty(string value) => value.Length == 0 ? null : value;
 
     private static Task WriteBodyAsync(HttpContext context, Action<IBufferWriter<byte>> write)
     {

@@ -9,7 +9,10 @@ namespace Warden.Server.Simulator;
 /// when the body had none). Fault is the effective faults in canonical form ("latency-50,nousage").
 /// StatusCode is 0 when the connection ended before any status was sent. Usage is what was actually
 /// sent to the client (null when nothing was). FinishedAt is when the answer completed or when the
-/// cancellation or fault was observed; both times come from the injected TimeProvider.
+/// cancellation or fault was observed; both times come from the injected TimeProvider. Dialect is
+/// the wire protocol ("openai_chat", "anthropic", "responses", "gemini"). EchoedReasoning counts the
+/// opaque reasoning strings (signatures, encrypted_content, thoughtSignatures) the request sent back;
+/// ReasoningVerified is null when there were none, else whether all of them verified.
 /// </remarks>
 internal sealed record SimulatorJournalEntry(
     string SimRequestId,
@@ -21,4 +24,7 @@ internal sealed record SimulatorJournalEntry(
     int StatusCode,
     SimulatorUsage? Usage,
     DateTimeOffset ReceivedAt,
-    DateTimeOffset FinishedAt);
+    DateTimeOffset FinishedAt,
+    string Dialect = "openai_chat",
+    int EchoedReasoning = 0,
+    bool? ReasoningVerified = null);

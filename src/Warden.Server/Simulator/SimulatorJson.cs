@@ -9,6 +9,71 @@ internal static class SimulatorJson
     // Fixed so the model list is byte-identical across runs (2025-01-01T00:00:00Z).
     private const long ModelsCreated = 1_735_689_600;
 
+    /// <summary>Writes the error in the dialect's shape: OpenAI's for Chat and Responses, Anthropic's with request_id, Google's status form for Gemini.</summary>
+    public static void WriteError(IBufferWriter<byte> buffer, SimulatorError error, SimulatorDialect dialect, string requestId)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        switch (dialect)
+        {
+            case SimulatorDialect.Anthropic:
+                using (var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions))
+                {
+                    WriteAnthropicError(writer, error, requestId);
+                }
+
+                break;
+            case SimulatorDialect.Gemini:
+                using (var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions))
+                {
+                    WriteGeminiError(writer, error);
+                }
+
+                break;
+            default:
+                WriteError(buffer, error);
+                break;
+        }
+    }
+
+    public static void WriteAnthropicError(Utf8JsonWriter writer, SimulatorError error, string requestId)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
+        writer.WriteStartObject();
+        writer.WriteString("type", "error");
+        writer.WriteStartObject("error");
+        writer.WriteString("type", error.AnthropicType);
+        writer.WriteString("message", error.Message);
+        writer.WriteEndObject();
+        writer.WriteString("request_id", requestId);
+        writer.WriteEndObject();
+    }
+
+    public static void WriteGeminiError(Utf8JsonWriter writer, SimulatorError error)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
+        writer.WriteStartObject();
+        writer.WriteStartObject("error");
+        writer.WriteNumber("code", error.StatusCode);
+        writer.WriteString("message", error.Message);
+        writer.WriteString("status", error.GoogleStatus);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public static void WriteOpenAIErrorBody(Utf8JsonWriter writer, SimulatorError error)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
+        writer.WriteStartObject("error");
+        writer.WriteString("message", error.Message);
+        writer.WriteString("type", error.Type);
+        writer.WriteString("param", error.Param);
+        writer.WriteString("code", error.Code);
+        writer.WriteEndObject();
+    }
+
     public static void WriteError(IBufferWriter<byte> buffer, SimulatorError error)
     {
         ArgumentNullException.ThrowIfNull(error);
@@ -36,6 +101,33 @@ internal static class SimulatorJson
             writer.WriteString("object", "model");
             writer.WriteNumber("created", ModelsCreated);
             writer.WriteString("owned_by", "warden-simulator");
+
+            // Anthropic's model-list fields, so the one /v1/models serves both SDKs (as merged lists do).
+            writer.WriteString("type", "model");
+            writer.WriteString("display_name", name);
+            writer.WriteString("created_at", DateTimeOffset.FromUnixTimeSeconds(ModelsCreated));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>GET /v1beta/models: {"models":[{"name":"models/…","displayName","supportedGenerationMethods"}]}.</summary>
+    public static void WriteGeminiModels(IBufferWriter<byte> buffer)
+    {
+        using var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteStartArray("models");
+        foreach (var name in SimulatorModels.Names)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", "models/" + name);
+            writer.WriteString("displayName", name);
+            writer.WriteStartArray("supportedGenerationMethods");
+            writer.WriteStringValue("generateContent");
+            writer.WriteStringValue("countTokens");
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
@@ -70,6 +162,7 @@ internal static class SimulatorJson
         ArgumentNullException.ThrowIfNull(entry);
         writer.WriteStartObject();
         writer.WriteString("id", entry.SimRequestId);
+        writer.WriteString("dialect", entry.Dialect);
         writer.WriteString("model", entry.Model);
         writer.WriteBoolean("stream", entry.Stream);
         writer.WriteBoolean("include_usage", entry.IncludeUsage);
@@ -89,6 +182,16 @@ internal static class SimulatorJson
         else
         {
             writer.WriteNull("usage");
+        }
+
+        writer.WriteNumber("echoed_reasoning", entry.EchoedReasoning);
+        if (entry.ReasoningVerified is { } verified)
+        {
+            writer.WriteBoolean("reasoning_verified", verified);
+        }
+        else
+        {
+            writer.WriteNull("reasoning_verified");
         }
 
         writer.WriteString("received_at", entry.ReceivedAt);

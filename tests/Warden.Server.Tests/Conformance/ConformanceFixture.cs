@@ -14,7 +14,7 @@ public sealed class ConformanceFixture : IAsyncLifetime
     public static readonly string[] Models =
     [
         "sim-small", "sim-reasoner", "sim-small~429-2", "sim-small~429-0", "sim-small~529", "sim-small~500",
-        "sim-small~midstream-error", "sim-small~disconnect-3", "sim-small~pace-200",
+        "sim-small~midstream-error", "sim-small~disconnect-3", "sim-small~pace-1000",
     ];
 
     private readonly Dictionary<string, WardenTestServer> _servers = [];

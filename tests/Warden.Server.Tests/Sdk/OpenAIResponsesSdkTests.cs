@@ -42,6 +42,7 @@ public sealed class OpenAIResponsesSdkTests(ConformanceFixture fixture) : IClass
         await foreach (var update in await client.CreateResponseStreamingAsync(new CreateResponseOptions("sim-small", [ResponseItem.CreateUserMessageItem("Stream a greeting.")])
         {
             StoredOutputEnabled = false,
+            StreamingEnabled = true,
         }))
         {
             switch (update)

@@ -32,6 +32,10 @@ internal sealed class GeminiStreamEncoder(bool sse, WireDialectName? upstream) :
     private string? _reasoningId;
     private string? _pendingSignature;
 
+    // The reasoning text of the open block: a foreign provider's signature is checked against it (Anthropic's is),
+    // so it travels inside the envelope too.
+    private readonly System.Text.StringBuilder _reasoningText = new();
+
     public void Write(StreamEvent streamEvent, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(streamEvent);
@@ -52,6 +56,7 @@ internal sealed class GeminiStreamEncoder(bool sse, WireDialectName? upstream) :
                 _toolId = block.ToolCallId;
                 _toolName = block.ToolName;
                 _arguments.Clear();
+                _reasoningText.Clear();
                 _signature = null;
                 _encrypted = null;
                 _redacted = block.RedactedData;
@@ -64,6 +69,7 @@ internal sealed class GeminiStreamEncoder(bool sse, WireDialectName? upstream) :
                 if (!string.IsNullOrEmpty(reasoning.Text))
                 {
                     WriteChunk(output, reasoning.Text, thought: true);
+                    _reasoningText.Append(reasoning.Text);
                 }
 
                 _signature = reasoning.Signature ?? _signature;
@@ -178,7 +184,7 @@ internal sealed class GeminiStreamEncoder(bool sse, WireDialectName? upstream) :
         var origin = upstream ?? (_encrypted is not null ? WireDialectName.Responses : _redacted is not null ? WireDialectName.Anthropic : WireDialectName.Gemini);
         return origin == WireDialectName.Gemini && _signature is not null && _encrypted is null && _redacted is null
             ? _signature
-            : ReasoningEnvelope.Wrap(new ReasoningBlock(null, _signature, _encrypted, _redacted, _reasoningId, origin));
+            : ReasoningEnvelope.Wrap(new ReasoningBlock(_reasoningText.Length > 0 ? _reasoningText.ToString() : null, _signature, _encrypted, _redacted, _reasoningId, origin));
     }
 
     private void WriteChunk(IBufferWriter<byte> output, string text, bool thought)

@@ -111,13 +111,17 @@ internal sealed class ChatRequestEncoder
 
         if (_request.TopK is { } topK)
         {
-            if (!SameDialect)
+            if (SameDialect)
             {
-                throw new RefusedException("'top_k' cannot be sent to an OpenAI Chat Completions upstream: Chat Completions has no top_k.", "top_k");
+                // A Chat client sent top_k itself (vLLM, Qwen and others accept it): it goes back as sent.
+                _writer.WriteNumber("top_k"u8, topK);
             }
-
-            // A Chat client sent top_k itself (vLLM, Qwen and others accept it): it goes back as sent.
-            _writer.WriteNumber("top_k"u8, topK);
+            else
+            {
+                // OpenAI's API has no top_k and rejects unknown fields. It only narrows sampling (temperature and
+                // top_p are carried), and Gemini CLI sends topK on every call: left out, and declared.
+                Change("left_out:top_k");
+            }
         }
 
         if (SameDialect && _request.Extensions.TryGetValue(ChatRequestDecoder.StopKey, out var stop))

@@ -166,9 +166,9 @@ public class AnthropicRequestEncoderTests
     public void ForeignServerTool_IsRefusedNamingTheTool()
     {
         var request = Foreign(WireDialectName.Responses);
-        request.Tools.Add(new ToolDefinition("web_search", "web_search", null, null) { Raw = AnthropicTestData.Parse("""{"type":"web_search"}"""), Origin = WireDialectName.Responses });
+        request.Tools.Add(new ToolDefinition("file_search", "file_search", null, null) { Raw = AnthropicTestData.Parse("""{"type":"file_search"}"""), Origin = WireDialectName.Responses });
 
-        Assert.Equal("tools[0] (web_search)", Refused(request).Param);
+        Assert.Equal("tools[0] (file_search)", Refused(request).Param);
     }
 
     [Fact]

@@ -240,11 +240,11 @@ public class ChatRequestEncoderTests
     public void ForeignNonFunctionTool_WithoutRule_IsRefusedNamingIt()
     {
         var request = UserRequest(WireDialectName.Responses);
-        request.Tools.Add(new ToolDefinition("web_search", "web_search", null, null) { Raw = JsonDocument.Parse("""{"type":"web_search"}""").RootElement, Origin = WireDialectName.Responses });
+        request.Tools.Add(new ToolDefinition("file_search", "file_search", null, null) { Raw = JsonDocument.Parse("""{"type":"file_search"}""").RootElement, Origin = WireDialectName.Responses });
 
         var encoded = Codec.EncodeRequest(request, "m");
 
-        Assert.Equal("tools[0] (web_search)", encoded.Error!.Param);
+        Assert.Equal("tools[0] (file_search)", encoded.Error!.Param);
     }
 
     [Theory]

@@ -5,40 +5,44 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// POST /v1/chat/completions. Steps: read and validate the body; merge faults; check the model;
-/// apply latency; answer with an error-status fault, or compose the answer and send it whole or as
-/// an event stream with the stream-shaping faults applied. Every request ends in one journal entry.
+/// One dialect's answering endpoint. Steps: read and validate the body; merge faults; check the model;
+/// verify echoed reasoning; apply latency; answer with an error-status fault, or compose the answer and
+/// send it whole or as a stream with the stream-shaping faults applied. Every request ends in one
+/// journal entry. Token-counting calls share the parsing and journal but answer only a count.
 /// </summary>
-internal sealed class SimulatorChatEndpoint
+internal sealed class SimulatorEndpoint
 {
-    // A broken event that starts like a real chunk, so parsers fail on the JSON and not on the framing.
-    private static readonly byte[] MalformedEvent = "data: {\"id\": broken json\n\n"u8.ToArray();
-
     // Kestrel drops output it has not yet handed to the socket when a connection is aborted; this
     // grace lets the chunks that disconnect-N promised reach the client first. It is transport time,
     // not simulated time, so it deliberately uses the system clock.
     private static readonly TimeSpan DisconnectGrace = TimeSpan.FromMilliseconds(50);
 
+    private readonly SimulatorWire _wire;
     private readonly SimulatorOptions _options;
     private readonly SimulatorJournal _journal;
     private readonly CancellationToken _stopping;
     private readonly ILogger _logger;
 
-    public SimulatorChatEndpoint(SimulatorOptions options, SimulatorJournal journal, ILogger logger, CancellationToken stopping)
+    public SimulatorEndpoint(SimulatorWire wire, SimulatorOptions options, SimulatorJournal journal, ILogger logger, CancellationToken stopping)
     {
+        _wire = wire;
         _options = options;
         _journal = journal;
         _stopping = stopping;
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, countOnly: false);
+
+    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, countOnly: true);
+
+    private async Task HandleAsync(HttpContext context, bool countOnly)
     {
-        var exchange = new Exchange(SimulatorRequestId.Get(context), _options.Time.GetUtcNow());
+        var exchange = new Exchange(SimulatorRequestId.Get(context), _options.Time.GetUtcNow(), _wire.Dialect);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
         try
         {
-            await RunAsync(context, exchange, cancellation.Token);
+            await RunAsync(context, exchange, countOnly, cancellation.Token);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -61,7 +65,7 @@ internal sealed class SimulatorChatEndpoint
             }
             else
             {
-                await SimulatorResponses.WriteErrorAsync(context.Response, SimulatorError.InternalError(), CancellationToken.None);
+                await SimulatorResponses.WriteErrorAsync(context, _wire.Dialect, SimulatorError.InternalError(), CancellationToken.None);
                 exchange.StatusCode = StatusCodes.Status500InternalServerError;
             }
         }
@@ -71,7 +75,7 @@ internal sealed class SimulatorChatEndpoint
         }
     }
 
-    private async Task RunAsync(HttpContext context, Exchange exchange, CancellationToken cancellationToken)
+    private async Task RunAsync(HttpContext context, Exchange exchange, bool countOnly, CancellationToken cancellationToken)
     {
         SimulatorChatRequest? request;
         SimulatorError? error;
@@ -79,8 +83,8 @@ internal sealed class SimulatorChatEndpoint
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
-            exchange.Model = SimulatorChatRequest.PeekModel(document.RootElement);
-            parsed = SimulatorChatRequest.TryParse(document.RootElement, out request, out error);
+            exchange.Model = _wire.PeekModel(context, document.RootElement);
+            parsed = _wire.TryParse(context, document.RootElement, countOnly, out request, out error);
         }
         catch (JsonException)
         {
@@ -116,38 +120,68 @@ internal sealed class SimulatorChatEndpoint
             return;
         }
 
+        if (request.Echoes.Count > 0)
+        {
+            exchange.EchoedReasoning = request.Echoes.Count;
+            exchange.ReasoningVerified = request.Echoes.All(echo => echo.IsValid());
+            if (exchange.ReasoningVerified == false)
+            {
+                await RejectAsync(context, exchange, SimulatorError.InvalidReasoningSignature(_wire.Dialect), cancellationToken);
+                return;
+            }
+        }
+
         if (faults.LatencyMs > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(faults.LatencyMs), _options.Time, cancellationToken);
         }
 
-        if (faults.ErrorStatus is { } status)
+        var statusError = faults.ErrorStatus is { } status ? SimulatorError.FromFault(status)
+            : faults.MidstreamError && !request.Stream && !countOnly ? SimulatorError.MidstreamFailure()
+            : null;
+        if (statusError is not null)
         {
-            var statusError = SimulatorError.FromFault(status);
             exchange.StatusCode = statusError.StatusCode;
             exchange.Outcome = SimulatorOutcome.Faulted;
-            await SimulatorResponses.WriteErrorAsync(context.Response, statusError, cancellationToken);
+            await SimulatorResponses.WriteErrorAsync(context, _wire.Dialect, statusError, cancellationToken);
+            return;
+        }
+
+        if (countOnly)
+        {
+            await CountAsync(context, exchange, request, cancellationToken);
             return;
         }
 
         var answer = SimulatorAnswerComposer.Compose(request, faults, exchange.Id);
-        var meta = new SimulatorCompletionMeta(
-            SimulatorAnswerComposer.CompletionId(exchange.Id),
-            exchange.ReceivedAt.ToUnixTimeSeconds(),
-            request.Model);
+        var meta = new SimulatorCompletionMeta(_wire.ResponseId(exchange.Id), exchange.ReceivedAt.ToUnixTimeSeconds(), request.Model, exchange.Id);
         if (request.Stream)
         {
             await StreamAsync(context, exchange, request, faults, answer, meta, cancellationToken);
         }
         else
         {
-            await RespondAsync(context, exchange, faults, answer, meta, cancellationToken);
+            await RespondAsync(context, exchange, request, faults, answer, meta, cancellationToken);
         }
+    }
+
+    private async Task CountAsync(HttpContext context, Exchange exchange, SimulatorChatRequest request, CancellationToken cancellationToken)
+    {
+        var usage = SimulatorAnswerComposer.Usage(request, 0, 0);
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions))
+        {
+            _wire.WriteCount(writer, usage);
+        }
+
+        exchange.StatusCode = StatusCodes.Status200OK;
+        await SimulatorResponses.WriteAsync(context.Response, StatusCodes.Status200OK, buffer.WrittenMemory, cancellationToken);
     }
 
     private async Task RespondAsync(
         HttpContext context,
         Exchange exchange,
+        SimulatorChatRequest request,
         SimulatorFaultPlan faults,
         SimulatorAnswer answer,
         SimulatorCompletionMeta meta,
@@ -168,7 +202,7 @@ internal sealed class SimulatorChatEndpoint
         var buffer = new ArrayBufferWriter<byte>(2048);
         using (var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions))
         {
-            ChatCompletionJson.WriteCompletion(writer, meta, answer, includeUsage: !faults.NoUsage);
+            _wire.WriteResponse(writer, meta, request, answer, includeUsage: !faults.NoUsage);
         }
 
         var body = buffer.WrittenMemory;
@@ -195,20 +229,22 @@ internal sealed class SimulatorChatEndpoint
         SimulatorCompletionMeta meta,
         CancellationToken cancellationToken)
     {
+        var framing = _wire.Framing(context);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
+        response.ContentType = framing == SimulatorFraming.JsonArray ? SimulatorResponses.JsonContentType : "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         exchange.StatusCode = StatusCodes.Status200OK;
 
-        var sendUsage = request.IncludeUsage && !faults.NoUsage;
+        var sendUsage = _wire.StreamsUsage(request) && !faults.NoUsage;
         var pace = TimeSpan.FromMilliseconds(faults.PaceMs ?? _options.ChunkDelayMs);
-        using var events = new SimulatorEventStream(response.BodyWriter, _options.Time, pace);
+        using var events = new SimulatorEventStream(response.BodyWriter, _options.Time, pace, framing);
+        var contentChunkChars = faults.HugeKilobytes is null ? _options.ChunkChars : Math.Max(_options.ChunkChars, 1024);
+        var deltas = _wire.Plan(request, answer, _options.ChunkChars, contentChunkChars);
+        var stream = _wire.CreateStreamWriter(request, answer, meta, deltas, sendUsage);
 
-        ChatCompletionJson.WriteRoleChunk(await events.BeginEventAsync(cancellationToken), meta, sendUsage);
-        await events.EndEventAsync(cancellationToken);
-
+        await stream.WriteStartAsync(events, cancellationToken);
         if (faults.StallMs > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(faults.StallMs), _options.Time, cancellationToken);
@@ -217,34 +253,20 @@ internal sealed class SimulatorChatEndpoint
         if (faults.Malformed)
         {
             exchange.Outcome = SimulatorOutcome.Faulted;
-            await events.WriteRawAsync(MalformedEvent, cancellationToken);
+            await events.WriteBrokenEventAsync(stream.MalformedEventName, stream.MalformedJson, cancellationToken);
             return;
         }
 
-        var contentChunkChars = faults.HugeKilobytes is null ? _options.ChunkChars : Math.Max(_options.ChunkChars, 1024);
-        var deltas = SimulatorStreamDelta.Plan(answer, _options.ChunkChars, contentChunkChars);
         var limit = faults.DisconnectAfterChunks ?? int.MaxValue;
+        if (faults.MidstreamError)
+        {
+            // "After some output": about half the deltas, at least one when there is any.
+            limit = Math.Min(limit, (deltas.Count + 1) / 2);
+        }
+
         for (var i = 0; i < deltas.Count && i < limit; i++)
         {
-            var delta = deltas[i];
-            var writer = await events.BeginEventAsync(cancellationToken);
-            switch (delta.Kind)
-            {
-                case SimulatorStreamDeltaKind.Reasoning:
-                    ChatCompletionJson.WriteReasoningChunk(writer, meta, answer.ReasoningContent.AsSpan()[delta.Text], sendUsage);
-                    break;
-                case SimulatorStreamDeltaKind.Content:
-                    ChatCompletionJson.WriteContentChunk(writer, meta, answer.Content.AsSpan()[delta.Text], sendUsage);
-                    break;
-                case SimulatorStreamDeltaKind.ToolCallStart:
-                    ChatCompletionJson.WriteToolCallStartChunk(writer, meta, delta.CallIndex, answer.ToolCalls[delta.CallIndex], sendUsage);
-                    break;
-                default:
-                    ChatCompletionJson.WriteToolCallArgumentsChunk(writer, meta, delta.CallIndex, answer.ToolCalls[delta.CallIndex].Arguments.AsSpan()[delta.Text], sendUsage);
-                    break;
-            }
-
-            await events.EndEventAsync(cancellationToken);
+            await stream.WriteDeltaAsync(events, i, cancellationToken);
         }
 
         if (faults.DisconnectAfterChunks is not null)
@@ -255,24 +277,29 @@ internal sealed class SimulatorChatEndpoint
             return;
         }
 
-        ChatCompletionJson.WriteFinishChunk(await events.BeginEventAsync(cancellationToken), meta, answer.FinishReason, sendUsage);
-        await events.EndEventAsync(cancellationToken);
+        if (faults.MidstreamError)
+        {
+            exchange.Outcome = SimulatorOutcome.Faulted;
+            await stream.WriteMidstreamErrorAsync(events, SimulatorError.MidstreamOverloaded(), cancellationToken);
+            await events.CompleteAsync(cancellationToken);
+            return;
+        }
+
+        await stream.WriteFinishAsync(events, cancellationToken);
+        await events.CompleteAsync(cancellationToken);
         if (sendUsage)
         {
-            ChatCompletionJson.WriteUsageChunk(await events.BeginEventAsync(cancellationToken), meta, answer.Usage);
-            await events.EndEventAsync(cancellationToken);
             exchange.Usage = answer.Usage;
         }
 
-        await events.WriteDoneAsync(cancellationToken);
         exchange.Outcome = SimulatorOutcome.Completed;
     }
 
-    private static async Task RejectAsync(HttpContext context, Exchange exchange, SimulatorError error, CancellationToken cancellationToken)
+    private async Task RejectAsync(HttpContext context, Exchange exchange, SimulatorError error, CancellationToken cancellationToken)
     {
         exchange.Outcome = SimulatorOutcome.Rejected;
         exchange.StatusCode = error.StatusCode;
-        await SimulatorResponses.WriteErrorAsync(context.Response, error, cancellationToken);
+        await SimulatorResponses.WriteErrorAsync(context, _wire.Dialect, error, cancellationToken);
     }
 
     private void EndInterrupted(HttpContext context, Exchange exchange)
@@ -295,7 +322,7 @@ internal sealed class SimulatorChatEndpoint
     }
 
     /// <summary>What the journal will record, filled in as the request progresses.</summary>
-    private sealed class Exchange(string id, DateTimeOffset receivedAt)
+    private sealed class Exchange(string id, DateTimeOffset receivedAt, SimulatorDialect dialect)
     {
         public string Id { get; } = id;
 
@@ -315,7 +342,12 @@ internal sealed class SimulatorChatEndpoint
 
         public SimulatorUsage? Usage { get; set; }
 
+        public int EchoedReasoning { get; set; }
+
+        public bool? ReasoningVerified { get; set; }
+
         public SimulatorJournalEntry ToEntry(DateTimeOffset finishedAt) =>
-            new(Id, Model, Stream, IncludeUsage, Fault, Outcome, StatusCode, Usage, ReceivedAt, finishedAt);
+            new(Id, Model, Stream, IncludeUsage, Fault, Outcome, StatusCode, Usage, ReceivedAt, finishedAt,
+                SimulatorDialects.JournalName(dialect), EchoedReasoning, ReasoningVerified);
     }
 }

@@ -1,0 +1,541 @@
+#!/usr/bin/env bash
+# Warden benchmark: the simulator upstream reached directly, through nginx (a bare reverse proxy) and through
+# Warden (auth, limits and metering on), driven by wrk, interleaved direct/nginx/warden in rounds.
+# Usage: bench/run.sh [--quick] [--no-build]     (see bench/README.md)
+# Optional environment: BENCH_ONLY=REGEX runs only the throughput scenarios whose name matches;
+# BENCH_WARDEN_ENV="NAME=value ..." is added to Warden's environment only (to try runtime settings).
+# Everything listens on 127.0.0.1, every load is bounded in time and requests, and every process started here
+# is stopped on exit (trap), including on Ctrl+C and on the overall time limit.
+set -euo pipefail
+
+MODE=full
+BUILD=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) MODE=quick ;;
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg (use --quick, --no-build)" >&2; exit 2 ;;
+  esac
+done
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+OUT_DIR="$HERE/.out"
+RESULTS="$HERE/results/latest.md"
+
+if [ "$MODE" = quick ]; then
+  DURATION=2; ROUNDS=1; WARMUP=1; JIT_WARMUP_MAX=30; TTFE_SAMPLES=20; HOLD=2; LIMIT=600
+else
+  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=60; TTFE_SAMPLES=100; HOLD=5; LIMIT=1080
+fi
+JIT_WARMUP=1          # seconds per request kind in one warm-up pass; passes repeat until the JIT is quiet
+CONCURRENCY=(1 32)
+STREAM_COUNT=1000     # open streams for the memory measurement
+TTFE_PACE_MS=5        # pause between streamed events while measuring time to first event
+LONG_PACE_MS=2000     # pause between events of the 1,000 long streams (16 events: ~30 s if nobody closes them)
+MAX_REQUESTS=$((DURATION * 40000))  # per wrk run: a safety bound far above what this machine can serve
+
+say() { printf '%s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------------------
+# Processes and cleanup
+# ---------------------------------------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
+PIDS=()
+WATCHDOG=""
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'say "bench: interrupted"; exit 130' INT TERM
+
+# The whole run is bounded: past LIMIT seconds the script stops itself (the trap cleans up).
+# The watchdog's own sleep is ended with it, so nothing outlives the run.
+(
+  sleep "$LIMIT" & sleeper=$!
+  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+  wait "$sleeper"
+  say "bench: time limit of ${LIMIT}s reached, stopping"
+  kill -TERM $$
+) 2>/dev/null &
+WATCHDOG=$!
+
+# ---------------------------------------------------------------------------------------------------------
+# Tools
+# ---------------------------------------------------------------------------------------------------------
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "bench: installing ${missing[*]} from Debian (apt-get install -y ${missing[*]})"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  # Debian's package may start its own nginx service on port 80; this benchmark does not use it.
+fi
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+CLK_TCK=$(getconf CLK_TCK)
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+if [ "$BUILD" = 1 ] || [ ! -f "$OUT_DIR/warden/warden.dll" ] || [ ! -f "$OUT_DIR/tool/warden-bench.dll" ]; then
+  say "bench: building Warden (dotnet publish -c Release) and the measuring tool"
+  dotnet publish "$ROOT/src/Warden.Server" -c Release -o "$OUT_DIR/warden" -nologo -v q >&2
+  dotnet build "$HERE/tool" -c Release -o "$OUT_DIR/tool" -nologo -v q >&2
+fi
+WARDEN_DLL="$OUT_DIR/warden/warden.dll"
+TOOL_DLL="$OUT_DIR/tool/warden-bench.dll"
+
+# ---------------------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------------------
+free_port() {
+  local port
+  for _ in $(seq 200); do
+    port=$((20000 + RANDOM % 20000))
+    if ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then echo "$port"; return; fi
+  done
+  say "bench: no free port found"; return 1
+}
+
+# wait_for_line FILE PATTERN SECONDS: prints the first matching line.
+wait_for_line() {
+  local file=$1 pattern=$2 deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    if grep -m1 -E "$pattern" "$file" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  say "bench: timed out waiting for '$pattern' in $file:"; cat "$file" >&2; return 1
+}
+
+# CPU time of processes in clock ticks (utime + stime, fields 14 and 15 of /proc/PID/stat).
+ticks() {
+  local total=0 pid t
+  for pid in "$@"; do
+    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+
+# Resident memory (VmRSS) of processes in kB.
+rss_kb() {
+  local total=0 pid r
+  for pid in "$@"; do
+    r=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || r=0
+    total=$((total + ${r:-0}))
+  done
+  echo "$total"
+}
+
+# jit_ticks PID...: CPU ticks so far of every ".NET Tiered Com(pilation)" thread, as "pid/tid ticks" lines.
+jit_ticks() {
+  local pid task
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      [ "$(cat "$task/comm" 2>/dev/null)" = ".NET Tiered Com" ] || continue
+      echo "$pid/${task##*/} $(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
+    done
+  done
+}
+
+# thread_ticks PID: "name<TAB>ticks" for every thread of a process (names are cut to 15 characters by Linux).
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    printf '%s\t%s\n' "$(cat "$task/comm" 2>/dev/null)" "$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
+  done
+}
+
+# jit_delta BEFORE AFTER: ticks the tiering threads spent between two jit_ticks snapshots (new threads count whole).
+jit_delta() {
+  awk 'NR == FNR { before[$1] = $2; next } { d += $2 - ($1 in before ? before[$1] : 0) } END { print d + 0 }' \
+    <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
+
+nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true); }
+
+# headers_for AUTH: the request headers of one kind of caller, one per line.
+headers_for() {
+  case "$1" in
+    sim-chat) printf '%s\n' "Authorization: Bearer $SIM_KEY" "Content-Type: application/json" ;;
+    sim-anthropic) printf '%s\n' "x-api-key: $SIM_KEY" "Authorization: Bearer $SIM_KEY" "anthropic-version: 2023-06-01" "Content-Type: application/json" ;;
+    warden-chat) printf '%s\n' "Authorization: Bearer $CLIENT_KEY" "Content-Type: application/json" ;;
+    warden-anthropic) printf '%s\n' "x-api-key: $CLIENT_KEY" "anthropic-version: 2023-06-01" "Content-Type: application/json" ;;
+  esac
+}
+
+# post_status PORT PATH BODY AUTH: the HTTP status of one request (used to probe what exists).
+post_status() {
+  local args=() h
+  while IFS= read -r h; do args+=(-H "$h"); done < <(headers_for "$4")
+  curl -s -o "$WORK/probe.out" -w '%{http_code}' --max-time 10 "${args[@]}" --data-binary "@$3" "http://127.0.0.1:$1$2" || echo 000
+}
+
+# raw_request FILE PORT PATH BODY AUTH [CONNECTION]: the exact bytes of one HTTP/1.1 request, for the measuring tool.
+raw_request() {
+  local file=$1 port=$2 path=$3 body=$4 auth=$5 connection=${6:-keep-alive} h
+  {
+    printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n' "$path" "$port"
+    while IFS= read -r h; do printf '%s\r\n' "$h"; done < <(headers_for "$auth")
+    printf 'Content-Length: %s\r\nConnection: %s\r\n\r\n' "$(wc -c < "$body")" "$connection"
+    cat "$body"
+  } > "$file"
+}
+
+port_of() { case "$1" in direct) echo "$SIM_PORT" ;; nginx) echo "$NGINX_PORT" ;; warden) echo "$WARDEN_PORT" ;; esac; }
+pids_of() { case "$1" in direct) echo "$SIM_PID" ;; nginx) nginx_pids ;; warden) echo "$WARDEN_PID" ;; esac; }
+
+# run_cell SCENARIO CONC ROUND TARGET PATH BODY AUTH: one wrk run; ROUND 0 is a warm-up and is not recorded
+# (ROUND jit is the longer warm-up that lets .NET's tiered JIT finish before anything is measured).
+run_cell() {
+  local scenario=$1 conc=$2 round=$3 target=$4 path=$5 body=$6 auth=$7
+  local threads=1 args=() h pids
+  [ "$conc" -ge 2 ] && threads=2
+  while IFS= read -r h; do args+=(-H "$h"); done < <(headers_for "$auth")
+  local duration=$DURATION
+  [ "$round" = 0 ] && duration=$WARMUP
+  [ "$round" = jit ] && duration=$JIT_WARMUP
+  read -r -a pids <<< "$(pids_of "$target")"
+  local t0 s0 t1 s1 out line
+  t0=$(ticks "${pids[@]}"); s0=$(ticks "$SIM_PID")
+  out=$(BENCH_BODY=$body BENCH_THREADS=$threads BENCH_MAX_REQUESTS=$MAX_REQUESTS \
+    timeout $((duration + 20)) wrk -t"$threads" -c"$conc" -d"${duration}s" --timeout 10s -s "$HERE/wrk/post.lua" \
+    "${args[@]}" "http://127.0.0.1:$(port_of "$target")$path" 2>&1) || true
+  t1=$(ticks "${pids[@]}"); s1=$(ticks "$SIM_PID")
+  case "$round" in 0|jit) return 0 ;; esac
+  if ! line=$(grep -m1 '^WRKRESULT' <<< "$out"); then
+    say "bench: wrk failed for $scenario c=$conc $target: $out"
+    return 0
+  fi
+  local reqs dur p50 p90 p99 ec er ew es et
+  read -r _ reqs dur p50 p90 p99 ec er ew es et <<< "$line"
+  local errors=$((ec + er + ew + es + et))
+  [ "$reqs" -ge "$MAX_REQUESTS" ] && say "bench: $scenario c=$conc $target hit the request bound; its rps is a lower bound"
+  awk -v OFS='\t' -v s="$scenario" -v c="$conc" -v t="$target" -v r="$round" -v n="$reqs" -v d="$dur" \
+      -v p50="$p50" -v p99="$p99" -v e="$errors" -v dt=$((t1 - t0)) -v ds=$((s1 - s0)) -v hz="$CLK_TCK" \
+      -v rss="$(rss_kb "${pids[@]}")" \
+      'BEGIN { rps = n / (d / 1e6); cpu = n > 0 ? dt * 1e6 / hz / n : 0; sim = n > 0 ? ds * 1e6 / hz / n : 0;
+               print s, c, t, r, rps, p50, p99, n, e, cpu, sim, rss }' >> "$RAW"
+  say "$(printf '  %-26s c=%-3s %-7s round %s: %8.1f rps  p50 %6s us  p99 %7s us  errors %s' \
+    "$scenario" "$conc" "$target" "$round" "$(tail -1 "$RAW" | cut -f5)" "$p50" "$p99" "$errors")"
+}
+
+# scenario NAME DIRECT_PATH DIRECT_BODY DIRECT_AUTH WARDEN_PATH WARDEN_BODY WARDEN_AUTH
+# nginx gets exactly the direct request; Warden gets its own (the same one for pass-through, another dialect
+# for translation). Rounds interleave direct, nginx, warden so drifting load hits each alike.
+scenario() {
+  local name=$1 dpath=$2 dbody=$3 dauth=$4 wpath=$5 wbody=$6 wauth=$7 conc round
+  if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then return 0; fi
+  if [ "${JIT_PASS:-0}" = 1 ]; then
+    # The simulator and Warden are .NET: both get the same untimed load first, at middling concurrency.
+    run_cell "$name" 8 jit direct "$dpath" "$dbody" "$dauth"
+    run_cell "$name" 8 jit warden "$wpath" "$wbody" "$wauth"
+    return 0
+  fi
+  say "bench: scenario $name"
+  for conc in "${CONCURRENCY[@]}"; do
+    for round in $(seq 0 "$ROUNDS"); do
+      run_cell "$name" "$conc" "$round" direct "$dpath" "$dbody" "$dauth"
+      run_cell "$name" "$conc" "$round" nginx "$dpath" "$dbody" "$dauth"
+      run_cell "$name" "$conc" "$round" warden "$wpath" "$wbody" "$wauth"
+    done
+  done
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Request bodies
+# ---------------------------------------------------------------------------------------------------------
+B="$WORK/bodies"; mkdir -p "$B"
+PROMPT='"messages":[{"role":"user","content":"Hello, benchmark"}]'
+printf '{"model":"sim-small","max_tokens":256,%s}' "$PROMPT" > "$B/chat.json"
+printf '{"model":"sim-small","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/chat-stream.json"
+printf '{"model":"sim-small~pace-%s","max_tokens":256,"stream":true,%s}' "$TTFE_PACE_MS" "$PROMPT" > "$B/chat-paced.json"
+printf '{"model":"sim-small~pace-%s","max_tokens":256,"stream":true,%s}' "$LONG_PACE_MS" "$PROMPT" > "$B/chat-long.json"
+printf '{"model":"sim-small","max_tokens":256,%s}' "$PROMPT" > "$B/anthropic.json"
+printf '{"model":"sim-small","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/anthropic-stream.json"
+printf '{"model":"sim-small~pace-%s","max_tokens":256,"stream":true,%s}' "$TTFE_PACE_MS" "$PROMPT" > "$B/anthropic-paced.json"
+# The same calls for the channel whose upstream speaks Anthropic ("latency-0" is a no-op simulator fault that
+# only gives that channel a model name of its own).
+printf '{"model":"sim-small~latency-0","max_tokens":256,%s}' "$PROMPT" > "$B/chat-to-anthropic.json"
+printf '{"model":"sim-small~latency-0","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/chat-to-anthropic-stream.json"
+# A ~100 KB agent request: the body of a real Qwen Code tool turn (system prompt, 15 tools, tool results),
+# with its model set to sim-small and one more tool round trip.
+cp "$HERE/data/agent-100k.chat.json" "$B/agent.json"
+# shellcheck disable=SC2016
+sed 's/"stream":true,"stream_options":{"include_usage":true},//' "$B/agent.json" > "$B/agent-nostream.json"
+
+# ---------------------------------------------------------------------------------------------------------
+# Start the simulator, nginx and Warden
+# ---------------------------------------------------------------------------------------------------------
+SIM_KEY="sim-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export BENCH_SIM_KEY=$SIM_KEY
+
+SIM_PORT=$(free_port)
+dotnet "$WARDEN_DLL" simulate --port "$SIM_PORT" --api-key-env BENCH_SIM_KEY > "$WORK/simulator.log" 2>&1 &
+SIM_PID=$!; PIDS+=("$SIM_PID")
+wait_for_line "$WORK/simulator.log" 'listening on' 30 >/dev/null
+
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/tmp"
+NGINX_USER=""
+[ "$(id -u)" = 0 ] && NGINX_USER="user root;"
+cat > "$WORK/nginx/nginx.conf" <<EOF
+# A bare reverse proxy: no buffering of responses, kept-alive upstream connections, nothing else.
+$NGINX_USER
+worker_processes auto;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/tmp/body;
+  proxy_temp_path $WORK/nginx/tmp/proxy;
+  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+  scgi_temp_path $WORK/nginx/tmp/scgi;
+  client_max_body_size 64m;
+  client_body_buffer_size 1m;
+  upstream simulator {
+    server 127.0.0.1:$SIM_PORT;
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://simulator;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 60s;
+    }
+  }
+}
+EOF
+"$NGINX_BIN" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$WORK/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!; PIDS+=("$NGINX_PID")
+
+WARDEN_PORT=$(free_port)
+DATA="$WORK/data"
+# shellcheck disable=SC2086 # BENCH_WARDEN_ENV is a list of NAME=value words
+env ${BENCH_WARDEN_ENV:-} dotnet "$WARDEN_DLL" serve --port "$WARDEN_PORT" --data "$DATA" --no-simulator > "$WORK/warden.log" 2>&1 &
+WARDEN_PID=$!; PIDS+=("$WARDEN_PID")
+wait_for_line "$WORK/warden.log" 'listening on' 60 >/dev/null
+
+# A client key limited to the benchmark's models, and channels to the simulator instead of the demo channel.
+CHAT_MODELS="sim-small,sim-small~pace-$TTFE_PACE_MS,sim-small~pace-$LONG_PACE_MS"
+CLIENT_KEY=$(dotnet "$WARDEN_DLL" keys create --name bench --models "$CHAT_MODELS,sim-small~latency-0" --data "$DATA" | awk '/^Key:/ {print $2}')
+dotnet "$WARDEN_DLL" channels remove demo-simulator --data "$DATA" >/dev/null
+dotnet "$WARDEN_DLL" channels add --name bench-chat --provider simulator --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
+  --models "$CHAT_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
+dotnet "$WARDEN_DLL" channels add --name bench-anthropic --provider simulator-anthropic --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
+  --models "sim-small~latency-0" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
+
+# The running server picks CLI changes up within a second.
+deadline=$((SECONDS + 20))
+until [ "$(post_status "$WARDEN_PORT" /v1/chat/completions "$B/chat.json" warden-chat)" = 200 ]; do
+  if [ $SECONDS -ge $deadline ]; then say "bench: Warden does not answer through the bench channel:"; cat "$WORK/probe.out" >&2; exit 1; fi
+  sleep 0.3
+done
+for target in direct nginx; do
+  status=$(post_status "$(port_of $target)" /v1/chat/completions "$B/chat.json" sim-chat)
+  [ "$status" = 200 ] || { say "bench: $target answered $status"; cat "$WORK/probe.out" "$WORK/nginx/error.log" >&2 2>/dev/null; exit 1; }
+done
+say "bench: simulator :$SIM_PORT (pid $SIM_PID), nginx :$NGINX_PORT (pid $NGINX_PID), warden :$WARDEN_PORT (pid $WARDEN_PID)"
+
+# What exists yet: the Anthropic endpoint on Warden, the simulator's Anthropic upstream.
+NOTES=()
+HAS_MESSAGES=0
+status=$(post_status "$WARDEN_PORT" /v1/messages "$B/anthropic.json" warden-anthropic)
+if [ "$status" = 200 ]; then HAS_MESSAGES=1; else
+  NOTES+=("translation Anthropic client -> OpenAI upstream: not available yet (POST /v1/messages on Warden answered $status)")
+fi
+HAS_ANTHROPIC_UPSTREAM=0
+status=$(post_status "$SIM_PORT" /v1/messages "$B/anthropic.json" sim-anthropic)
+if [ "$status" != 200 ]; then
+  NOTES+=("translation OpenAI client -> Anthropic upstream: not available yet (the simulator's POST /v1/messages answered $status)")
+else
+  status=$(post_status "$WARDEN_PORT" /v1/chat/completions "$B/chat-to-anthropic.json" warden-chat)
+  if [ "$status" = 200 ]; then HAS_ANTHROPIC_UPSTREAM=1; else
+    NOTES+=("translation OpenAI client -> Anthropic upstream: not available yet (Warden answered $status for a chat call to an Anthropic channel)")
+  fi
+fi
+for note in "${NOTES[@]}"; do say "bench: $note"; done
+
+# Events per stream (data: lines a client receives), for CPU per event.
+EVENTS=$(curl -sN --max-time 10 -H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+  --data-binary "@$B/chat-stream.json" "http://127.0.0.1:$WARDEN_PORT/v1/chat/completions" | grep -c '^data:' || true)
+IDLE_RSS=$(rss_kb "$WARDEN_PID")
+
+# ---------------------------------------------------------------------------------------------------------
+# Throughput and latency
+# ---------------------------------------------------------------------------------------------------------
+RAW="$WORK/raw.tsv"; : > "$RAW"
+CHAT=/v1/chat/completions
+all_scenarios() {
+scenario "chat pass-through" $CHAT "$B/chat.json" sim-chat $CHAT "$B/chat.json" warden-chat
+scenario "chat pass-through stream" $CHAT "$B/chat-stream.json" sim-chat $CHAT "$B/chat-stream.json" warden-chat
+scenario "agent 100KB" $CHAT "$B/agent-nostream.json" sim-chat $CHAT "$B/agent-nostream.json" warden-chat
+scenario "agent 100KB stream" $CHAT "$B/agent.json" sim-chat $CHAT "$B/agent.json" warden-chat
+if [ $HAS_MESSAGES = 1 ]; then
+  scenario "anthropic->chat" $CHAT "$B/chat.json" sim-chat /v1/messages "$B/anthropic.json" warden-anthropic
+  scenario "anthropic->chat stream" $CHAT "$B/chat-stream.json" sim-chat /v1/messages "$B/anthropic-stream.json" warden-anthropic
+fi
+if [ $HAS_ANTHROPIC_UPSTREAM = 1 ]; then
+  scenario "chat->anthropic" /v1/messages "$B/anthropic.json" sim-anthropic $CHAT "$B/chat-to-anthropic.json" warden-chat
+  scenario "chat->anthropic stream" /v1/messages "$B/anthropic-stream.json" sim-anthropic $CHAT "$B/chat-to-anthropic-stream.json" warden-chat
+fi
+}
+# .NET compiles hot methods again in the background (tiered JIT, PGO) for a while after start; measuring before that
+# settles would charge the JIT's CPU to requests. Warm-up passes over every request kind repeat until the tiering
+# threads of the simulator and Warden used at most 2 clock ticks in a pass (or JIT_WARMUP_MAX seconds passed).
+say "bench: JIT warm-up (passes of ${JIT_WARMUP}s per request kind on the simulator and on Warden, until the JIT is quiet)"
+warm_start=$SECONDS
+while :; do
+  before=$(jit_ticks "$SIM_PID" "$WARDEN_PID"); pass_start=$SECONDS
+  JIT_PASS=1 all_scenarios
+  spent=$(jit_delta "$before" "$(jit_ticks "$SIM_PID" "$WARDEN_PID")")
+  say "bench:   JIT threads used $spent ticks in a pass of $((SECONDS - pass_start))s"
+  if [ "$spent" -le 2 ]; then JIT_NOTE="JIT quiet after $((SECONDS - warm_start))s of warm-up"; break; fi
+  if [ $((SECONDS - warm_start)) -ge "$JIT_WARMUP_MAX" ]; then
+    JIT_NOTE="JIT still busy after ${JIT_WARMUP_MAX}s of warm-up ($spent ticks in the last pass): early cells may include JIT work"
+    break
+  fi
+done
+say "bench: $JIT_NOTE"
+THREADS_BEFORE="$WORK/threads.before"; THREADS_AFTER="$WORK/threads.after"
+thread_ticks "$WARDEN_PID" > "$THREADS_BEFORE"; PROC_BEFORE=$(ticks "$WARDEN_PID")
+all_scenarios
+thread_ticks "$WARDEN_PID" > "$THREADS_AFTER"; PROC_TICKS=$(( $(ticks "$WARDEN_PID") - PROC_BEFORE ))
+
+# ---------------------------------------------------------------------------------------------------------
+# Time to first streamed event (paced stream), interleaved sample by sample
+# ---------------------------------------------------------------------------------------------------------
+say "bench: time to first event ($TTFE_SAMPLES samples per target, pace ${TTFE_PACE_MS} ms)"
+TT=("direct=$SIM_PORT=$WORK/ttfe-direct.req" "nginx=$NGINX_PORT=$WORK/ttfe-nginx.req" "warden=$WARDEN_PORT=$WORK/ttfe-warden.req")
+raw_request "$WORK/ttfe-direct.req" "$SIM_PORT" $CHAT "$B/chat-paced.json" sim-chat
+raw_request "$WORK/ttfe-nginx.req" "$NGINX_PORT" $CHAT "$B/chat-paced.json" sim-chat
+raw_request "$WORK/ttfe-warden.req" "$WARDEN_PORT" $CHAT "$B/chat-paced.json" warden-chat
+if [ $HAS_MESSAGES = 1 ]; then
+  raw_request "$WORK/ttfe-warden-anthropic.req" "$WARDEN_PORT" /v1/messages "$B/anthropic-paced.json" warden-anthropic
+  TT+=("warden-anthropic=$WARDEN_PORT=$WORK/ttfe-warden-anthropic.req")
+fi
+TTFE_OUT="$WORK/ttfe.tsv"
+dotnet "$TOOL_DLL" ttfe --samples "$TTFE_SAMPLES" --max-seconds 120 "${TT[@]}" > "$TTFE_OUT" || say "bench: some first-event samples failed"
+
+# ---------------------------------------------------------------------------------------------------------
+# 1,000 open streams: Warden's resident memory while they are all open
+# ---------------------------------------------------------------------------------------------------------
+say "bench: $STREAM_COUNT open streams through Warden (hold ${HOLD}s)"
+raw_request "$WORK/long.req" "$WARDEN_PORT" $CHAT "$B/chat-long.json" warden-chat close
+STREAMS_OUT="$WORK/streams.tsv"
+dotnet "$TOOL_DLL" streams --count "$STREAM_COUNT" --open-seconds 30 --hold-seconds "$HOLD" --max-seconds 90 \
+  --pid "$WARDEN_PID" "warden=$WARDEN_PORT=$WORK/long.req" > "$STREAMS_OUT" || say "bench: not every stream opened"
+
+# ---------------------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------------------
+report() {
+  echo "# Warden benchmark results"
+  echo
+  echo "Mode: $MODE ($ROUNDS round(s) of ${DURATION}s per cell, interleaved direct/nginx/warden, after a ${WARMUP}s warm-up)."
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), dotnet $(dotnet --version), $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}')."
+  echo "Client (wrk), simulator, nginx and Warden share the same cores; numbers are ratios within one run. $JIT_NOTE."
+  echo
+  echo "| scenario | conc | rps direct | rps nginx | rps warden | warden/nginx | +p50 nginx µs | +p99 nginx µs | +p50 warden µs | +p99 warden µs | CPU µs/req sim | CPU µs/req nginx | CPU µs/req warden | warden RSS MB | errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' -v OFS=' | ' '
+    { key = $1 SUBSEP $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+      k = key SUBSEP $3; cnt[k]++; rps[k] += $5; p50[k] += $6; p99[k] += $7; err[key] += $9; cpu[k] += $10; sim[k] += $11
+      if ($12 > rss[k]) rss[k] = $12 }
+    END {
+      for (i = 1; i <= n; i++) {
+        key = order[i]; split(key, part, SUBSEP)
+        d = key SUBSEP "direct"; g = key SUBSEP "nginx"; w = key SUBSEP "warden"
+        if (!cnt[d] || !cnt[g] || !cnt[w]) continue
+        printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %d |\n",
+          part[1], part[2], rps[d]/cnt[d], rps[g]/cnt[g], rps[w]/cnt[w], (rps[w]/cnt[w]) / (rps[g]/cnt[g]),
+          p50[g]/cnt[g] - p50[d]/cnt[d], p99[g]/cnt[g] - p99[d]/cnt[d], p50[w]/cnt[w] - p50[d]/cnt[d], p99[w]/cnt[w] - p99[d]/cnt[d],
+          cpu[d]/cnt[d], cpu[g]/cnt[g], cpu[w]/cnt[w], rss[w]/1024, err[key]
+      }
+    }' "$RAW"
+  echo
+  echo "rps: requests (whole responses, streams included) per second. +p50/+p99: latency added over direct (wrk, whole"
+  echo "response). CPU µs/req: utime+stime of that server's processes (simulator's in the direct run) per request."
+  echo "A stream here is $EVENTS data events (the simulator's sim-small answer)."
+  echo
+  echo "## Time to first streamed event (pace ${TTFE_PACE_MS} ms, $TTFE_SAMPLES samples each, kept-alive connection)"
+  echo
+  echo "| target | samples | failed | p50 µs | p90 µs | p99 µs | added p50 µs |"
+  echo "|---|---|---|---|---|---|---|"
+  awk -F'\t' '$1 == "ttfe" { if ($2 == "direct") base = $5; row[++n] = $0 }
+    END { for (i = 1; i <= n; i++) { split(row[i], f, "\t"); printf "| %s | %s | %s | %s | %s | %s | %+d |\n", f[2], f[3], f[4], f[5], f[6], f[7], f[5] - base } }' "$TTFE_OUT"
+  echo
+  echo "## Where Warden's CPU went during the throughput cells (by thread name)"
+  echo
+  echo "| thread | CPU s | share |"
+  echo "|---|---|---|"
+  # Threads that exited between the snapshots are counted from the process total.
+  awk -F'\t' -v hz="$CLK_TCK" -v proc="$PROC_TICKS" 'NR == FNR { before[$1] += $2; next } { after[$1] += $2 }
+    END { for (n in after) { d = after[n] - before[n]; if (d > 0) { used[n] = d; total += d } }
+          if (proc > total) used["(threads that exited)"] = proc - total; if (proc > total) total = proc
+          for (n in used) printf "%s\t%.2f\t%.1f%%\n", n, used[n] / hz, 100 * used[n] / total }' "$THREADS_BEFORE" "$THREADS_AFTER" \
+    | sort -t$'\t' -k2 -rn | head -8 | awk -F'\t' '{ printf "| %s | %s | %s |\n", $1, $2, $3 }'
+  echo
+  echo "## Open streams"
+  echo
+  awk -F'\t' -v idle="$IDLE_RSS" '$1 == "streams" {
+    printf "%s of %s paced streams open at once through Warden (%s failed): Warden VmRSS %.0f MB before (%.0f MB after start-up), peak %.0f MB while open.\n",
+      $3, $2, $4, $5/1024, idle/1024, $6/1024 }' "$STREAMS_OUT"
+  echo
+  echo "## Budget (DESIGN.md §7)"
+  echo
+  awk -F'\t' -v events="$EVENTS" -v ttfe_file="$TTFE_OUT" -v streams_file="$STREAMS_OUT" '
+    { k = $1 SUBSEP $2 SUBSEP $3; cnt[k]++; rps[k] += $5; p50[k] += $6; cpu[k] += $10 }
+    function avg(s, c, t, arr) { k = s SUBSEP c SUBSEP t; return cnt[k] ? arr[k] / cnt[k] : -1 }
+    function line(what, budget, value, ok) { printf "- %s: budget %s; measured %s: %s\n", what, budget, value, ok ? "met" : "NOT met" }
+    END {
+      for (c = 1; c <= 32; c += 31) {
+        r = avg("chat pass-through", c, "warden", rps) / avg("chat pass-through", c, "nginx", rps)
+        line("non-streamed throughput, c=" c, ">= 0.80x nginx", sprintf("%.2fx", r), r >= 0.8)
+        r = avg("chat pass-through stream", c, "warden", rps) / avg("chat pass-through stream", c, "nginx", rps)
+        line("streamed throughput, c=" c, ">= 1.00x nginx", sprintf("%.2fx", r), r >= 1.0)
+      }
+      d = avg("chat pass-through", 1, "direct", p50); an = avg("chat pass-through", 1, "nginx", p50) - d; aw = avg("chat pass-through", 1, "warden", p50) - d
+      line("added median latency at c=1", "<= 1.5x nginx added", sprintf("warden +%.0f µs vs nginx +%.0f µs (%.1fx)", aw, an, an > 0 ? aw / an : 0), an > 0 && aw <= 1.5 * an)
+      while ((getline l < ttfe_file) > 0) { split(l, f, "\t"); if (f[1] == "ttfe") t[f[2]] = f[5] }
+      if ("direct" in t && "warden" in t) line("added time to first streamed event", "<= 300 µs", sprintf("+%.0f µs (nginx +%.0f µs)", t["warden"] - t["direct"], t["nginx"] - t["direct"]), t["warden"] - t["direct"] <= 300)
+      if (avg("anthropic->chat stream", 1, "warden", cpu) >= 0) {
+        v = avg("anthropic->chat stream", 32, "warden", cpu) / events
+        line("translation CPU per stream event (anthropic->chat, c=32)", "<= 2 µs", sprintf("%.1f µs (all of Warden'\''s CPU per stream / %d events)", v, events), v <= 2)
+      } else print "- translation CPU per stream event: not measured (no translation endpoint yet)"
+      v = avg("chat pass-through stream", 32, "warden", cpu) / events
+      printf "- for reference, pass-through CPU per stream event (c=32): %.1f µs (all of Warden'\''s CPU per stream / %d events)\n", v, events
+      while ((getline l < streams_file) > 0) { split(l, f, "\t"); if (f[1] == "streams") { peak = f[6]; opened = f[3]; total = f[2] } }
+      if (total) line("resident memory with " total " open streams", "<= 150 MB", sprintf("%.0f MB (%d open)", peak / 1024, opened), peak <= 150 * 1024 && opened == total)
+      a = avg("agent 100KB", 1, "warden", p50) - avg("agent 100KB", 1, "direct", p50); b = avg("chat pass-through", 1, "warden", p50) - avg("chat pass-through", 1, "direct", p50)
+      if (cnt["agent 100KB" SUBSEP 1 SUBSEP "warden"]) line("request size: added p50 at c=1 of the 100 KB agent request minus that of a small one", "1 MB adds <= ~1 ms (~100 µs per 100 KB)", sprintf("%+.0f µs (%.0f vs %.0f µs)", a - b, a, b), a - b <= 100)
+    }' "$RAW"
+  if [ ${#NOTES[@]} -gt 0 ]; then
+    echo
+    echo "## Not run"
+    echo
+    for note in "${NOTES[@]}"; do echo "- $note"; done
+  fi
+}
+
+mkdir -p "$(dirname "$RESULTS")"
+report | tee "$RESULTS"
+say "bench: written to $RESULTS"

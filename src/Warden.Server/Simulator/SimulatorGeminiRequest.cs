@@ -1,0 +1,285 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Warden.Server.Simulator;
+
+/// <summary>
+/// Reads a Gemini generateContent / countTokens body into the simulator's request: contents with
+/// text, thought, functionCall and functionResponse parts, systemInstruction, functionDeclarations,
+/// toolConfig and generationConfig (maxOutputTokens, JSON output, thinkingConfig). The model and
+/// whether to stream come from the URL. thoughtSignatures in model turns are collected for verification.
+/// </summary>
+internal static class SimulatorGeminiRequest
+{
+    public static bool TryParse(
+        JsonElement root,
+        string modelText,
+        bool stream,
+        [NotNullWhen(true)] out SimulatorChatRequest? request,
+        [NotNullWhen(false)] out SimulatorError? error)
+    {
+        request = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = SimulatorError.BadRequest("The request body must be a JSON object.");
+            return false;
+        }
+
+        // countTokens may wrap a whole generateContent request.
+        if (root.TryGetProperty("generateContentRequest", out var wrapped) && wrapped.ValueKind == JsonValueKind.Object)
+        {
+            root = wrapped;
+        }
+
+        var tally = new SimulatorMessageTally();
+        var echoes = new List<SimulatorEcho>();
+        if (root.TryGetProperty("systemInstruction", out var system) && system.ValueKind == JsonValueKind.Object)
+        {
+            tally.Add("system", PartsText(system, out _, out _).Length, null);
+        }
+
+        if (!TryReadContents(root, tally, echoes, out error)
+            || !TryReadTools(root, out var tools, out var toolsBytes, out error)
+            || !TryReadToolConfig(root, tools, out var choice, out var choiceName, out error))
+        {
+            return false;
+        }
+
+        var config = root.TryGetProperty("generationConfig", out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
+        int? maxTokens = null;
+        if (config.ValueKind == JsonValueKind.Object
+            && !SimulatorJsonRead.TryPositiveInt(config, "maxOutputTokens", "generationConfig.maxOutputTokens", out maxTokens, out error))
+        {
+            return false;
+        }
+
+        var thinking = config.ValueKind == JsonValueKind.Object && config.TryGetProperty("thinkingConfig", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
+        var thinkingOn = thinking.ValueKind == JsonValueKind.Object
+            && !(thinking.TryGetProperty("thinkingBudget", out var budget) && budget.ValueKind == JsonValueKind.Number && budget.GetDouble() == 0);
+        var includeThoughts = thinking.ValueKind == JsonValueKind.Object
+            && thinking.TryGetProperty("includeThoughts", out var include) && include.ValueKind == JsonValueKind.True;
+        var (jsonMode, schema) = OutputFormat(config);
+        var (model, faults) = SimulatorJsonRead.SplitModel(modelText);
+        request = new SimulatorChatRequest
+        {
+            Dialect = SimulatorDialect.Gemini,
+            Model = model,
+            ModelSuffixFaults = faults,
+            Stream = stream,
+            IncludeUsage = true,
+            MaxTokens = maxTokens,
+            MessageCount = tally.Count,
+            PromptChars = tally.PromptChars,
+            LastMessageChars = tally.LastChars,
+            LastRole = tally.LastRole,
+            LastUserText = tally.LastUserText,
+            Tools = tools,
+            ToolsJsonBytes = toolsBytes,
+            ToolChoice = choice,
+            ToolChoiceName = choiceName,
+            Reasoning = SimulatorModels.Reasons(model) || thinkingOn,
+            ShowReasoning = includeThoughts,
+            JsonMode = jsonMode,
+            JsonSchema = schema,
+            Echoes = echoes,
+        };
+        return true;
+    }
+
+    /// <summary>responseMimeType application/json with responseJsonSchema or responseSchema (Gemini's OpenAPI subset).</summary>
+    private static (SimulatorJsonMode Mode, JsonElement? Schema) OutputFormat(JsonElement config)
+    {
+        if (config.ValueKind != JsonValueKind.Object || SimulatorJsonRead.String(config, "responseMimeType") != "application/json")
+        {
+            return (SimulatorJsonMode.None, null);
+        }
+
+        foreach (var name in (string[])["responseJsonSchema", "responseSchema"])
+        {
+            if (config.TryGetProperty(name, out var schema) && schema.ValueKind == JsonValueKind.Object)
+            {
+                return (SimulatorJsonMode.Schema, schema.Clone());
+            }
+        }
+
+        return (SimulatorJsonMode.Object, null);
+    }
+
+    private static bool TryReadContents(JsonElement root, SimulatorMessageTally tally, List<SimulatorEcho> echoes, [NotNullWhen(false)] out SimulatorError? error)
+    {
+        if (!root.TryGetProperty("contents", out var contents) || contents.ValueKind != JsonValueKind.Array || contents.GetArrayLength() == 0)
+        {
+            error = SimulatorError.InvalidValue("contents", "* GenerateContentRequest.contents: contents is not specified");
+            return false;
+        }
+
+        var index = 0;
+        foreach (var content in contents.EnumerateArray())
+        {
+            var role = SimulatorJsonRead.String(content, "role") ?? "user";
+            if (role is not ("user" or "model" or "function"))
+            {
+                error = SimulatorError.InvalidValue(
+                    string.Create(CultureInfo.InvariantCulture, $"contents[{index}].role"),
+                    $"Please use a valid role: user, model. Got '{role}'.");
+                return false;
+            }
+
+            var text = PartsText(content, out var otherChars, out var hasFunctionResponse);
+            if (role == "model" && content.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var part in parts.EnumerateArray())
+                {
+                    if (SimulatorJsonRead.String(part, "thoughtSignature") is { } signature)
+                    {
+                        echoes.Add(new SimulatorEcho(SimulatorDialect.Gemini, signature, null));
+                    }
+                }
+            }
+
+            var tallyRole = hasFunctionResponse || role == "function" ? SimulatorMessageTally.ToolRole : role == "model" ? "assistant" : "user";
+            tally.Add(tallyRole, text.Length + otherChars, tallyRole == "user" ? text : null);
+            index++;
+        }
+
+        error = null;
+        return true;
+    }
+
+    /// <summary>The non-thought text parts concatenated; other parts (thoughts, calls, responses) are counted in <paramref name="otherChars"/>.</summary>
+    private static string PartsText(JsonElement content, out int otherChars, out bool hasFunctionResponse)
+    {
+        otherChars = 0;
+        hasFunctionResponse = false;
+        var builder = new StringBuilder();
+        if (!content.TryGetProperty("parts", out var parts) || parts.ValueKind != JsonValueKind.Array)
+        {
+            return "";
+        }
+
+        foreach (var part in parts.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            if (SimulatorJsonRead.String(part, "text") is { } text)
+            {
+                if (part.TryGetProperty("thought", out var thought) && thought.ValueKind == JsonValueKind.True)
+                {
+                    otherChars += text.Length;
+                }
+                else
+                {
+                    builder.Append(text);
+                }
+            }
+            else if (part.TryGetProperty("functionCall", out var call) && call.ValueKind == JsonValueKind.Object)
+            {
+                otherChars += (SimulatorJsonRead.String(call, "name")?.Length ?? 0)
+                    + (call.TryGetProperty("args", out var args) ? SimulatorJsonRead.CompactLength(args) : 0);
+            }
+            else if (part.TryGetProperty("functionResponse", out var response) && response.ValueKind == JsonValueKind.Object)
+            {
+                hasFunctionResponse = true;
+                otherChars += response.TryGetProperty("response", out var body) ? SimulatorJsonRead.CompactLength(body) : 0;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>functionDeclarations (parameters or parametersJsonSchema) are callable; googleSearch and the like only count as prompt.</summary>
+    private static bool TryReadTools(JsonElement root, out IReadOnlyList<SimulatorTool> tools, out int jsonBytes, [NotNullWhen(false)] out SimulatorError? error)
+    {
+        tools = [];
+        jsonBytes = 0;
+        error = null;
+        if (!root.TryGetProperty("tools", out var array) || array.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            error = SimulatorError.InvalidType("tools", "an array");
+            return false;
+        }
+
+        var list = new List<SimulatorTool>();
+        foreach (var tool in array.EnumerateArray())
+        {
+            if (tool.ValueKind != JsonValueKind.Object
+                || !tool.TryGetProperty("functionDeclarations", out var declarations)
+                || declarations.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var declaration in declarations.EnumerateArray())
+            {
+                if (SimulatorJsonRead.String(declaration, "name") is not { Length: > 0 } name)
+                {
+                    error = SimulatorError.MissingParameter("tools.functionDeclarations.name");
+                    return false;
+                }
+
+                var parameters = declaration.TryGetProperty("parametersJsonSchema", out var jsonSchema) ? jsonSchema
+                    : declaration.TryGetProperty("parameters", out var openApi) ? openApi
+                    : (JsonElement?)null;
+                SimulatorJsonRead.AddTool(list, name, parameters);
+            }
+        }
+
+        tools = list;
+        jsonBytes = SimulatorJsonRead.CompactLength(array);
+        return true;
+    }
+
+    /// <summary>toolConfig.functionCallingConfig: NONE, ANY (one allowed name means that function), AUTO / VALIDATED.</summary>
+    private static bool TryReadToolConfig(
+        JsonElement root,
+        IReadOnlyList<SimulatorTool> tools,
+        out SimulatorToolChoice choice,
+        out string? name,
+        [NotNullWhen(false)] out SimulatorError? error)
+    {
+        choice = SimulatorToolChoice.Auto;
+        name = null;
+        error = null;
+        if (!root.TryGetProperty("toolConfig", out var config) || config.ValueKind != JsonValueKind.Object
+            || !config.TryGetProperty("functionCallingConfig", out var calling) || calling.ValueKind != JsonValueKind.Object)
+        {
+            return true;
+        }
+
+        switch (SimulatorJsonRead.String(calling, "mode"))
+        {
+            case "NONE":
+                choice = SimulatorToolChoice.None;
+                break;
+            case "ANY":
+                choice = SimulatorToolChoice.Required;
+                if (calling.TryGetProperty("allowedFunctionNames", out var allowed) && allowed.ValueKind == JsonValueKind.Array
+                    && allowed.GetArrayLength() == 1 && allowed[0].ValueKind == JsonValueKind.String)
+                {
+                    var chosen = allowed[0].GetString()!;
+                    if (!tools.Any(tool => string.Equals(tool.Name, chosen, StringComparison.Ordinal)))
+                    {
+                        error = SimulatorError.InvalidValue("toolConfig", $"allowedFunctionNames: function '{chosen}' is not declared.");
+                        return false;
+                    }
+
+                    choice = SimulatorToolChoice.Named;
+                    name = chosen;
+                }
+
+                break;
+        }
+
+        return true;
+    }
+}
