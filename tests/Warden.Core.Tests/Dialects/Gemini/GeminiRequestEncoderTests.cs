@@ -132,11 +132,11 @@ public class GeminiRequestEncoderTests
     {
         var request = new CanonicalRequest { Origin = WireDialectName.Responses, Model = "m" };
         request.Messages.Add(new Message(MessageRole.User, [new TextBlock("hi")]));
-        request.Tools.Add(new ToolDefinition("web_search", "web_search", null, null) { Raw = Parse("""{"type":"web_search"}"""), Origin = WireDialectName.Responses });
+        request.Tools.Add(new ToolDefinition("file_search", "file_search", null, null) { Raw = Parse("""{"type":"file_search"}"""), Origin = WireDialectName.Responses });
 
         var encoded = GeminiCodec.Instance.EncodeRequest(request, "m");
 
-        Assert.Equal("tools[0] (web_search)", encoded.Error!.Param);
+        Assert.Equal("tools[0] (file_search)", encoded.Error!.Param);
     }
 
     [Fact]

@@ -187,16 +187,16 @@ public class ChatRequestEncoderTests
     }
 
     [Fact]
-    public void TopKFromAnotherDialect_IsRefusedNamingIt()
+    public void TopKFromAnotherDialect_IsLeftOutAndDeclared()
     {
         var request = UserRequest(WireDialectName.Gemini);
         request.TopK = 64;
 
         var encoded = Codec.EncodeRequest(request, "m");
 
-        Assert.Equal("top_k", encoded.Error!.Param);
-        Assert.Contains("top_k", encoded.Error.Message, StringComparison.Ordinal);
-        Assert.True(encoded.Body.IsEmpty);
+        Assert.Null(encoded.Error);
+        Assert.Contains("left_out:top_k", encoded.Changes);
+        Assert.DoesNotContain("top_k", System.Text.Encoding.UTF8.GetString(encoded.Body.Span), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -109,13 +109,15 @@ public class ResponsesRequestEncoderTests
     }
 
     [Fact]
-    public void TopK_IsRefusedNamingTopK()
+    public void TopK_IsLeftOutAndDeclared()
     {
         var request = new CanonicalRequest { Origin = WireDialectName.Gemini, Model = "m", TopK = 40 };
 
         var encoded = ResponsesCodec.Instance.EncodeRequest(request, "m");
 
-        Assert.Equal("top_k", encoded.Error!.Param);
+        Assert.Null(encoded.Error);
+        Assert.Contains("left_out:top_k", encoded.Changes);
+        Assert.DoesNotContain("top_k", System.Text.Encoding.UTF8.GetString(encoded.Body.Span), StringComparison.Ordinal);
     }
 
     [Fact]
