@@ -23,6 +23,9 @@ internal static class UpstreamConnector
         MaxConnectionsPerServer = int.MaxValue,
         EnableMultipleHttp2Connections = true,
         ConnectCallback = ConnectAsync,
+
+        // No traceparent or other tracing headers go upstream: nothing about the client's side leaves Warden.
+        ActivityHeadersPropagator = null,
     };
 
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)

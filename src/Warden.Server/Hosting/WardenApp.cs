@@ -102,7 +102,9 @@ internal sealed class WardenApp : IAsyncDisposable
 
     private static WebApplication Build(WardenOptions options, DataFolder data)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = data.Directory });
+        // The content root is the app's own folder, not the data folder: the host watches its content root for
+        // configuration changes, and every WAL write in the data folder would wake that watcher.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
 
         builder.Logging.ClearProviders();
@@ -147,7 +149,9 @@ internal sealed class WardenApp : IAsyncDisposable
         services.AddSingleton<UsageWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<UsageWriter>());
 
+        // No logging handlers around upstream calls: they would log upstream URLs, and they cost on every call.
         services.AddHttpClient(UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.CreateHandler)
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => new UpstreamAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));

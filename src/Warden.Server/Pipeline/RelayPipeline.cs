@@ -65,6 +65,7 @@ internal sealed class RelayPipeline(
             }
 
             await usage.EnqueueAsync(request.ToRecord(time));
+            request.ReturnBody();
         }
     }
 
@@ -98,6 +99,7 @@ internal sealed class RelayPipeline(
             }
 
             await usage.EnqueueAsync(request.ToRecord(time));
+            request.ReturnBody();
         }
     }
 
@@ -225,7 +227,12 @@ internal sealed class RelayPipeline(
 
                 if (result.IsCompleted)
                 {
-                    request.Body = buffer.ToArray();
+                    // A pooled buffer, returned (and cleared) when the request ends: agent requests are 30-115 KB,
+                    // and a fresh array per request would land on the large-object heap.
+                    int length = (int)buffer.Length;
+                    byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                    buffer.CopyTo(rented);
+                    request.UseRentedBody(rented, length);
                     reader.AdvanceTo(buffer.End);
                     return true;
                 }

@@ -35,6 +35,26 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     public ReadOnlyMemory<byte> Body { get; set; }
 
+    private byte[]? _rentedBody;
+
+    /// <summary>Takes a pooled buffer holding the body; <see cref="ReturnBody"/> gives it back when the request ends.</summary>
+    public void UseRentedBody(byte[] rented, int length)
+    {
+        _rentedBody = rented;
+        Body = rented.AsMemory(0, length);
+    }
+
+    /// <summary>Returns the body's pooled buffer, cleared so no prompt bytes linger in reused memory.</summary>
+    public void ReturnBody()
+    {
+        if (_rentedBody is { } rented)
+        {
+            _rentedBody = null;
+            Body = ReadOnlyMemory<byte>.Empty;
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
     /// <summary>Chat Completions only: the pass-through relay's extra facts (stream_options).</summary>
     public ChatRequestInfo? Info { get; set; }
 

@@ -4,30 +4,63 @@ using Warden.Server.Storage;
 namespace Warden.Server.Usage;
 
 /// <summary>Persistence and reporting of usage records.</summary>
-internal sealed class UsageStore(WardenDatabase database)
+internal sealed class UsageStore(WardenDatabase database) : IDisposable
 {
+    private static readonly string[] ParameterNames =
+    [
+        "$id", "$key", "$requested", "$served", "$channel", "$upstream", "$status", "$outcome", "$streamed",
+        "$input", "$output", "$cached", "$reasoning", "$source", "$latency", "$ttfb", "$created",
+    ];
+
+    private readonly Lock _writeLock = new();
+
+    // One connection and one prepared statement for the writer, kept open: opening, setting the pragmas and
+    // parsing the INSERT again for every batch cost more than the insert itself when batches are small.
+    private Microsoft.Data.Sqlite.SqliteConnection? _writeConnection;
+    private Microsoft.Data.Sqlite.SqliteCommand? _insert;
+
     /// <summary>Inserts a batch in one transaction: one commit for many records is what makes metering cheap.</summary>
     public void InsertBatch(IReadOnlyList<UsageRecord> records)
     {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            INSERT INTO usage_records (id, key_id, requested_model, served_model, channel_id, upstream_request_id, status, outcome, streamed,
-                input_tokens, output_tokens, cached_tokens, reasoning_tokens, usage_source, latency_ms, ttfb_ms, created_at)
-            VALUES ($id, $key, $requested, $served, $channel, $upstream, $status, $outcome, $streamed,
-                $input, $output, $cached, $reasoning, $source, $latency, $ttfb, $created)
-            """;
-        var p = command.Parameters;
-        string[] names = ["$id", "$key", "$requested", "$served", "$channel", "$upstream", "$status", "$outcome", "$streamed",
-            "$input", "$output", "$cached", "$reasoning", "$source", "$latency", "$ttfb", "$created"];
-        foreach (string name in names)
+        lock (_writeLock)
         {
-            p.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+            try
+            {
+                Insert(records);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                // The caller retries; start it again from a fresh connection.
+                CloseWriter();
+                throw;
+            }
+        }
+    }
+
+    private void Insert(IReadOnlyList<UsageRecord> records)
+    {
+        if (_insert is null)
+        {
+            _writeConnection = database.Open();
+            _insert = _writeConnection.CreateCommand();
+            _insert.CommandText = """
+                INSERT INTO usage_records (id, key_id, requested_model, served_model, channel_id, upstream_request_id, status, outcome, streamed,
+                    input_tokens, output_tokens, cached_tokens, reasoning_tokens, usage_source, latency_ms, ttfb_ms, created_at)
+                VALUES ($id, $key, $requested, $served, $channel, $upstream, $status, $outcome, $streamed,
+                    $input, $output, $cached, $reasoning, $source, $latency, $ttfb, $created)
+                """;
+            foreach (string name in ParameterNames)
+            {
+                _insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+            }
+
+            _insert.Prepare();
         }
 
-        command.Prepare();
+        var command = _insert;
+        using var transaction = _writeConnection!.BeginTransaction();
+        command.Transaction = transaction;
+        var p = command.Parameters;
         foreach (var r in records)
         {
             p["$id"].Value = r.Id;
@@ -56,7 +89,22 @@ internal sealed class UsageStore(WardenDatabase database)
         }
 
         transaction.Commit();
+        command.Transaction = null;
     }
+
+    /// <summary>Closes the writer's connection (after the writer drained, or after a failed commit).</summary>
+    public void CloseWriter()
+    {
+        lock (_writeLock)
+        {
+            _insert?.Dispose();
+            _insert = null;
+            _writeConnection?.Dispose();
+            _writeConnection = null;
+        }
+    }
+
+    public void Dispose() => CloseWriter();
 
     /// <summary>Usage per day, key and requested model, newest day first.</summary>
     public List<UsageSummaryRow> Summarise(DateTimeOffset? since)

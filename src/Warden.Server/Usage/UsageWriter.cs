@@ -66,6 +66,8 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         {
             await _loop.WaitAsync(cancellationToken);
         }
+
+        _store.CloseWriter();
     }
 
     public async ValueTask DisposeAsync()
