@@ -53,7 +53,7 @@ internal static class GeminiRequestDecoder
         }
         catch (JsonException ex)
         {
-            error = new RequestParseError("The body is not valid JSON: " + ex.Message, null);
+            error = new RequestParseError($"The request body is not valid JSON: it broke at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}.", null);
             return false;
         }
 
