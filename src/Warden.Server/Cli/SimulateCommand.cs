@@ -13,7 +13,7 @@ internal static class SimulateCommand
         var chunkDelay = new Option<int>("--chunk-delay-ms") { Description = "Pause between streamed chunks, in milliseconds." };
         var chunkChars = new Option<int>("--chunk-chars") { Description = "Characters of content per streamed chunk.", DefaultValueFactory = _ => 12 };
 
-        var command = new Command("simulate", "Run the simulator upstream: an OpenAI-compatible server with deterministic answers and injectable faults.")
+        var command = new Command("simulate", "Run the simulator upstream: OpenAI Chat, OpenAI Responses, Anthropic Messages and Gemini, with deterministic answers and injectable faults.")
         {
             port, apiKeyEnv, chunkDelay, chunkChars,
         };
@@ -36,6 +36,8 @@ internal static class SimulateCommand
             }, cancellationToken);
             var output = CommonOptions.Out(parse);
             await output.WriteLineAsync($"Simulator is listening on {simulator.BaseUrl}");
+            await output.WriteLineAsync($"  Chat Completions, Responses, Anthropic Messages: {simulator.BaseUrl} (chat/completions, responses, messages)");
+            await output.WriteLineAsync($"  Gemini: {simulator.GeminiBaseUrl} (models/{{model}}:generateContent)");
             await output.WriteLineAsync($"Models: {string.Join(", ", SimulatorModels.Names)}");
             await output.FlushAsync(cancellationToken);
             try
