@@ -15,102 +15,36 @@ public static class ChatRequestInspector
     public static bool TryInspect(ReadOnlySpan<byte> body, out ChatRequestInfo? info, out RequestParseError? error)
     {
         info = null;
-        error = null;
-        if (body.IsEmpty)
+        var state = default(Members);
+        if (!RequestBodyScan.TryScan(body, MaxDepth, ref state, ReadMember, out string model, out bool stream, out error))
         {
-            error = new RequestParseError("The request body is empty; expected a JSON object.", null);
             return false;
         }
 
-        // Utf8JsonReader checks UTF-8 only in strings it decodes; bytes in skipped strings would reach the upstream unchecked.
-        if (!System.Text.Unicode.Utf8.IsValid(body))
-        {
-            error = new RequestParseError("The request body is not valid UTF-8.", null);
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth });
-        string? model = null;
-        bool modelWrongType = false;
-        bool stream = false;
-        bool? includeUsage = null;
-        bool hasStreamOptions = false;
-        long? maxTokens = null;
-        long? maxCompletionTokens = null;
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = new RequestParseError("The request body must be a JSON object.", null);
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("model"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        model = reader.GetString();
-                    }
-                    else
-                    {
-                        modelWrongType = true;
-                        reader.Skip();
-                    }
-                }
-                else if (reader.ValueTextEquals("stream"u8))
-                {
-                    reader.Read();
-                    stream = reader.TokenType == JsonTokenType.True;
-                    reader.Skip();
-                }
-                else if (reader.ValueTextEquals("stream_options"u8))
-                {
-                    reader.Read();
-                    hasStreamOptions = true;
-                    includeUsage = ReadIncludeUsage(ref reader);
-                }
-                else if (reader.ValueTextEquals("max_tokens"u8))
-                {
-                    maxTokens = reader.ReadOptionalInt64();
-                }
-                else if (reader.ValueTextEquals("max_completion_tokens"u8))
-                {
-                    maxCompletionTokens = reader.ReadOptionalInt64();
-                }
-                else
-                {
-                    reader.SkipPropertyValue();
-                }
-            }
-
-            // Reading past the root object makes the reader reject trailing content (a JsonException below).
-            reader.Read();
-        }
-        catch (JsonException ex)
-        {
-            error = new RequestParseError(
-                $"The request body is not valid JSON: it broke at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}.",
-                null);
-            return false;
-        }
-
-        if (modelWrongType)
-        {
-            error = new RequestParseError("'model' must be a string.", "model");
-            return false;
-        }
-
-        if (string.IsNullOrEmpty(model))
-        {
-            error = new RequestParseError("'model' is required.", "model");
-            return false;
-        }
-
-        info = new ChatRequestInfo(model, stream, includeUsage, hasStreamOptions, maxCompletionTokens ?? maxTokens);
+        info = new ChatRequestInfo(model, stream, state.IncludeUsage, state.HasStreamOptions, state.MaxCompletionTokens ?? state.MaxTokens);
         return true;
+    }
+
+    private static void ReadMember(ref Utf8JsonReader reader, ref Members state)
+    {
+        if (reader.ValueTextEquals("stream_options"u8))
+        {
+            reader.Read();
+            state.HasStreamOptions = true;
+            state.IncludeUsage = ReadIncludeUsage(ref reader);
+        }
+        else if (reader.ValueTextEquals("max_tokens"u8))
+        {
+            state.MaxTokens = reader.ReadOptionalInt64();
+        }
+        else if (reader.ValueTextEquals("max_completion_tokens"u8))
+        {
+            state.MaxCompletionTokens = reader.ReadOptionalInt64();
+        }
+        else
+        {
+            reader.SkipPropertyValue();
+        }
     }
 
     private static bool? ReadIncludeUsage(ref Utf8JsonReader reader)
@@ -135,5 +69,13 @@ public static class ChatRequestInspector
         }
 
         return includeUsage;
+    }
+
+    private struct Members
+    {
+        public bool? IncludeUsage;
+        public bool HasStreamOptions;
+        public long? MaxTokens;
+        public long? MaxCompletionTokens;
     }
 }
