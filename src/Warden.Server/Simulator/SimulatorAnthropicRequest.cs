@@ -20,15 +20,8 @@ internal static class SimulatorAnthropicRequest
         [NotNullWhen(false)] out SimulatorError? error)
     {
         request = null;
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!SimulatorJsonRead.TryRequireModel(root, out var modelText, out error))
         {
-            error = SimulatorError.BadRequest("The request body must be a JSON object.");
-            return false;
-        }
-
-        if (SimulatorJsonRead.String(root, "model") is not { } modelText)
-        {
-            error = SimulatorError.MissingParameter("model");
             return false;
         }
 
@@ -52,37 +45,25 @@ internal static class SimulatorAnthropicRequest
         }
 
         if (!TryReadMessages(root, tally, echoes, out error)
-            || !TryReadTools(root, out var tools, out var toolsBytes, out error)
-            || !TryReadToolChoice(root, tools, out var choice, out var choiceName, out error))
+            || !SimulatorToolRead.TryReadArray(root, ReadTool, out var tools, out var toolsBytes, out error)
+            || !SimulatorToolRead.TryReadChoice(root, tools, ReadToolChoice, out var choice, out var choiceName, out error))
         {
             return false;
         }
 
-        var (model, faults) = SimulatorJsonRead.SplitModel(modelText);
         var thinking = root.TryGetProperty("thinking", out var t) ? SimulatorJsonRead.String(t, "type") : null;
         var schema = OutputSchema(root);
-        request = new SimulatorChatRequest
-        {
-            Dialect = SimulatorDialect.Anthropic,
-            Model = model,
-            ModelSuffixFaults = faults,
-            Stream = stream,
-            IncludeUsage = true,
-            MaxTokens = maxTokens,
-            MessageCount = tally.Count,
-            PromptChars = tally.PromptChars,
-            LastMessageChars = tally.LastChars,
-            LastRole = tally.LastRole,
-            LastUserText = tally.LastUserText,
-            Tools = tools,
-            ToolsJsonBytes = toolsBytes,
-            ToolChoice = choice,
-            ToolChoiceName = choiceName,
-            Reasoning = SimulatorModels.Reasons(model) || thinking is "enabled" or "adaptive",
-            JsonMode = schema is null ? SimulatorJsonMode.None : SimulatorJsonMode.Schema,
-            JsonSchema = schema,
-            Echoes = echoes,
-        };
+        request = SimulatorChatRequest.FromParts(
+            SimulatorDialect.Anthropic,
+            modelText,
+            stream,
+            includeUsage: true,
+            maxTokens,
+            tally,
+            new SimulatorToolSetup(tools, toolsBytes, choice, choiceName),
+            asksForReasoning: thinking is "enabled" or "adaptive",
+            (schema is null ? SimulatorJsonMode.None : SimulatorJsonMode.Schema, schema),
+            echoes);
         return true;
     }
 
@@ -90,10 +71,10 @@ internal static class SimulatorAnthropicRequest
     private static JsonElement? OutputSchema(JsonElement root)
     {
         var format = root.TryGetProperty("output_format", out var f) ? f
-            : root.TryGetProperty("output_config", out var config) && config.ValueKind == JsonValueKind.Object && config.TryGetProperty("format", out var cf) ? cf
+            : SimulatorJsonRead.TryGetObject(root, "output_config", out var config) && config.TryGetProperty("format", out var cf) ? cf
             : default;
         return SimulatorJsonRead.String(format, "type") == "json_schema"
-            && format.TryGetProperty("schema", out var schema) && schema.ValueKind == JsonValueKind.Object
+            && SimulatorJsonRead.TryGetObject(format, "schema", out var schema)
                 ? schema.Clone()
                 : null;
     }
@@ -179,107 +160,45 @@ internal static class SimulatorAnthropicRequest
     }
 
     /// <summary>A string, or the text blocks of an array concatenated.</summary>
-    private static string Text(JsonElement content)
-    {
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString()!;
-        }
-
-        var builder = new StringBuilder();
-        if (content.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var block in content.EnumerateArray())
-            {
-                if (SimulatorJsonRead.String(block, "type") == "text")
-                {
-                    builder.Append(SimulatorJsonRead.String(block, "text"));
-                }
-            }
-        }
-
-        return builder.ToString();
-    }
+    private static string Text(JsonElement content) =>
+        SimulatorJsonRead.Text(content, static block => SimulatorJsonRead.String(block, "type") == "text");
 
     /// <summary>Custom tools (no type, or type "custom") are callable; server tools (web_search_…, bash_…) only count as prompt.</summary>
-    private static bool TryReadTools(JsonElement root, out IReadOnlyList<SimulatorTool> tools, out int jsonBytes, [NotNullWhen(false)] out SimulatorError? error)
+    private static bool ReadTool(JsonElement tool, int index, List<SimulatorTool> list, [NotNullWhen(false)] out SimulatorError? error)
     {
-        tools = [];
-        jsonBytes = 0;
         error = null;
-        if (!root.TryGetProperty("tools", out var array) || array.ValueKind == JsonValueKind.Null)
+        if (SimulatorJsonRead.String(tool, "type") is not (null or "custom"))
         {
             return true;
         }
 
-        if (array.ValueKind != JsonValueKind.Array)
+        if (SimulatorJsonRead.String(tool, "name") is not { Length: > 0 } name)
         {
-            error = SimulatorError.InvalidType("tools", "an array");
+            error = SimulatorError.MissingParameter(string.Create(CultureInfo.InvariantCulture, $"tools.{index}.name"));
             return false;
         }
 
-        var list = new List<SimulatorTool>();
-        var index = 0;
-        foreach (var tool in array.EnumerateArray())
-        {
-            var type = SimulatorJsonRead.String(tool, "type");
-            if (type is null or "custom")
-            {
-                if (SimulatorJsonRead.String(tool, "name") is not { Length: > 0 } name)
-                {
-                    error = SimulatorError.MissingParameter(string.Create(CultureInfo.InvariantCulture, $"tools.{index}.name"));
-                    return false;
-                }
-
-                SimulatorJsonRead.AddTool(list, name, tool.TryGetProperty("input_schema", out var schema) ? schema : null);
-            }
-
-            index++;
-        }
-
-        tools = list;
-        jsonBytes = SimulatorJsonRead.CompactLength(array);
+        SimulatorJsonRead.AddTool(list, name, tool.TryGetProperty("input_schema", out var schema) ? schema : null);
         return true;
     }
 
-    private static bool TryReadToolChoice(
-        JsonElement root,
+    private static bool ReadToolChoice(
+        JsonElement element,
         IReadOnlyList<SimulatorTool> tools,
         out SimulatorToolChoice choice,
         out string? name,
         [NotNullWhen(false)] out SimulatorError? error)
     {
-        choice = SimulatorToolChoice.Auto;
-        name = null;
-        error = null;
-        if (!root.TryGetProperty("tool_choice", out var element) || element.ValueKind == JsonValueKind.Null)
+        var type = SimulatorJsonRead.String(element, "type");
+        if (type == "tool" && SimulatorJsonRead.String(element, "name") is { } chosen)
         {
-            return true;
+            return SimulatorToolRead.TryChooseDeclared(
+                tools, chosen, "tool_choice", $"tool_choice: tool '{chosen}' is not among the declared tools.", out choice, out name, out error);
         }
 
-        switch (SimulatorJsonRead.String(element, "type"))
-        {
-            case "auto":
-                return true;
-            case "none":
-                choice = SimulatorToolChoice.None;
-                return true;
-            case "any":
-                choice = SimulatorToolChoice.Required;
-                return true;
-            case "tool" when SimulatorJsonRead.String(element, "name") is { } chosen:
-                if (!tools.Any(tool => string.Equals(tool.Name, chosen, StringComparison.Ordinal)))
-                {
-                    error = SimulatorError.InvalidValue("tool_choice", $"tool_choice: tool '{chosen}' is not among the declared tools.");
-                    return false;
-                }
-
-                choice = SimulatorToolChoice.Named;
-                name = chosen;
-                return true;
-            default:
-                error = SimulatorError.InvalidValue("tool_choice", "tool_choice: expected {\"type\": \"auto\" | \"any\" | \"none\"} or {\"type\": \"tool\", \"name\": ...}.");
-                return false;
-        }
+        return SimulatorToolRead.PlainMode(type, "any") is { } mode
+            ? SimulatorToolRead.Choose(mode, out choice, out name, out error)
+            : SimulatorToolRead.Refuse(
+                "tool_choice", "tool_choice: expected {\"type\": \"auto\" | \"any\" | \"none\"} or {\"type\": \"tool\", \"name\": ...}.", out choice, out name, out error);
     }
 }

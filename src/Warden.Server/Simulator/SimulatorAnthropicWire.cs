@@ -77,23 +77,13 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
         writer.WriteNull("stop_sequence");
         if (includeUsage)
         {
-            writer.WriteStartObject("usage");
-            WriteUsageFields(writer, answer.Usage, answer.Usage.CompletionTokens);
-            writer.WriteString("service_tier", "standard");
-            writer.WriteEndObject();
+            WriteUsage(writer, answer.Usage, answer.Usage.CompletionTokens, withServiceTier: true);
         }
 
         writer.WriteEndObject();
     }
 
-    public override void WriteCount(Utf8JsonWriter writer, SimulatorUsage usage)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(usage);
-        writer.WriteStartObject();
-        writer.WriteNumber("input_tokens", usage.PromptTokens);
-        writer.WriteEndObject();
-    }
+    public override void WriteCount(Utf8JsonWriter writer, SimulatorUsage usage) => WriteTokenCount(writer, "input_tokens", usage);
 
     public override SimulatorStreamWriter CreateStreamWriter(
         SimulatorChatRequest request,
@@ -102,30 +92,31 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
         IReadOnlyList<SimulatorStreamDelta> plan,
         bool sendUsage) => new AnthropicStream(answer, meta, plan, sendUsage);
 
-    /// <summary>input_tokens (uncached part), cache_creation_input_tokens (0), cache_read_input_tokens, output_tokens.</summary>
-    private static void WriteUsageFields(Utf8JsonWriter writer, SimulatorUsage usage, int outputTokens)
+    /// <summary>
+    /// The usage object: input_tokens (uncached part), cache_creation_input_tokens (0), cache_read_input_tokens,
+    /// output_tokens, and service_tier where the message carries it (not in message_delta).
+    /// </summary>
+    private static void WriteUsage(Utf8JsonWriter writer, SimulatorUsage usage, int outputTokens, bool withServiceTier)
     {
+        writer.WriteStartObject("usage");
         writer.WriteNumber("input_tokens", usage.PromptTokens - usage.CachedTokens);
         writer.WriteNumber("cache_creation_input_tokens", 0);
         writer.WriteNumber("cache_read_input_tokens", usage.CachedTokens);
         writer.WriteNumber("output_tokens", outputTokens);
-    }
+        if (withServiceTier)
+        {
+            writer.WriteString("service_tier", "standard");
+        }
 
-    private enum Block
-    {
-        None,
-        Thinking,
-        Text,
-        ToolUse,
+        writer.WriteEndObject();
     }
 
     /// <summary>Opens a block when the delta kind changes and closes it (a thinking block with its signature_delta) before the next.</summary>
     private sealed class AnthropicStream(SimulatorAnswer answer, SimulatorCompletionMeta meta, IReadOnlyList<SimulatorStreamDelta> plan, bool sendUsage)
-        : SimulatorStreamWriter
+        : SimulatorBlockStreamWriter(plan)
     {
         private static readonly byte[] Broken = "{\"type\": \"content_block_delta\", broken json"u8.ToArray();
 
-        private Block _open = Block.None;
         private int _index = -1;
 
         public override string? MalformedEventName => "content_block_delta";
@@ -148,10 +139,7 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             writer.WriteNull("stop_sequence");
             if (sendUsage)
             {
-                writer.WriteStartObject("usage");
-                WriteUsageFields(writer, answer.Usage, 1);
-                writer.WriteString("service_tier", "standard");
-                writer.WriteEndObject();
+                WriteUsage(writer, answer.Usage, 1, withServiceTier: true);
             }
 
             writer.WriteEndObject();
@@ -165,26 +153,8 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             await events.EndEventAsync(cancellationToken);
         }
 
-        public override async ValueTask WriteDeltaAsync(SimulatorEventStream events, int index, CancellationToken cancellationToken)
+        protected override async ValueTask WriteBlockDeltaAsync(SimulatorEventStream events, SimulatorStreamDelta delta, CancellationToken cancellationToken)
         {
-            var delta = plan[index];
-            var wanted = delta.Kind switch
-            {
-                SimulatorStreamDeltaKind.Reasoning => Block.Thinking,
-                SimulatorStreamDeltaKind.Content => Block.Text,
-                _ => Block.ToolUse,
-            };
-            if (wanted != _open || delta.Kind == SimulatorStreamDeltaKind.ToolCallStart)
-            {
-                await CloseAsync(events, cancellationToken);
-                await OpenAsync(events, wanted, delta.CallIndex, cancellationToken);
-            }
-
-            if (delta.Kind == SimulatorStreamDeltaKind.ToolCallStart)
-            {
-                return;
-            }
-
             var writer = await BeginBlockEventAsync(events, "content_block_delta", cancellationToken);
             writer.WriteStartObject("delta");
             switch (delta.Kind)
@@ -216,7 +186,7 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
 
         public override async ValueTask WriteFinishAsync(SimulatorEventStream events, CancellationToken cancellationToken)
         {
-            await CloseAsync(events, cancellationToken);
+            await CloseOpenBlockAsync(events, cancellationToken);
             var writer = await events.BeginEventAsync("message_delta", cancellationToken);
             writer.WriteStartObject();
             writer.WriteString("type", "message_delta");
@@ -226,9 +196,7 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             writer.WriteEndObject();
             if (sendUsage)
             {
-                writer.WriteStartObject("usage");
-                WriteUsageFields(writer, answer.Usage, answer.Usage.CompletionTokens);
-                writer.WriteEndObject();
+                WriteUsage(writer, answer.Usage, answer.Usage.CompletionTokens, withServiceTier: false);
             }
 
             writer.WriteEndObject();
@@ -250,20 +218,19 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             return writer;
         }
 
-        private async ValueTask OpenAsync(SimulatorEventStream events, Block block, int callIndex, CancellationToken cancellationToken)
+        protected override async ValueTask WriteBlockStartAsync(SimulatorEventStream events, SimulatorBlockKind block, int callIndex, CancellationToken cancellationToken)
         {
             _index++;
-            _open = block;
             var writer = await BeginBlockEventAsync(events, "content_block_start", cancellationToken);
             writer.WriteStartObject("content_block");
             switch (block)
             {
-                case Block.Thinking:
+                case SimulatorBlockKind.Reasoning:
                     writer.WriteString("type", "thinking");
                     writer.WriteString("thinking", "");
                     writer.WriteString("signature", "");
                     break;
-                case Block.Text:
+                case SimulatorBlockKind.Content:
                     writer.WriteString("type", "text");
                     writer.WriteString("text", "");
                     break;
@@ -282,14 +249,9 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             await events.EndEventAsync(cancellationToken);
         }
 
-        private async ValueTask CloseAsync(SimulatorEventStream events, CancellationToken cancellationToken)
+        protected override async ValueTask WriteBlockEndAsync(SimulatorEventStream events, SimulatorBlockKind block, CancellationToken cancellationToken)
         {
-            if (_open == Block.None)
-            {
-                return;
-            }
-
-            if (_open == Block.Thinking)
+            if (block == SimulatorBlockKind.Reasoning)
             {
                 var signature = await BeginBlockEventAsync(events, "content_block_delta", cancellationToken);
                 signature.WriteStartObject("delta");
@@ -303,7 +265,6 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             var writer = await BeginBlockEventAsync(events, "content_block_stop", cancellationToken);
             writer.WriteEndObject();
             await events.EndEventAsync(cancellationToken);
-            _open = Block.None;
         }
     }
 }

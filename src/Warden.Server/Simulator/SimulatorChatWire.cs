@@ -13,7 +13,7 @@ internal sealed class SimulatorChatWire : SimulatorWire
         JsonElement root,
         bool countOnly,
         [NotNullWhen(true)] out SimulatorChatRequest? request,
-        [NotNullWhen(false)] out SimulatorError? error) => SimulatorChatRequest.TryParse(root, out request, out error);
+        [NotNullWhen(false)] out SimulatorError? error) => SimulatorOpenAIChatRequest.TryParse(root, out request, out error);
 
     public override string ResponseId(string simRequestId) => SimulatorAnswerComposer.CompletionId(simRequestId);
 

@@ -21,33 +21,32 @@ internal static class SimulatorGeminiRequest
         [NotNullWhen(false)] out SimulatorError? error)
     {
         request = null;
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!SimulatorJsonRead.TryRequireObject(root, out error))
         {
-            error = SimulatorError.BadRequest("The request body must be a JSON object.");
             return false;
         }
 
         // countTokens may wrap a whole generateContent request.
-        if (root.TryGetProperty("generateContentRequest", out var wrapped) && wrapped.ValueKind == JsonValueKind.Object)
+        if (SimulatorJsonRead.TryGetObject(root, "generateContentRequest", out var wrapped))
         {
             root = wrapped;
         }
 
         var tally = new SimulatorMessageTally();
         var echoes = new List<SimulatorEcho>();
-        if (root.TryGetProperty("systemInstruction", out var system) && system.ValueKind == JsonValueKind.Object)
+        if (SimulatorJsonRead.TryGetObject(root, "systemInstruction", out var system))
         {
             tally.Add("system", PartsText(system, out _, out _).Length, null);
         }
 
         if (!TryReadContents(root, tally, echoes, out error)
-            || !TryReadTools(root, out var tools, out var toolsBytes, out error)
+            || !SimulatorToolRead.TryReadArray(root, ReadTool, out var tools, out var toolsBytes, out error)
             || !TryReadToolConfig(root, tools, out var choice, out var choiceName, out error))
         {
             return false;
         }
 
-        var config = root.TryGetProperty("generationConfig", out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
+        var config = SimulatorJsonRead.TryGetObject(root, "generationConfig", out var c) ? c : default;
         int? maxTokens = null;
         if (config.ValueKind == JsonValueKind.Object
             && !SimulatorJsonRead.TryPositiveInt(config, "maxOutputTokens", "generationConfig.maxOutputTokens", out maxTokens, out error))
@@ -55,36 +54,23 @@ internal static class SimulatorGeminiRequest
             return false;
         }
 
-        var thinking = config.ValueKind == JsonValueKind.Object && config.TryGetProperty("thinkingConfig", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
+        var thinking = config.ValueKind == JsonValueKind.Object && SimulatorJsonRead.TryGetObject(config, "thinkingConfig", out var t) ? t : default;
         var thinkingOn = thinking.ValueKind == JsonValueKind.Object
             && !(thinking.TryGetProperty("thinkingBudget", out var budget) && budget.ValueKind == JsonValueKind.Number && budget.GetDouble() == 0);
         var includeThoughts = thinking.ValueKind == JsonValueKind.Object
             && thinking.TryGetProperty("includeThoughts", out var include) && include.ValueKind == JsonValueKind.True;
-        var (jsonMode, schema) = OutputFormat(config);
-        var (model, faults) = SimulatorJsonRead.SplitModel(modelText);
-        request = new SimulatorChatRequest
-        {
-            Dialect = SimulatorDialect.Gemini,
-            Model = model,
-            ModelSuffixFaults = faults,
-            Stream = stream,
-            IncludeUsage = true,
-            MaxTokens = maxTokens,
-            MessageCount = tally.Count,
-            PromptChars = tally.PromptChars,
-            LastMessageChars = tally.LastChars,
-            LastRole = tally.LastRole,
-            LastUserText = tally.LastUserText,
-            Tools = tools,
-            ToolsJsonBytes = toolsBytes,
-            ToolChoice = choice,
-            ToolChoiceName = choiceName,
-            Reasoning = SimulatorModels.Reasons(model) || thinkingOn,
-            ShowReasoning = includeThoughts,
-            JsonMode = jsonMode,
-            JsonSchema = schema,
-            Echoes = echoes,
-        };
+        request = SimulatorChatRequest.FromParts(
+            SimulatorDialect.Gemini,
+            modelText,
+            stream,
+            includeUsage: true,
+            maxTokens,
+            tally,
+            new SimulatorToolSetup(tools, toolsBytes, choice, choiceName),
+            thinkingOn,
+            OutputFormat(config),
+            echoes,
+            showReasoning: includeThoughts);
         return true;
     }
 
@@ -177,12 +163,12 @@ internal static class SimulatorGeminiRequest
                     builder.Append(text);
                 }
             }
-            else if (part.TryGetProperty("functionCall", out var call) && call.ValueKind == JsonValueKind.Object)
+            else if (SimulatorJsonRead.TryGetObject(part, "functionCall", out var call))
             {
                 otherChars += (SimulatorJsonRead.String(call, "name")?.Length ?? 0)
                     + (call.TryGetProperty("args", out var args) ? SimulatorJsonRead.CompactLength(args) : 0);
             }
-            else if (part.TryGetProperty("functionResponse", out var response) && response.ValueKind == JsonValueKind.Object)
+            else if (SimulatorJsonRead.TryGetObject(part, "functionResponse", out var response))
             {
                 hasFunctionResponse = true;
                 otherChars += response.TryGetProperty("response", out var body) ? SimulatorJsonRead.CompactLength(body) : 0;
@@ -193,49 +179,30 @@ internal static class SimulatorGeminiRequest
     }
 
     /// <summary>functionDeclarations (parameters or parametersJsonSchema) are callable; googleSearch and the like only count as prompt.</summary>
-    private static bool TryReadTools(JsonElement root, out IReadOnlyList<SimulatorTool> tools, out int jsonBytes, [NotNullWhen(false)] out SimulatorError? error)
+    private static bool ReadTool(JsonElement tool, int index, List<SimulatorTool> list, [NotNullWhen(false)] out SimulatorError? error)
     {
-        tools = [];
-        jsonBytes = 0;
         error = null;
-        if (!root.TryGetProperty("tools", out var array) || array.ValueKind == JsonValueKind.Null)
+        if (tool.ValueKind != JsonValueKind.Object
+            || !tool.TryGetProperty("functionDeclarations", out var declarations)
+            || declarations.ValueKind != JsonValueKind.Array)
         {
             return true;
         }
 
-        if (array.ValueKind != JsonValueKind.Array)
+        foreach (var declaration in declarations.EnumerateArray())
         {
-            error = SimulatorError.InvalidType("tools", "an array");
-            return false;
-        }
-
-        var list = new List<SimulatorTool>();
-        foreach (var tool in array.EnumerateArray())
-        {
-            if (tool.ValueKind != JsonValueKind.Object
-                || !tool.TryGetProperty("functionDeclarations", out var declarations)
-                || declarations.ValueKind != JsonValueKind.Array)
+            if (SimulatorJsonRead.String(declaration, "name") is not { Length: > 0 } name)
             {
-                continue;
+                error = SimulatorError.MissingParameter("tools.functionDeclarations.name");
+                return false;
             }
 
-            foreach (var declaration in declarations.EnumerateArray())
-            {
-                if (SimulatorJsonRead.String(declaration, "name") is not { Length: > 0 } name)
-                {
-                    error = SimulatorError.MissingParameter("tools.functionDeclarations.name");
-                    return false;
-                }
-
-                var parameters = declaration.TryGetProperty("parametersJsonSchema", out var jsonSchema) ? jsonSchema
-                    : declaration.TryGetProperty("parameters", out var openApi) ? openApi
-                    : (JsonElement?)null;
-                SimulatorJsonRead.AddTool(list, name, parameters);
-            }
+            var parameters = declaration.TryGetProperty("parametersJsonSchema", out var jsonSchema) ? jsonSchema
+                : declaration.TryGetProperty("parameters", out var openApi) ? openApi
+                : (JsonElement?)null;
+            SimulatorJsonRead.AddTool(list, name, parameters);
         }
 
-        tools = list;
-        jsonBytes = SimulatorJsonRead.CompactLength(array);
         return true;
     }
 
@@ -250,8 +217,8 @@ internal static class SimulatorGeminiRequest
         choice = SimulatorToolChoice.Auto;
         name = null;
         error = null;
-        if (!root.TryGetProperty("toolConfig", out var config) || config.ValueKind != JsonValueKind.Object
-            || !config.TryGetProperty("functionCallingConfig", out var calling) || calling.ValueKind != JsonValueKind.Object)
+        if (!SimulatorJsonRead.TryGetObject(root, "toolConfig", out var config)
+            || !SimulatorJsonRead.TryGetObject(config, "functionCallingConfig", out var calling))
         {
             return true;
         }
@@ -267,14 +234,8 @@ internal static class SimulatorGeminiRequest
                     && allowed.GetArrayLength() == 1 && allowed[0].ValueKind == JsonValueKind.String)
                 {
                     var chosen = allowed[0].GetString()!;
-                    if (!tools.Any(tool => string.Equals(tool.Name, chosen, StringComparison.Ordinal)))
-                    {
-                        error = SimulatorError.InvalidValue("toolConfig", $"allowedFunctionNames: function '{chosen}' is not declared.");
-                        return false;
-                    }
-
-                    choice = SimulatorToolChoice.Named;
-                    name = chosen;
+                    return SimulatorToolRead.TryChooseDeclared(
+                        tools, chosen, "toolConfig", $"allowedFunctionNames: function '{chosen}' is not declared.", out choice, out name, out error);
                 }
 
                 break;

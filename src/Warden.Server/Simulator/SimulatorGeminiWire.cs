@@ -88,14 +88,7 @@ internal sealed class SimulatorGeminiWire : SimulatorWire
         WriteChunkEnd(writer, meta, answer, FinishReason(answer.FinishReason), includeUsage);
     }
 
-    public override void WriteCount(Utf8JsonWriter writer, SimulatorUsage usage)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(usage);
-        writer.WriteStartObject();
-        writer.WriteNumber("totalTokens", usage.PromptTokens);
-        writer.WriteEndObject();
-    }
+    public override void WriteCount(Utf8JsonWriter writer, SimulatorUsage usage) => WriteTokenCount(writer, "totalTokens", usage);
 
     /// <summary>Function calls go out whole (no argument pieces), and hidden thoughts are not streamed at all.</summary>
     public override List<SimulatorStreamDelta> Plan(SimulatorChatRequest request, SimulatorAnswer answer, int chunkChars, int contentChunkChars)

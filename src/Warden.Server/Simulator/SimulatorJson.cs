@@ -79,12 +79,7 @@ internal static class SimulatorJson
         ArgumentNullException.ThrowIfNull(error);
         using var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions);
         writer.WriteStartObject();
-        writer.WriteStartObject("error");
-        writer.WriteString("message", error.Message);
-        writer.WriteString("type", error.Type);
-        writer.WriteString("param", error.Param);
-        writer.WriteString("code", error.Code);
-        writer.WriteEndObject();
+        WriteOpenAIErrorBody(writer, error);
         writer.WriteEndObject();
     }
 

@@ -5,9 +5,20 @@ using System.Text.Json;
 
 namespace Warden.Server.Simulator;
 
-/// <summary>Small typed reads shared by the Anthropic, Responses and Gemini request parsers.</summary>
+/// <summary>Small typed reads shared by the request parsers of every dialect.</summary>
 internal static class SimulatorJsonRead
 {
+    /// <summary>Fails with the usual error unless the body is a JSON object.</summary>
+    public static bool TryRequireObject(JsonElement root, [NotNullWhen(false)] out SimulatorError? error)
+    {
+        error = root.ValueKind == JsonValueKind.Object ? null : SimulatorError.BadRequest("The request body must be a JSON object.");
+        return error is null;
+    }
+
+    /// <summary>The property <paramref name="name"/> when it is present and not JSON null.</summary>
+    public static bool TryGetNonNull(JsonElement element, string name, out JsonElement value) =>
+        element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
     public static string? String(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
@@ -17,7 +28,7 @@ internal static class SimulatorJsonRead
     {
         value = false;
         error = null;
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        if (!TryGetNonNull(root, name, out var element))
         {
             return true;
         }
@@ -36,7 +47,7 @@ internal static class SimulatorJsonRead
     {
         value = null;
         error = null;
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        if (!TryGetNonNull(root, name, out var element))
         {
             return true;
         }
@@ -55,6 +66,51 @@ internal static class SimulatorJsonRead
 
         value = number;
         return true;
+    }
+
+    /// <summary>The property <paramref name="name"/> when it is a JSON object.</summary>
+    public static bool TryGetObject(JsonElement element, string name, out JsonElement value) =>
+        element.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Object;
+
+    /// <summary>Fails unless the body is a JSON object with a string model (the model text, "~fault" suffixes included).</summary>
+    public static bool TryRequireModel(JsonElement root, [NotNullWhen(true)] out string? modelText, [NotNullWhen(false)] out SimulatorError? error)
+    {
+        modelText = null;
+        if (!TryRequireObject(root, out error))
+        {
+            return false;
+        }
+
+        modelText = String(root, "model");
+        error = modelText is null ? SimulatorError.MissingParameter("model") : null;
+        return error is null;
+    }
+
+    /// <summary>
+    /// A string, or the <c>text</c> of the parts of an array that <paramref name="isTextPart"/> accepts, concatenated
+    /// without a separator (parts without a string <c>text</c> are skipped before the test); anything else is empty.
+    /// </summary>
+    public static string Text(JsonElement content, Func<JsonElement, bool> isTextPart)
+    {
+        ArgumentNullException.ThrowIfNull(isTextPart);
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            return content.GetString()!;
+        }
+
+        var builder = new StringBuilder();
+        if (content.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var part in content.EnumerateArray())
+            {
+                if (String(part, "text") is { } text && isTextPart(part))
+                {
+                    builder.Append(text);
+                }
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>UTF-8 length of the compact JSON of a value, so counts do not depend on the client's whitespace.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Warden.Server.Simulator;
@@ -20,15 +19,8 @@ internal static class SimulatorResponsesRequest
         [NotNullWhen(false)] out SimulatorError? error)
     {
         request = null;
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!SimulatorJsonRead.TryRequireModel(root, out var modelText, out error))
         {
-            error = SimulatorError.BadRequest("The request body must be a JSON object.");
-            return false;
-        }
-
-        if (SimulatorJsonRead.String(root, "model") is not { } modelText)
-        {
-            error = SimulatorError.MissingParameter("model");
             return false;
         }
 
@@ -46,43 +38,31 @@ internal static class SimulatorResponsesRequest
         }
 
         if (!TryReadInput(root, tally, echoes, out error)
-            || !TryReadTools(root, out var tools, out var toolsBytes, out error)
-            || !TryReadToolChoice(root, tools, out var choice, out var choiceName, out error)
+            || !SimulatorToolRead.TryReadArray(root, ReadTool, out var tools, out var toolsBytes, out error)
+            || !SimulatorToolRead.TryReadChoice(root, tools, ReadToolChoice, out var choice, out var choiceName, out error)
             || !TryReadFormat(root, out var jsonMode, out var schema, out error))
         {
             return false;
         }
 
-        var (model, faults) = SimulatorJsonRead.SplitModel(modelText);
-        request = new SimulatorChatRequest
-        {
-            Dialect = SimulatorDialect.Responses,
-            Model = model,
-            ModelSuffixFaults = faults,
-            Stream = stream,
-            IncludeUsage = true,
-            MaxTokens = maxTokens,
-            MessageCount = tally.Count,
-            PromptChars = tally.PromptChars,
-            LastMessageChars = tally.LastChars,
-            LastRole = tally.LastRole,
-            LastUserText = tally.LastUserText,
-            Tools = tools,
-            ToolsJsonBytes = toolsBytes,
-            ToolChoice = choice,
-            ToolChoiceName = choiceName,
-            Reasoning = SimulatorModels.Reasons(model) || AsksForReasoning(root),
-            JsonMode = jsonMode,
-            JsonSchema = schema,
-            Echoes = echoes,
-        };
+        request = SimulatorChatRequest.FromParts(
+            SimulatorDialect.Responses,
+            modelText,
+            stream,
+            includeUsage: true,
+            maxTokens,
+            tally,
+            new SimulatorToolSetup(tools, toolsBytes, choice, choiceName),
+            AsksForReasoning(root),
+            (jsonMode, schema),
+            echoes);
         return true;
     }
 
     /// <summary>reasoning with an effort other than "none", or with a summary setting (Codex sends only summary).</summary>
     private static bool AsksForReasoning(JsonElement root)
     {
-        if (!root.TryGetProperty("reasoning", out var reasoning) || reasoning.ValueKind != JsonValueKind.Object)
+        if (!SimulatorJsonRead.TryGetObject(root, "reasoning", out var reasoning))
         {
             return false;
         }
@@ -174,79 +154,34 @@ internal static class SimulatorResponsesRequest
     }
 
     /// <summary>A string, or the text of content parts (input_text, output_text, summary_text, text) concatenated.</summary>
-    private static string Text(JsonElement content)
+    private static string Text(JsonElement content) =>
+        SimulatorJsonRead.Text(content, static part => SimulatorJsonRead.String(part, "type") is "input_text" or "output_text" or "summary_text" or "text");
+
+    /// <summary>Function tools and the functions inside namespace tools are callable; other types only count as prompt.</summary>
+    private static bool ReadTool(JsonElement tool, int index, List<SimulatorTool> list, [NotNullWhen(false)] out SimulatorError? error)
     {
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString()!;
-        }
-
-        var builder = new StringBuilder();
-        if (content.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var part in content.EnumerateArray())
-            {
-                if (SimulatorJsonRead.String(part, "type") is "input_text" or "output_text" or "summary_text" or "text")
-                {
-                    builder.Append(SimulatorJsonRead.String(part, "text"));
-                }
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static bool TryReadTools(JsonElement root, out IReadOnlyList<SimulatorTool> tools, out int jsonBytes, [NotNullWhen(false)] out SimulatorError? error)
-    {
-        tools = [];
-        jsonBytes = 0;
         error = null;
-        if (!root.TryGetProperty("tools", out var array) || array.ValueKind == JsonValueKind.Null)
+        switch (SimulatorJsonRead.String(tool, "type"))
         {
-            return true;
-        }
-
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            error = SimulatorError.InvalidType("tools", "an array");
-            return false;
-        }
-
-        var list = new List<SimulatorTool>();
-        var index = 0;
-        foreach (var tool in array.EnumerateArray())
-        {
-            switch (SimulatorJsonRead.String(tool, "type"))
-            {
-                case "function":
-                    if (!TryAddFunction(list, tool, string.Create(CultureInfo.InvariantCulture, $"tools[{index}]"), out error))
+            case "function":
+                return TryAddFunction(list, tool, string.Create(CultureInfo.InvariantCulture, $"tools[{index}]"), out error);
+            case "namespace" when tool.TryGetProperty("tools", out var inner) && inner.ValueKind == JsonValueKind.Array:
+                var innerIndex = 0;
+                foreach (var function in inner.EnumerateArray())
+                {
+                    if (SimulatorJsonRead.String(function, "type") == "function"
+                        && !TryAddFunction(list, function, string.Create(CultureInfo.InvariantCulture, $"tools[{index}].tools[{innerIndex}]"), out error))
                     {
                         return false;
                     }
 
-                    break;
-                case "namespace" when tool.TryGetProperty("tools", out var inner) && inner.ValueKind == JsonValueKind.Array:
-                    var innerIndex = 0;
-                    foreach (var function in inner.EnumerateArray())
-                    {
-                        if (SimulatorJsonRead.String(function, "type") == "function"
-                            && !TryAddFunction(list, function, string.Create(CultureInfo.InvariantCulture, $"tools[{index}].tools[{innerIndex}]"), out error))
-                        {
-                            return false;
-                        }
+                    innerIndex++;
+                }
 
-                        innerIndex++;
-                    }
-
-                    break;
-            }
-
-            index++;
+                return true;
+            default:
+                return true;
         }
-
-        tools = list;
-        jsonBytes = SimulatorJsonRead.CompactLength(array);
-        return true;
     }
 
     private static bool TryAddFunction(List<SimulatorTool> list, JsonElement tool, string path, [NotNullWhen(false)] out SimulatorError? error)
@@ -262,45 +197,26 @@ internal static class SimulatorResponsesRequest
         return true;
     }
 
-    private static bool TryReadToolChoice(
-        JsonElement root,
+    private static bool ReadToolChoice(
+        JsonElement element,
         IReadOnlyList<SimulatorTool> tools,
         out SimulatorToolChoice choice,
         out string? name,
         [NotNullWhen(false)] out SimulatorError? error)
     {
-        choice = SimulatorToolChoice.Auto;
-        name = null;
-        error = null;
-        if (!root.TryGetProperty("tool_choice", out var element) || element.ValueKind == JsonValueKind.Null)
+        if (element.ValueKind == JsonValueKind.String && SimulatorToolRead.PlainMode(element.GetString(), "required") is { } mode)
         {
-            return true;
+            return SimulatorToolRead.Choose(mode, out choice, out name, out error);
         }
 
-        if (element.ValueKind == JsonValueKind.String)
+        if (SimulatorJsonRead.String(element, "type") == "function" && SimulatorJsonRead.String(element, "name") is { } chosen)
         {
-            switch (element.GetString())
-            {
-                case "auto": return true;
-                case "none": choice = SimulatorToolChoice.None; return true;
-                case "required": choice = SimulatorToolChoice.Required; return true;
-            }
-        }
-        else if (SimulatorJsonRead.String(element, "type") == "function" && SimulatorJsonRead.String(element, "name") is { } chosen)
-        {
-            if (!tools.Any(tool => string.Equals(tool.Name, chosen, StringComparison.Ordinal)))
-            {
-                error = SimulatorError.InvalidValue("tool_choice", $"Invalid 'tool_choice': function '{chosen}' is not among the declared tools.");
-                return false;
-            }
-
-            choice = SimulatorToolChoice.Named;
-            name = chosen;
-            return true;
+            return SimulatorToolRead.TryChooseDeclared(
+                tools, chosen, "tool_choice", $"Invalid 'tool_choice': function '{chosen}' is not among the declared tools.", out choice, out name, out error);
         }
 
-        error = SimulatorError.InvalidValue("tool_choice", "Invalid 'tool_choice': expected 'none', 'auto', 'required' or {\"type\":\"function\",\"name\":...}.");
-        return false;
+        return SimulatorToolRead.Refuse(
+            "tool_choice", "Invalid 'tool_choice': expected 'none', 'auto', 'required' or {\"type\":\"function\",\"name\":...}.", out choice, out name, out error);
     }
 
     /// <summary>text.format: json_schema (schema at text.format.schema) or json_object.</summary>
@@ -309,8 +225,8 @@ internal static class SimulatorResponsesRequest
         mode = SimulatorJsonMode.None;
         schema = null;
         error = null;
-        if (!root.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.Object
-            || !text.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.Object)
+        if (!SimulatorJsonRead.TryGetObject(root, "text", out var text)
+            || !SimulatorJsonRead.TryGetObject(text, "format", out var format))
         {
             return true;
         }
@@ -321,7 +237,7 @@ internal static class SimulatorResponsesRequest
                 mode = SimulatorJsonMode.Object;
                 break;
             case "json_schema":
-                if (!format.TryGetProperty("schema", out var value) || value.ValueKind != JsonValueKind.Object)
+                if (!SimulatorJsonRead.TryGetObject(format, "schema", out var value))
                 {
                     error = SimulatorError.MissingParameter("text.format.schema");
                     return false;

@@ -221,22 +221,13 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
         }
     }
 
-    private enum Item
-    {
-        None,
-        Reasoning,
-        Message,
-        FunctionCall,
-    }
-
     /// <summary>Every event carries sequence_number; items open with output_item.added and close with their .done events.</summary>
     private sealed class ResponsesStream(SimulatorAnswer answer, SimulatorCompletionMeta meta, IReadOnlyList<SimulatorStreamDelta> plan, bool sendUsage)
-        : SimulatorStreamWriter
+        : SimulatorBlockStreamWriter(plan)
     {
         private static readonly byte[] Broken = "{\"type\": \"response.output_text.delta\", broken json"u8.ToArray();
 
         private readonly ResponseItems _items = new(meta, answer);
-        private Item _open = Item.None;
         private int _outputIndex = -1;
         private int _callIndex;
         private int _sequence;
@@ -256,26 +247,8 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
             }
         }
 
-        public override async ValueTask WriteDeltaAsync(SimulatorEventStream events, int index, CancellationToken cancellationToken)
+        protected override async ValueTask WriteBlockDeltaAsync(SimulatorEventStream events, SimulatorStreamDelta delta, CancellationToken cancellationToken)
         {
-            var delta = plan[index];
-            var wanted = delta.Kind switch
-            {
-                SimulatorStreamDeltaKind.Reasoning => Item.Reasoning,
-                SimulatorStreamDeltaKind.Content => Item.Message,
-                _ => Item.FunctionCall,
-            };
-            if (wanted != _open || delta.Kind == SimulatorStreamDeltaKind.ToolCallStart)
-            {
-                await CloseAsync(events, cancellationToken);
-                await OpenAsync(events, wanted, delta.CallIndex, cancellationToken);
-            }
-
-            if (delta.Kind == SimulatorStreamDeltaKind.ToolCallStart)
-            {
-                return;
-            }
-
             Utf8JsonWriter writer;
             switch (delta.Kind)
             {
@@ -311,7 +284,7 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
 
         public override async ValueTask WriteFinishAsync(SimulatorEventStream events, CancellationToken cancellationToken)
         {
-            await CloseAsync(events, cancellationToken);
+            await CloseOpenBlockAsync(events, cancellationToken);
             var status = Status(answer);
             var writer = await BeginAsync(events, "response." + status, cancellationToken);
             writer.WritePropertyName("response");
@@ -342,24 +315,12 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
             await events.EndEventAsync(cancellationToken);
         }
 
-        private async ValueTask OpenAsync(SimulatorEventStream events, Item item, int callIndex, CancellationToken cancellationToken)
+        protected override async ValueTask WriteBlockStartAsync(SimulatorEventStream events, SimulatorBlockKind item, int callIndex, CancellationToken cancellationToken)
         {
             _outputIndex++;
-            _open = item;
             _callIndex = callIndex;
-            var added = await BeginAsync(events, "response.output_item.added", cancellationToken);
-            added.WriteNumber("output_index", _outputIndex);
-            added.WritePropertyName("item");
-            switch (item)
-            {
-                case Item.Reasoning: _items.WriteReasoning(added, complete: false); break;
-                case Item.Message: _items.WriteMessage(added, complete: false); break;
-                default: ResponseItems.WriteFunctionCall(added, answer.ToolCalls[callIndex], complete: false); break;
-            }
-
-            added.WriteEndObject();
-            await events.EndEventAsync(cancellationToken);
-            if (item == Item.Reasoning)
+            await WriteOutputItemEventAsync(events, "response.output_item.added", item, complete: false, cancellationToken);
+            if (item == SimulatorBlockKind.Reasoning)
             {
                 var part = await BeginItemEventAsync(events, "response.reasoning_summary_part.added", _items.ReasoningId, cancellationToken);
                 part.WriteNumber("summary_index", 0);
@@ -367,7 +328,7 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
                 part.WriteEndObject();
                 await events.EndEventAsync(cancellationToken);
             }
-            else if (item == Item.Message)
+            else if (item == SimulatorBlockKind.Content)
             {
                 var part = await BeginItemEventAsync(events, "response.content_part.added", _items.MessageId, cancellationToken);
                 part.WriteNumber("content_index", 0);
@@ -378,13 +339,11 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
             }
         }
 
-        private async ValueTask CloseAsync(SimulatorEventStream events, CancellationToken cancellationToken)
+        protected override async ValueTask WriteBlockEndAsync(SimulatorEventStream events, SimulatorBlockKind item, CancellationToken cancellationToken)
         {
-            switch (_open)
+            switch (item)
             {
-                case Item.None:
-                    return;
-                case Item.Reasoning:
+                case SimulatorBlockKind.Reasoning:
                     var reasoning = answer.ReasoningContent ?? "";
                     var textDone = await BeginItemEventAsync(events, "response.reasoning_summary_text.done", _items.ReasoningId, cancellationToken);
                     textDone.WriteNumber("summary_index", 0);
@@ -397,7 +356,7 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
                     partDone.WriteEndObject();
                     await events.EndEventAsync(cancellationToken);
                     break;
-                case Item.Message:
+                case SimulatorBlockKind.Content:
                     var content = answer.Content ?? "";
                     var outputDone = await BeginItemEventAsync(events, "response.output_text.done", _items.MessageId, cancellationToken);
                     outputDone.WriteNumber("content_index", 0);
@@ -422,19 +381,23 @@ internal sealed class SimulatorResponsesWire : SimulatorWire
                     break;
             }
 
-            var done = await BeginAsync(events, "response.output_item.done", cancellationToken);
-            done.WriteNumber("output_index", _outputIndex);
-            done.WritePropertyName("item");
-            switch (_open)
+            await WriteOutputItemEventAsync(events, "response.output_item.done", item, complete: true, cancellationToken);
+        }
+
+        /// <summary>response.output_item.added / .done: the item of the open block, in progress or complete.</summary>
+        private async ValueTask WriteOutputItemEventAsync(SimulatorEventStream events, string type, SimulatorBlockKind item, bool complete, CancellationToken cancellationToken)
+        {
+            var writer = await BeginAsync(events, type, cancellationToken);
+            writer.WriteNumber("output_index", _outputIndex);
+            writer.WritePropertyName("item");
+            switch (item)
             {
-                case Item.Reasoning: _items.WriteReasoning(done, complete: true); break;
-                case Item.Message: _items.WriteMessage(done, complete: true); break;
-                default: ResponseItems.WriteFunctionCall(done, answer.ToolCalls[_callIndex], complete: true); break;
+                case SimulatorBlockKind.Reasoning: _items.WriteReasoning(writer, complete); break;
+                case SimulatorBlockKind.Content: _items.WriteMessage(writer, complete); break;
+                default: ResponseItems.WriteFunctionCall(writer, answer.ToolCalls[_callIndex], complete); break;
             }
 
-            done.WriteEndObject();
-            await events.EndEventAsync(cancellationToken);
-            _open = Item.None;
+            await EndAsync(events, writer, cancellationToken);
         }
 
         private static void WriteSummaryPart(Utf8JsonWriter writer, string text)

@@ -40,6 +40,25 @@ internal static class SimulatorSchemaValue
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>Writes the value a schema object pins (its const, else the first of its enum); false when it pins none.</summary>
+    public static bool TryWritePinned(Utf8JsonWriter writer, JsonElement schema)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (schema.TryGetProperty("const", out var constant))
+        {
+            constant.WriteTo(writer);
+            return true;
+        }
+
+        if (schema.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
+        {
+            values[0].WriteTo(writer);
+            return true;
+        }
+
+        return false;
+    }
+
     private static void Write(Utf8JsonWriter writer, JsonElement root, JsonElement schema, string seed, int depth)
     {
         if (schema.ValueKind != JsonValueKind.Object || depth > MaxDepth)
@@ -55,15 +74,8 @@ internal static class SimulatorSchemaValue
             return;
         }
 
-        if (schema.TryGetProperty("const", out var constant))
+        if (TryWritePinned(writer, schema))
         {
-            constant.WriteTo(writer);
-            return;
-        }
-
-        if (schema.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
-        {
-            values[0].WriteTo(writer);
             return;
         }
 
@@ -105,7 +117,7 @@ internal static class SimulatorSchemaValue
     private static void WriteObject(Utf8JsonWriter writer, JsonElement root, JsonElement schema, string seed, int depth)
     {
         writer.WriteStartObject();
-        var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        var properties = SimulatorJsonRead.TryGetObject(schema, "properties", out var p) ? p : default;
         var names = new List<string>();
         if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
         {

@@ -16,7 +16,7 @@ internal static class SimulatorToolArguments
             writer.WriteStartObject();
             if (tool.Parameters is { ValueKind: JsonValueKind.Object } schema)
             {
-                var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+                var properties = SimulatorJsonRead.TryGetObject(schema, "properties", out var p) ? p : default;
                 foreach (var name in ArgumentNames(schema, properties))
                 {
                     writer.WritePropertyName(name);
@@ -59,19 +59,9 @@ internal static class SimulatorToolArguments
 
     private static void WriteValue(Utf8JsonWriter writer, JsonElement schema, string name, string seedText)
     {
-        if (schema.ValueKind == JsonValueKind.Object)
+        if (schema.ValueKind == JsonValueKind.Object && SimulatorSchemaValue.TryWritePinned(writer, schema))
         {
-            if (schema.TryGetProperty("const", out var constant))
-            {
-                constant.WriteTo(writer);
-                return;
-            }
-
-            if (schema.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
-            {
-                values[0].WriteTo(writer);
-                return;
-            }
+            return;
         }
 
         switch (TypeOf(schema))

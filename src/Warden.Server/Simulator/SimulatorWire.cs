@@ -30,6 +30,16 @@ internal abstract class SimulatorWire
     /// <summary>The body of a token-counting answer.</summary>
     public virtual void WriteCount(Utf8JsonWriter writer, SimulatorUsage usage) => throw new NotSupportedException("This dialect has no token counting endpoint.");
 
+    /// <summary>A token-counting body: an object with the prompt tokens under <paramref name="field"/>.</summary>
+    protected static void WriteTokenCount(Utf8JsonWriter writer, string field, SimulatorUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(usage);
+        writer.WriteStartObject();
+        writer.WriteNumber(field, usage.PromptTokens);
+        writer.WriteEndObject();
+    }
+
     /// <summary>Whether a stream carries usage when no fault removes it (Chat only with stream_options.include_usage).</summary>
     public virtual bool StreamsUsage(SimulatorChatRequest request) => true;
 
