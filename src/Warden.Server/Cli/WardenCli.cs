@@ -11,7 +11,8 @@ internal static class WardenCli
         SimulateCommand.Build(),
         KeysCommand.Build(),
         ChannelsCommand.Build(),
-        UsageCommand.Build(),
+        UsageReportCommand.AddTo(UsageCommand.Build()),
         SecretsCommand.Build(),
+        TenantsCommand.Build(), PricesCommand.Build(), CreditsCommand.Build(), CodesCommand.Build(), LedgerCommand.Build(), LimitsCommand.Build(),
     };
 }

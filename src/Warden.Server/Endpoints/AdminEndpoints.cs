@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Warden.Server.Billing;
 using Warden.Server.Hosting;
 using Warden.Server.Keys;
 using Warden.Server.Routing;
@@ -29,6 +30,24 @@ internal static class AdminEndpoints
 
         admin.MapGet("/usage", (DataFolder data, DateTimeOffset? since) =>
             Json(data.Usage.Summarise(since), AdminJsonContext.Default.ListUsageSummaryRow));
+
+        admin.MapGet("/tenants", (DataFolder data) =>
+            Json(data.Billing.Tenants.List().Select(t => ToView(data, t)).ToList(), AdminJsonContext.Default.ListTenantView));
+        admin.MapPost("/tenants", CreateTenantAsync);
+        admin.MapPut("/tenants/{tenant}/keys/{keyId}", AssignKeyAsync);
+        admin.MapGet("/prices", (DataFolder data) =>
+            Json(data.Billing.Prices.List().Select(ToView).ToList(), AdminJsonContext.Default.ListPriceView));
+        admin.MapPost("/prices", SetPriceAsync);
+        admin.MapPost("/credits/topup", TopUpAsync);
+        admin.MapPost("/credits/adjust", AdjustAsync);
+        admin.MapPost("/credits/redeem", RedeemAsync);
+        admin.MapPost("/codes", CreateCodesAsync);
+        admin.MapGet("/ledger/check", (DataFolder data) =>
+        {
+            var problems = data.Billing.Check.Run();
+            return Json(new LedgerCheckView(problems.Count == 0, problems), AdminJsonContext.Default.LedgerCheckView);
+        });
+        admin.MapGet("/billing/usage", BillingUsageAsync);
     }
 
     /// <summary>Answers a delete: 204 and an immediate reload when something changed, else 404.</summary>
@@ -119,6 +138,171 @@ internal static class AdminEndpoints
         await context.Response.WriteAsJsonAsync(ToView(result.Channel!), AdminJsonContext.Default.ChannelView);
     }
 
+    private static async Task CreateTenantAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadAsync(context, AdminJsonContext.Default.CreateTenantRequest) is not { } request)
+        {
+            return;
+        }
+
+        var (tenant, problem) = data.Billing.Tenants.Add(request.Name ?? "", request.Currency ?? Currencies.Default, request.MultiplierPpm ?? 1_000_000);
+        if (tenant is null)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, problem!, "invalid_tenant");
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        await context.Response.WriteAsJsonAsync(ToView(data, tenant), AdminJsonContext.Default.TenantView);
+    }
+
+    private static Task AssignKeyAsync(string tenant, string keyId, HttpContext context, DataFolder data)
+    {
+        if (data.Billing.Tenants.AssignKey(keyId, tenant) is { } problem)
+        {
+            return Error(context, StatusCodes.Status404NotFound, problem, "not_found");
+        }
+
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    private static async Task SetPriceAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadAsync(context, AdminJsonContext.Default.SetPriceRequest) is not { } request)
+        {
+            return;
+        }
+
+        if (request.InputPerMillion is not { } input || request.OutputPerMillion is not { } output)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, "'input_per_million' and 'output_per_million' (micro-units per million tokens) are required.", "missing_field");
+            return;
+        }
+
+        var rates = new PriceRates(input, output, request.CacheReadPerMillion ?? input, request.CacheWritePerMillion ?? input, request.ReasoningPerMillion ?? output);
+        var (price, problem) = data.Billing.Prices.Set(request.Model ?? "", request.Currency ?? Currencies.Default, rates, request.EffectiveAt);
+        if (price is null)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, problem!, "invalid_price");
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        await context.Response.WriteAsJsonAsync(ToView(price), AdminJsonContext.Default.PriceView);
+    }
+
+    private static async Task TopUpAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadCreditAsync(context, data) is not { } credit)
+        {
+            return;
+        }
+
+        var (_, problem) = data.Billing.Ledger.TopUp(credit.Tenant, credit.Request.KeyId, credit.Amount, "admin:api-topup" + (credit.Request.Note is { } n ? ":" + n : ""));
+        string account = credit.Request.KeyId is { } key ? LedgerAccounts.Key(key) : credit.Tenant.AccountId;
+        await BalanceAsync(context, data, credit.Tenant, account, problem);
+    }
+
+    private static async Task AdjustAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadCreditAsync(context, data) is not { } credit)
+        {
+            return;
+        }
+
+        var (_, problem) = data.Billing.Ledger.AdminAdjust(credit.Tenant.AccountId, credit.Amount, "admin:api-adjust" + (credit.Request.Note is { } n ? ":" + n : ""));
+        await BalanceAsync(context, data, credit.Tenant, credit.Tenant.AccountId, problem);
+    }
+
+    private static async Task<(CreditRequest Request, Tenant Tenant, long Amount)?> ReadCreditAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadAsync(context, AdminJsonContext.Default.CreditRequest) is not { } request)
+        {
+            return null;
+        }
+
+        if (request.AmountMicros is not { } amount)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, "'amount_micros' (integer micro-units) is required.", "missing_field", "amount_micros");
+            return null;
+        }
+
+        if (data.Billing.Tenants.Find(request.Tenant ?? "") is not { } tenant)
+        {
+            await Error(context, StatusCodes.Status404NotFound, $"No tenant with id or name '{request.Tenant}'.", "not_found", "tenant");
+            return null;
+        }
+
+        return (request, tenant, amount);
+    }
+
+    private static async Task RedeemAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadAsync(context, AdminJsonContext.Default.RedeemRequest) is not { } request)
+        {
+            return;
+        }
+
+        if (data.Billing.Tenants.Find(request.Tenant ?? "") is not { } tenant)
+        {
+            await Error(context, StatusCodes.Status404NotFound, $"No tenant with id or name '{request.Tenant}'.", "not_found", "tenant");
+            return;
+        }
+
+        var result = data.Billing.Codes.Redeem((request.Code ?? "").Trim(), tenant);
+        await BalanceAsync(context, data, tenant, tenant.AccountId, result.Problem);
+    }
+
+    private static async Task BalanceAsync(HttpContext context, DataFolder data, Tenant tenant, string account, string? problem)
+    {
+        if (problem is not null)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, problem, "invalid_credit");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new BalanceView(account, data.Billing.Ledger.Balance(account) ?? 0, tenant.Currency), AdminJsonContext.Default.BalanceView);
+    }
+
+    private static async Task CreateCodesAsync(HttpContext context, DataFolder data)
+    {
+        if (await ReadAsync(context, AdminJsonContext.Default.CreateCodesRequest) is not { } request)
+        {
+            return;
+        }
+
+        string currency = request.Currency ?? Currencies.Default;
+        var (batch, codes, problem) = data.Billing.Codes.CreateBatch(request.Count ?? 0, request.AmountMicros ?? 0, currency);
+        if (batch is null)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, problem!, "invalid_codes");
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        await context.Response.WriteAsJsonAsync(new CodeBatchView(batch, request.AmountMicros!.Value, Currencies.Normalise(currency), codes), AdminJsonContext.Default.CodeBatchView);
+    }
+
+    private static async Task BillingUsageAsync(HttpContext context, DataFolder data, string? by, DateTimeOffset? since, string? format)
+    {
+        if (data.Billing.Reports.Build(by ?? "tenant", since) is not { } rows)
+        {
+            await Error(context, StatusCodes.Status400BadRequest, "'by' must be tenant, key, model or day.", "invalid_value", "by");
+            return;
+        }
+
+        if (string.Equals(format, "csv", StringComparison.Ordinal)
+            || context.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase)))
+        {
+            context.Response.ContentType = "text/csv; charset=utf-8";
+            await context.Response.WriteAsync(UsageReport.Csv(rows));
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(rows, AdminJsonContext.Default.ListUsageReportRow);
+    }
+
     private static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
         where T : class
     {
@@ -148,6 +332,12 @@ internal static class AdminEndpoints
 
     private static KeyView ToView(ClientKey key) => new(
         key.Id, key.Name, key.Role == KeyRole.Admin ? "admin" : "client", key.Hint, key.AllowedModels, key.CreatedAt, key.ExpiresAt, key.RevokedAt);
+
+    private static TenantView ToView(DataFolder data, Tenant tenant) =>
+        new(tenant.Id, tenant.Name, tenant.Currency, tenant.MultiplierPpm, data.Billing.Ledger.Balance(tenant.AccountId) ?? 0, tenant.CreatedAt);
+
+    private static PriceView ToView(PriceVersion p) => new(
+        p.Version, p.Model, p.Currency, p.InputPerMillion, p.OutputPerMillion, p.CacheReadPerMillion, p.CacheWritePerMillion, p.ReasoningPerMillion, p.EffectiveAt, p.CreatedAt);
 
     private static ChannelView ToView(Channel channel) => new(
         channel.Id, channel.Name, channel.ProviderId, channel.BaseUrl.ToString(), channel.Models, channel.Priority,

@@ -15,6 +15,29 @@ internal sealed record CreateChannelRequest(string? Name, string? Provider, stri
 
 internal sealed record ChannelView(string Id, string Name, string Provider, string BaseUrl, IReadOnlyList<string> Models, int Priority, bool AllowPrivateNetwork, bool HasCredential, bool ManagedSimulator, DateTimeOffset CreatedAt);
 
+internal sealed record CreateTenantRequest(string? Name, string? Currency, long? MultiplierPpm);
+
+internal sealed record TenantView(string Id, string Name, string Currency, long MultiplierPpm, long BalanceMicros, DateTimeOffset CreatedAt);
+
+internal sealed record SetPriceRequest(string? Model, string? Currency, long? InputPerMillion, long? OutputPerMillion, long? CacheReadPerMillion, long? CacheWritePerMillion, long? ReasoningPerMillion, DateTimeOffset? EffectiveAt);
+
+internal sealed record PriceView(long Version, string Model, string Currency, long InputPerMillion, long OutputPerMillion, long CacheReadPerMillion, long CacheWritePerMillion, long ReasoningPerMillion, DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt);
+
+internal sealed record CreditRequest(string? Tenant, string? KeyId, long? AmountMicros, string? Note);
+
+internal sealed record RedeemRequest(string? Tenant, string? Code)
+{
+    public override string ToString() => $"RedeemRequest {{ Tenant = {Tenant} }}";
+}
+
+internal sealed record BalanceView(string Account, long BalanceMicros, string Currency);
+
+internal sealed record CreateCodesRequest(int? Count, long? AmountMicros, string? Currency);
+
+internal sealed record CodeBatchView(string BatchId, long AmountMicros, string Currency, IReadOnlyList<string> Codes);
+
+internal sealed record LedgerCheckView(bool Ok, IReadOnlyList<string> Problems);
+
 /// <summary>Source-generated JSON for the admin API, in snake_case like the rest of the wire.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(CreateKeyRequest))]
@@ -24,4 +47,17 @@ internal sealed record ChannelView(string Id, string Name, string Provider, stri
 [JsonSerializable(typeof(ChannelView))]
 [JsonSerializable(typeof(List<ChannelView>))]
 [JsonSerializable(typeof(List<Usage.UsageSummaryRow>))]
+[JsonSerializable(typeof(CreateTenantRequest))]
+[JsonSerializable(typeof(TenantView))]
+[JsonSerializable(typeof(List<TenantView>))]
+[JsonSerializable(typeof(SetPriceRequest))]
+[JsonSerializable(typeof(PriceView))]
+[JsonSerializable(typeof(List<PriceView>))]
+[JsonSerializable(typeof(CreditRequest))]
+[JsonSerializable(typeof(RedeemRequest))]
+[JsonSerializable(typeof(BalanceView))]
+[JsonSerializable(typeof(CreateCodesRequest))]
+[JsonSerializable(typeof(CodeBatchView))]
+[JsonSerializable(typeof(LedgerCheckView))]
+[JsonSerializable(typeof(List<Billing.UsageReportRow>))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using Warden.Server.Billing;
 using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Secrets;
@@ -26,6 +27,7 @@ internal sealed class DataFolder
         Usage = new UsageStore(database);
         KeyIssuer = new KeyIssuer(Keys, hasher, time);
         ChannelRegistrar = new ChannelRegistrar(Channels, time);
+        Billing = new BillingServices(database, hasher, time);
     }
 
     public string Directory { get; }
@@ -47,6 +49,8 @@ internal sealed class DataFolder
     public KeyIssuer KeyIssuer { get; }
 
     public ChannelRegistrar ChannelRegistrar { get; }
+
+    public BillingServices Billing { get; }
 
     public static DataFolder Open(string directory, string? masterKeyFromEnvironment, TimeProvider time)
     {

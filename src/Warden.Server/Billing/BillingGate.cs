@@ -1,0 +1,75 @@
+using Warden.Core.Chat;
+using Warden.Server.Keys;
+
+namespace Warden.Server.Billing;
+
+/// <summary>
+/// The two calls the request pipeline makes. Before forwarding, <see cref="ReserveAsync"/> applies the rate limits
+/// and holds the worst case (estimated input plus max output at the dearest rates of the model's price, times the
+/// tenant multiplier); after the call, <see cref="SettleAsync"/> bills the upstream-reported usage at the same price
+/// version and refunds the rest, once per request id. A key that belongs to no tenant is rate-limited but not metered.
+/// </summary>
+internal sealed class BillingGate(TenantStore tenants, PriceTable prices, Ledger ledger, RateLimitStore limits, RateLimiter limiter)
+{
+    public Task<ReserveOutcome> ReserveAsync(ClientKey key, string model, long estimatedInputTokens, long maxOutputTokens, string requestId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(estimatedInputTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOutputTokens);
+        var tenant = tenants.OfKey(key.Id);
+        var decision = limiter.TryAcquire(limits.For(tenant?.Id, key.Id), checked(estimatedInputTokens + maxOutputTokens));
+        if (decision.Lease is not { } lease)
+        {
+            return Refuse(new BillingRefusal(BillingRefusalKind.RateLimited,
+                $"Rate limit reached: {decision.Problem}. Retry after {decision.RetryAfterSeconds} s.", decision.RetryAfterSeconds));
+        }
+
+        if (tenant is null)
+        {
+            return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null));
+        }
+
+        if (prices.Current(model, tenant.Currency) is not { } price)
+        {
+            lease.Complete(0);
+            return Refuse(new BillingRefusal(BillingRefusalKind.NotPriced,
+                $"The model '{model}' has no price in {tenant.Currency}, so it cannot be billed; ask the operator to set one."));
+        }
+
+        long worstCase = PriceCalculator.WorstCase(price, estimatedInputTokens, maxOutputTokens, tenant.MultiplierPpm);
+        string keyAccount = LedgerAccounts.Key(key.Id);
+        string account = ledger.Balance(keyAccount) is null ? tenant.AccountId : keyAccount;
+        var result = ledger.Reserve(new HoldRequest(requestId, account, tenant.Id, key.Id, model, price.Version, worstCase));
+        if (!result.Succeeded)
+        {
+            lease.Complete(0);
+            return Refuse(new BillingRefusal(
+                result.Status == ReserveStatus.BudgetExceeded ? BillingRefusalKind.BudgetExceeded : BillingRefusalKind.InsufficientCredit,
+                result.Message ?? "Insufficient credit."));
+        }
+
+        return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease), null));
+    }
+
+    /// <summary>
+    /// Bills the usage (canonical semantics) at the reservation's price version and returns the settled cost; a
+    /// retried call returns the first settlement and bills nothing more. Usage.NotReported costs 0 and is recorded
+    /// as not reported; estimated usage is recorded as estimated with <paramref name="estimateMethod"/>.
+    /// </summary>
+    /// <returns>The settlement, or null for an unmetered reservation.</returns>
+    public Task<SettlementResult?> SettleAsync(Reservation reservation, Warden.Core.Chat.Usage usage, string? estimateMethod = null)
+    {
+        long used = checked((usage.InputTokens ?? 0) + (usage.OutputTokens ?? 0));
+        reservation.Lease.Complete(usage.Source == UsageSource.NotReported ? reservation.Lease.TokensTaken : used);
+        if (!reservation.IsMetered)
+        {
+            return Task.FromResult<SettlementResult?>(null);
+        }
+
+        var cost = PriceCalculator.Cost(reservation.Price!, usage, reservation.Tenant!.MultiplierPpm, estimateMethod);
+        var settled = ledger.Settle(reservation.RequestId, cost, usage)
+            ?? throw new InvalidOperationException($"Request {reservation.RequestId} has no reservation to settle.");
+        return Task.FromResult<SettlementResult?>(settled);
+    }
+
+    private static Task<ReserveOutcome> Refuse(BillingRefusal refusal) => Task.FromResult(new ReserveOutcome(null, refusal));
+}

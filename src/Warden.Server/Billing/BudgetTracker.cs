@@ -1,0 +1,117 @@
+using Microsoft.Data.Sqlite;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Billing;
+
+/// <summary>
+/// Budgets per tenant and per key. A period's window comes from the injected clock (UTC day, UTC month, or all
+/// time); what counts against a budget is what settled in the window plus every open reservation, so concurrent
+/// requests cannot together overrun it. The check runs inside the reservation's own transaction.
+/// </summary>
+internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
+{
+    /// <summary>The start of the period containing <paramref name="now"/> (inclusive), or null for all time.</summary>
+    public static DateTimeOffset? WindowStart(BudgetPeriod period, DateTimeOffset now)
+    {
+        var utc = now.ToUniversalTime();
+        return period switch
+        {
+            BudgetPeriod.Daily => new DateTimeOffset(utc.Year, utc.Month, utc.Day, 0, 0, 0, TimeSpan.Zero),
+            BudgetPeriod.Monthly => new DateTimeOffset(utc.Year, utc.Month, 1, 0, 0, 0, TimeSpan.Zero),
+            _ => null,
+        };
+    }
+
+    /// <summary>Sets (or replaces) a budget.</summary>
+    public string? Set(string scope, string subjectId, BudgetPeriod period, long limitMicros)
+    {
+        if (scope is not ("tenant" or "key"))
+        {
+            return "The scope must be 'tenant' or 'key'.";
+        }
+
+        if (limitMicros < 0)
+        {
+            return "A budget limit cannot be negative.";
+        }
+
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO budgets (scope, subject_id, period, limit_micros, created_at) VALUES ($s, $id, $p, $l, $t)
+            ON CONFLICT (scope, subject_id, period) DO UPDATE SET limit_micros = excluded.limit_micros
+            """;
+        command.Parameters.AddWithValue("$s", scope);
+        command.Parameters.AddWithValue("$id", subjectId);
+        command.Parameters.AddWithValue("$p", Budget.PeriodName(period));
+        command.Parameters.AddWithValue("$l", limitMicros);
+        command.Parameters.AddWithValue("$t", SqlTime.Format(time.GetUtcNow()));
+        command.ExecuteNonQuery();
+        return null;
+    }
+
+    public List<Budget> List()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT scope, subject_id, period, limit_micros FROM budgets ORDER BY scope, subject_id, period";
+        using var reader = command.ExecuteReader();
+        var list = new List<Budget>();
+        while (reader.Read())
+        {
+            list.Add(new Budget(reader.GetString(0), reader.GetString(1), Budget.ParsePeriod(reader.GetString(2))!.Value, reader.GetInt64(3)));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction: the first budget of the tenant or key that <paramref name="amountMicros"/>
+    /// more would exceed, as a message, or null when every budget has room.
+    /// </summary>
+    public string? Exceeded(SqliteConnection connection, SqliteTransaction transaction, string tenantId, string? keyId, long amountMicros)
+    {
+        var now = time.GetUtcNow();
+        foreach (var budget in Applicable(connection, transaction, tenantId, keyId))
+        {
+            var start = WindowStart(budget.Period, now);
+            string column = budget.Scope == "tenant" ? "tenant_id" : "key_id";
+            using var spent = connection.CreateCommand();
+            spent.Transaction = transaction;
+            spent.CommandText = $"""
+                SELECT (SELECT COALESCE(SUM(charged_micros), 0) FROM settlements WHERE {column} = $id AND ($start IS NULL OR created_at >= $start))
+                     + (SELECT COALESCE(SUM(amount_micros), 0) FROM reservations WHERE {column} = $id AND state = 'open')
+                """;
+            spent.Parameters.AddWithValue("$id", budget.SubjectId);
+            spent.Parameters.AddWithValue("$start", start is { } s ? SqlTime.Format(s) : DBNull.Value);
+            long used = (long)spent.ExecuteScalar()!;
+            if (used + amountMicros > budget.LimitMicros)
+            {
+                return $"The {Budget.PeriodName(budget.Period)} budget of this {budget.Scope} ({Money.Format(budget.LimitMicros)}) would be exceeded: "
+                    + $"{Money.Format(used)} used or held, this request may cost up to {Money.Format(amountMicros)}.";
+            }
+        }
+
+        return null;
+    }
+
+    private static List<Budget> Applicable(SqliteConnection connection, SqliteTransaction transaction, string tenantId, string? keyId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            SELECT scope, subject_id, period, limit_micros FROM budgets
+            WHERE (scope = 'tenant' AND subject_id = $t) OR (scope = 'key' AND subject_id = $k)
+            """;
+        command.Parameters.AddWithValue("$t", tenantId);
+        command.Parameters.AddWithValue("$k", (object?)keyId ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var list = new List<Budget>();
+        while (reader.Read())
+        {
+            list.Add(new Budget(reader.GetString(0), reader.GetString(1), Budget.ParsePeriod(reader.GetString(2))!.Value, reader.GetInt64(3)));
+        }
+
+        return list;
+    }
+}

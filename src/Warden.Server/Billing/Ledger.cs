@@ -1,0 +1,301 @@
+using Microsoft.Data.Sqlite;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Billing;
+
+/// <summary>
+/// The double-entry credit ledger. Every balance change is a transaction of entries summing to zero, written in one
+/// SQLite transaction begun IMMEDIATE, so concurrent writers (threads or processes) serialise on the database's
+/// write lock and a check-then-debit can never interleave: no customer balance goes below zero.
+/// Reserve moves the worst case from the customer account to <c>system:reserved</c>; Settle releases the hold,
+/// charges the actual cost to <c>system:revenue</c> and refunds the difference, exactly once per request id.
+/// </summary>
+internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, TimeProvider time)
+{
+    /// <summary>The customer balance available to spend (holds already taken out).</summary>
+    public long? Balance(string account)
+    {
+        using var connection = database.Open();
+        return LedgerSql.Account(connection, null, account)?.Balance;
+    }
+
+    /// <summary>Credits a tenant (or key) account from <c>system:topups</c>; creates a key account on first top-up.</summary>
+    public (string? TransactionId, string? Problem) TopUp(Tenant tenant, string? keyId, long amountMicros, string reference)
+    {
+        if (amountMicros <= 0)
+        {
+            return (null, "A top-up amount must be positive.");
+        }
+
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        string account = tenant.AccountId;
+        if (keyId is not null)
+        {
+            account = LedgerAccounts.Key(keyId);
+            LedgerSql.EnsureAccount(connection, transaction, account, "key", tenant.Id, keyId, tenant.Currency, now);
+        }
+
+        string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
+        LedgerSql.EnsureAccount(connection, transaction, system, "system", null, null, tenant.Currency, now);
+        string id = LedgerSql.Post(connection, transaction,
+            [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)], reference, now);
+        transaction.Commit();
+        return (id, null);
+    }
+
+    /// <summary>An operator's correction, up or down, against <c>system:adjustments</c>; refused if it would make the balance negative.</summary>
+    public (string? TransactionId, string? Problem) AdminAdjust(string account, long amountMicros, string reference)
+    {
+        if (amountMicros == 0)
+        {
+            return (null, "An adjustment must not be zero.");
+        }
+
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (LedgerSql.Account(connection, transaction, account) is not { } current)
+        {
+            return (null, $"No account '{account}'.");
+        }
+
+        if (current.Balance + amountMicros < 0)
+        {
+            return (null, $"The adjustment would take '{account}' below zero (balance {Money.Format(current.Balance)}).");
+        }
+
+        string system = LedgerAccounts.System(LedgerAccounts.Adjustments, current.Currency);
+        LedgerSql.EnsureAccount(connection, transaction, system, "system", null, null, current.Currency, now);
+        string id = LedgerSql.Post(connection, transaction,
+            [new(system, -amountMicros, LedgerEntryKind.Adjustment), new(account, amountMicros, LedgerEntryKind.Adjustment)], reference, now);
+        transaction.Commit();
+        return (id, null);
+    }
+
+    /// <summary>
+    /// Holds the amount for the request when the account's balance covers it and every budget has room; all in one
+    /// IMMEDIATE transaction, so the balance read and the debit cannot be separated by another reservation.
+    /// </summary>
+    public ReserveResult Reserve(HoldRequest hold)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(hold.AmountMicros);
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var existing = connection.CreateCommand())
+        {
+            existing.Transaction = transaction;
+            existing.CommandText = "SELECT COUNT(*) FROM reservations WHERE request_id = $r";
+            existing.Parameters.AddWithValue("$r", hold.RequestId);
+            if ((long)existing.ExecuteScalar()! > 0)
+            {
+                return new ReserveResult(ReserveStatus.AlreadyReserved);
+            }
+        }
+
+        if (LedgerSql.Account(connection, transaction, hold.Account) is not { } account)
+        {
+            return new ReserveResult(ReserveStatus.NoAccount, $"No credit account '{hold.Account}'.");
+        }
+
+        if (account.Balance < hold.AmountMicros)
+        {
+            return new ReserveResult(ReserveStatus.InsufficientCredit,
+                $"Insufficient credit: this request may cost up to {Money.Format(hold.AmountMicros)} {account.Currency} and the balance is {Money.Format(account.Balance)} {account.Currency}.");
+        }
+
+        if (budgets.Exceeded(connection, transaction, hold.TenantId, hold.KeyId, hold.AmountMicros) is { } budgetProblem)
+        {
+            return new ReserveResult(ReserveStatus.BudgetExceeded, budgetProblem);
+        }
+
+        string reserved = LedgerAccounts.System(LedgerAccounts.Reserved, account.Currency);
+        LedgerSql.EnsureAccount(connection, transaction, reserved, "system", null, null, account.Currency, now);
+        string transactionId = LedgerSql.Post(connection, transaction,
+            [new(hold.Account, -hold.AmountMicros, LedgerEntryKind.Reservation), new(reserved, hold.AmountMicros, LedgerEntryKind.Reservation)],
+            hold.RequestId, now);
+
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO reservations (request_id, transaction_id, account, tenant_id, key_id, model, price_version, amount_micros, state, created_at)
+                VALUES ($r, $tx, $a, $t, $k, $m, $v, $amount, 'open', $now)
+                """;
+            insert.Parameters.AddWithValue("$r", hold.RequestId);
+            insert.Parameters.AddWithValue("$tx", transactionId);
+            insert.Parameters.AddWithValue("$a", hold.Account);
+            insert.Parameters.AddWithValue("$t", hold.TenantId);
+            insert.Parameters.AddWithValue("$k", (object?)hold.KeyId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$m", hold.Model);
+            insert.Parameters.AddWithValue("$v", hold.PriceVersion);
+            insert.Parameters.AddWithValue("$amount", hold.AmountMicros);
+            insert.Parameters.AddWithValue("$now", SqlTime.Format(now));
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return new ReserveResult(ReserveStatus.Reserved);
+    }
+
+    /// <summary>
+    /// Settles a request's reservation with its actual cost, once: a second call with the same request id changes
+    /// nothing and returns the first settlement. The hold is released; the cost goes to revenue; the rest of the hold
+    /// is refunded. A cost above the hold is taken from the remaining balance only as far as it reaches; what is left
+    /// is recorded as a shortfall, so settlement never takes a balance below zero.
+    /// </summary>
+    /// <returns>The settlement, or null when the request id has no reservation.</returns>
+    public SettlementResult? Settle(string requestId, CostBreakdown cost, Warden.Core.Chat.Usage usage)
+    {
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (Find(connection, transaction, requestId) is { } done)
+        {
+            return done with { AlreadySettled = true };
+        }
+
+        string account, tenantId, model;
+        string? keyId;
+        long reservedMicros;
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT account, tenant_id, key_id, model, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
+            read.Parameters.AddWithValue("$r", requestId);
+            using var reader = read.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            account = reader.GetString(0);
+            tenantId = reader.GetString(1);
+            keyId = reader.IsDBNull(2) ? null : reader.GetString(2);
+            model = reader.GetString(3);
+            reservedMicros = reader.GetInt64(4);
+        }
+
+        var balance = LedgerSql.Account(connection, transaction, account)!.Value;
+        long charged = cost.TotalMicros <= reservedMicros
+            ? cost.TotalMicros
+            : reservedMicros + Math.Min(cost.TotalMicros - reservedMicros, balance.Balance);
+        long shortfall = cost.TotalMicros - charged;
+        long back = reservedMicros - charged;
+
+        string reserved = LedgerAccounts.System(LedgerAccounts.Reserved, balance.Currency);
+        string revenue = LedgerAccounts.System(LedgerAccounts.Revenue, balance.Currency);
+        LedgerSql.EnsureAccount(connection, transaction, revenue, "system", null, null, balance.Currency, now);
+        string transactionId = LedgerSql.Post(connection, transaction,
+        [
+            new(reserved, -reservedMicros, LedgerEntryKind.Settlement),
+            new(revenue, charged, LedgerEntryKind.Settlement),
+            new(account, back, back >= 0 ? LedgerEntryKind.Refund : LedgerEntryKind.Settlement),
+        ], requestId, now);
+
+        using (var close = connection.CreateCommand())
+        {
+            close.Transaction = transaction;
+            close.CommandText = "UPDATE reservations SET state = 'settled' WHERE request_id = $r";
+            close.Parameters.AddWithValue("$r", requestId);
+            close.ExecuteNonQuery();
+        }
+
+        var result = new SettlementResult(requestId, cost.PriceVersion, balance.Currency, reservedMicros, cost.TotalMicros, charged, shortfall,
+            cost.UsageSource, cost.Note, AlreadySettled: false);
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO settlements (request_id, transaction_id, tenant_id, key_id, account, model, price_version, currency, reserved_micros,
+                    cost_micros, charged_micros, shortfall_micros, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                    reasoning_tokens, usage_source, usage_note, created_at)
+                VALUES ($r, $tx, $t, $k, $a, $m, $v, $c, $reserved, $cost, $charged, $short, $in, $out, $cr, $cw, $re, $src, $note, $now)
+                """;
+            var p = insert.Parameters;
+            p.AddWithValue("$r", requestId);
+            p.AddWithValue("$tx", transactionId);
+            p.AddWithValue("$t", tenantId);
+            p.AddWithValue("$k", (object?)keyId ?? DBNull.Value);
+            p.AddWithValue("$a", account);
+            p.AddWithValue("$m", model);
+            p.AddWithValue("$v", cost.PriceVersion);
+            p.AddWithValue("$c", balance.Currency);
+            p.AddWithValue("$reserved", reservedMicros);
+            p.AddWithValue("$cost", cost.TotalMicros);
+            p.AddWithValue("$charged", charged);
+            p.AddWithValue("$short", shortfall);
+            p.AddWithValue("$in", (object?)usage.InputTokens ?? DBNull.Value);
+            p.AddWithValue("$out", (object?)usage.OutputTokens ?? DBNull.Value);
+            p.AddWithValue("$cr", (object?)usage.CacheReadTokens ?? DBNull.Value);
+            p.AddWithValue("$cw", (object?)usage.CacheWriteTokens ?? DBNull.Value);
+            p.AddWithValue("$re", (object?)usage.ReasoningTokens ?? DBNull.Value);
+            p.AddWithValue("$src", cost.UsageSource);
+            p.AddWithValue("$note", cost.Note);
+            p.AddWithValue("$now", SqlTime.Format(now));
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return result;
+    }
+
+    /// <summary>
+    /// Releases holds whose request never settled (the server stopped mid-request): each is settled at zero cost,
+    /// recorded as not reported with a note, so the credit returns and the ledger stays balanced. Idempotent.
+    /// </summary>
+    /// <returns>How many holds were released.</returns>
+    public int ReleaseStale(DateTimeOffset createdBefore)
+    {
+        var stale = new List<(string RequestId, long Version)>();
+        using (var connection = database.Open())
+        using (var query = connection.CreateCommand())
+        {
+            query.CommandText = "SELECT request_id, price_version FROM reservations WHERE state = 'open' AND created_at < $before ORDER BY created_at";
+            query.Parameters.AddWithValue("$before", SqlTime.Format(createdBefore));
+            using var reader = query.ExecuteReader();
+            while (reader.Read())
+            {
+                stale.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        int released = 0;
+        foreach (var (requestId, version) in stale)
+        {
+            var zero = new CostBreakdown(version, "", 0, 0, 0, 0, 0, 1_000_000, 0, "not_reported",
+                "expired: the request never settled (server stopped mid-request?); hold released unbilled");
+            if (Settle(requestId, zero, Warden.Core.Chat.Usage.NotReported) is { AlreadySettled: false })
+            {
+                released++;
+            }
+        }
+
+        return released;
+    }
+
+    /// <summary>The settlement recorded for a request, if any.</summary>
+    public SettlementResult? FindSettlement(string requestId)
+    {
+        using var connection = database.Open();
+        return Find(connection, null, requestId);
+    }
+
+    private static SettlementResult? Find(SqliteConnection connection, SqliteTransaction? transaction, string requestId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            SELECT price_version, currency, reserved_micros, cost_micros, charged_micros, shortfall_micros, usage_source, usage_note
+            FROM settlements WHERE request_id = $r
+            """;
+        command.Parameters.AddWithValue("$r", requestId);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new SettlementResult(requestId, reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
+                reader.GetInt64(5), reader.GetString(6), reader.GetString(7), AlreadySettled: false)
+            : null;
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Data.Sqlite;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Billing;
+
+/// <summary>
+/// The low-level writes every ledger movement shares, always inside the caller's transaction: creating an account,
+/// posting a balanced set of entries (and moving the cached balances with them), reading a balance.
+/// </summary>
+internal static class LedgerSql
+{
+    /// <summary>Creates the account if it is missing (system accounts appear on first use).</summary>
+    public static void EnsureAccount(SqliteConnection connection, SqliteTransaction transaction, string id, string kind, string? tenantId, string? keyId, string currency, DateTimeOffset now)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO accounts (id, kind, tenant_id, key_id, currency, balance_micros, created_at)
+            VALUES ($id, $kind, $tenant, $key, $currency, 0, $t) ON CONFLICT (id) DO NOTHING
+            """;
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$tenant", (object?)tenantId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$key", (object?)keyId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$currency", currency);
+        command.Parameters.AddWithValue("$t", SqlTime.Format(now));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The cached balance of an account and its currency, or null when it does not exist.</summary>
+    public static (long Balance, string Currency)? Account(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT balance_micros, currency FROM accounts WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>
+    /// Posts one ledger transaction. The amounts must sum to zero (checked here, before anything is written); each
+    /// account's cached balance moves by its amount, and the accounts table refuses a customer balance below zero.
+    /// </summary>
+    /// <returns>The new transaction id.</returns>
+    public static string Post(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<LedgerLine> lines, string reference, DateTimeOffset now)
+    {
+        long sum = 0;
+        foreach (var line in lines)
+        {
+            sum = checked(sum + line.AmountMicros);
+        }
+
+        if (sum != 0)
+        {
+            throw new InvalidOperationException($"A ledger transaction must sum to zero; this one sums to {sum}.");
+        }
+
+        string transactionId = Guid.CreateVersion7(now).ToString();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO ledger_entries (transaction_id, account, amount_micros, kind, reference, created_at)
+            VALUES ($tx, $account, $amount, $kind, $reference, $t)
+            """;
+        var account = insert.Parameters.Add("$account", SqliteType.Text);
+        var amount = insert.Parameters.Add("$amount", SqliteType.Integer);
+        var kind = insert.Parameters.Add("$kind", SqliteType.Text);
+        insert.Parameters.AddWithValue("$tx", transactionId);
+        insert.Parameters.AddWithValue("$reference", reference);
+        insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+
+        using var move = connection.CreateCommand();
+        move.Transaction = transaction;
+        move.CommandText = "UPDATE accounts SET balance_micros = balance_micros + $amount WHERE id = $account";
+        var moveAccount = move.Parameters.Add("$account", SqliteType.Text);
+        var moveAmount = move.Parameters.Add("$amount", SqliteType.Integer);
+
+        foreach (var line in lines)
+        {
+            if (line.AmountMicros == 0)
+            {
+                continue;
+            }
+
+            account.Value = line.Account;
+            amount.Value = line.AmountMicros;
+            kind.Value = line.Kind;
+            insert.ExecuteNonQuery();
+            moveAccount.Value = line.Account;
+            moveAmount.Value = line.AmountMicros;
+            if (move.ExecuteNonQuery() != 1)
+            {
+                throw new InvalidOperationException($"Ledger account '{line.Account}' does not exist.");
+            }
+        }
+
+        return transactionId;
+    }
+}

@@ -1,0 +1,72 @@
+using Warden.Core.Chat;
+
+namespace Warden.Server.Billing;
+
+/// <summary>
+/// Integer price math on canonical usage: input counts every input token including cache reads and writes, output
+/// counts every generated token including reasoning. Each part is priced at its own rate and rounded up per
+/// component: cost = ceil(tokens × price_per_million / 1_000_000); the tenant multiplier (parts per million) is
+/// applied to the sum, again rounding up. A component the upstream did not report costs 0 and is named in the note.
+/// </summary>
+internal static class PriceCalculator
+{
+    public const long OneMillion = 1_000_000;
+
+    public static long Component(long tokens, long pricePerMillion) =>
+        tokens <= 0 ? 0 : Money.MultiplyDivideCeiling(tokens, pricePerMillion, OneMillion);
+
+    public static long ApplyMultiplier(long micros, long multiplierPpm) => Money.MultiplyDivideCeiling(micros, multiplierPpm, OneMillion);
+
+    /// <summary>The worst case a request can cost: every input token at the dearest input rate, every output token at the dearest output rate.</summary>
+    public static long WorstCase(PriceVersion price, long estimatedInputTokens, long maxOutputTokens, long multiplierPpm) =>
+        ApplyMultiplier(
+            checked(Component(estimatedInputTokens, price.WorstInputPerMillion) + Component(maxOutputTokens, price.WorstOutputPerMillion)),
+            multiplierPpm);
+
+    public static CostBreakdown Cost(PriceVersion price, Warden.Core.Chat.Usage usage, long multiplierPpm, string? estimateMethod = null)
+    {
+        var missing = new List<string>();
+        long cacheRead = Known(usage.CacheReadTokens, "cache_read", missing);
+        long cacheWrite = Known(usage.CacheWriteTokens, "cache_write", missing);
+        long reasoning = Known(usage.ReasoningTokens, "reasoning", missing);
+
+        // Subsets are taken out of their totals; a total not reported leaves only its reported subsets priced.
+        long uncachedInput = usage.InputTokens is { } input ? Math.Max(0, input - cacheRead - cacheWrite) : Missing("input", missing);
+        long visibleOutput = usage.OutputTokens is { } output ? Math.Max(0, output - reasoning) : Missing("output", missing);
+
+        long uncachedMicros = Component(uncachedInput, price.InputPerMillion);
+        long cacheReadMicros = Component(cacheRead, price.CacheReadPerMillion);
+        long cacheWriteMicros = Component(cacheWrite, price.CacheWritePerMillion);
+        long outputMicros = Component(visibleOutput, price.OutputPerMillion);
+        long reasoningMicros = Component(reasoning, price.ReasoningPerMillion);
+        long total = ApplyMultiplier(checked(uncachedMicros + cacheReadMicros + cacheWriteMicros + outputMicros + reasoningMicros), multiplierPpm);
+
+        string source = usage.Source switch
+        {
+            UsageSource.Reported => "reported",
+            UsageSource.Estimated => "estimated",
+            _ => "not_reported",
+        };
+        var notes = new List<string>();
+        if (usage.Source == UsageSource.Estimated)
+        {
+            notes.Add("estimated: " + (estimateMethod ?? "upstream reported no usage; Warden estimated the counts"));
+        }
+
+        if (missing.Count > 0)
+        {
+            notes.Add("not_reported: " + string.Join(",", missing));
+        }
+
+        return new CostBreakdown(price.Version, price.Currency, uncachedMicros, cacheReadMicros, cacheWriteMicros, outputMicros,
+            reasoningMicros, multiplierPpm, total, source, string.Join("; ", notes));
+    }
+
+    private static long Known(long? tokens, string name, List<string> missing) => tokens ?? Missing(name, missing);
+
+    private static long Missing(string name, List<string> missing)
+    {
+        missing.Add(name);
+        return 0;
+    }
+}

@@ -1,0 +1,110 @@
+namespace Warden.Server.Billing;
+
+/// <summary>
+/// Per-key and per-tenant rate limits: requests per minute and tokens per minute (token buckets refilled on the
+/// injected clock) and concurrent requests. A request is admitted only when every applicable limit admits it;
+/// then all are charged together, so a refusal takes nothing. State is in memory, per server process.
+/// </summary>
+internal sealed class RateLimiter(TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SubjectState> _subjects = new(StringComparer.Ordinal);
+
+    /// <summary>Admits a request that may use up to <paramref name="tokens"/> tokens, or refuses it with a Retry-After.</summary>
+    public RateLimitDecision TryAcquire(IReadOnlyList<RateLimits> limits, long tokens)
+    {
+        lock (_gate)
+        {
+            var states = limits.Select(State).ToList();
+            foreach (var state in states)
+            {
+                if (state.Limits!.Concurrent is { } concurrent && state.InFlight >= concurrent)
+                {
+                    // Nothing on the clock frees a slot; a running request ending does. One second is a fair hint.
+                    return Refuse(TimeSpan.FromSeconds(1), $"{state.Limits.Scope} concurrency limit ({concurrent} requests at once) reached");
+                }
+            }
+
+            // Check every bucket first so a refusal by one takes nothing from the others.
+            foreach (var state in states)
+            {
+                if (state.Requests is { } requests && !Probe(requests, 1, out var wait))
+                {
+                    return Refuse(wait, $"{state.Limits!.Scope} request rate limit ({requests.Capacity} per minute) reached");
+                }
+
+                if (state.Tokens is { } bucket && !Probe(bucket, tokens, out wait))
+                {
+                    return Refuse(wait, $"{state.Limits!.Scope} token rate limit ({bucket.Capacity} per minute) reached");
+                }
+            }
+
+            foreach (var state in states)
+            {
+                state.Requests?.TryTake(1, out _);
+                state.Tokens?.TryTake(tokens, out _);
+                state.InFlight++;
+            }
+
+            return new RateLimitDecision(new RateLimitLease(tokens, unused => Release(states, unused)), TimeSpan.Zero, null);
+        }
+    }
+
+    private static RateLimitDecision Refuse(TimeSpan retryAfter, string problem) => new(null, retryAfter, problem);
+
+    /// <summary>Whether a take would succeed, without taking (take and give back).</summary>
+    private static bool Probe(TokenBucket bucket, long amount, out TimeSpan wait)
+    {
+        if (bucket.TryTake(amount, out wait))
+        {
+            bucket.Give(amount);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void Release(List<SubjectState> states, long unusedTokens)
+    {
+        lock (_gate)
+        {
+            foreach (var state in states)
+            {
+                state.InFlight--;
+                state.Tokens?.Give(unusedTokens);
+            }
+        }
+    }
+
+    private SubjectState State(RateLimits limits)
+    {
+        string id = limits.Scope + ":" + limits.SubjectId;
+        if (!_subjects.TryGetValue(id, out var state))
+        {
+            state = new SubjectState();
+            _subjects[id] = state;
+        }
+
+        if (state.Limits != limits)
+        {
+            // New subject, or its limits changed: full buckets under the new limits; the in-flight count stays.
+            state.Limits = limits;
+            state.Requests = limits.RequestsPerMinute is { } rpm ? new TokenBucket(rpm, time) : null;
+            state.Tokens = limits.TokensPerMinute is { } tpm ? new TokenBucket(tpm, time) : null;
+        }
+
+        return state;
+    }
+
+    /// <summary>One tenant's or key's limits, buckets and in-flight count.</summary>
+    private sealed class SubjectState
+    {
+        public RateLimits? Limits { get; set; }
+
+        public TokenBucket? Requests { get; set; }
+
+        public TokenBucket? Tokens { get; set; }
+
+        public int InFlight { get; set; }
+    }
+}

@@ -1,0 +1,4 @@
+namespace Warden.Server.Billing;
+
+/// <summary>What <see cref="BillingGate.ReserveAsync"/> returns: a reservation to settle later, or a refusal to send now.</summary>
+internal sealed record ReserveOutcome(Reservation? Reservation, BillingRefusal? Refusal);

@@ -1,0 +1,136 @@
+using Microsoft.Data.Sqlite;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Billing;
+
+/// <summary>Tenants, their credit accounts and which keys they own.</summary>
+internal sealed class TenantStore(WardenDatabase database, TimeProvider time)
+{
+    /// <summary>Creates a tenant and its (empty) credit account in one transaction.</summary>
+    public (Tenant? Tenant, string? Problem) Add(string name, string currency, long multiplierPpm = 1_000_000)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return (null, "A tenant name is required.");
+        }
+
+        if (Currencies.Problem(currency) is { } problem)
+        {
+            return (null, problem);
+        }
+
+        if (multiplierPpm <= 0)
+        {
+            return (null, "The multiplier must be positive (1000000 = list price).");
+        }
+
+        var now = time.GetUtcNow();
+        var tenant = new Tenant(Guid.CreateVersion7(now).ToString(), name.Trim(), Currencies.Normalise(currency), multiplierPpm, SqlTime.Parse(SqlTime.Format(now)));
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var exists = connection.CreateCommand())
+        {
+            exists.Transaction = transaction;
+            exists.CommandText = "SELECT COUNT(*) FROM tenants WHERE name = $name";
+            exists.Parameters.AddWithValue("$name", tenant.Name);
+            if ((long)exists.ExecuteScalar()! > 0)
+            {
+                return (null, $"A tenant named '{tenant.Name}' already exists.");
+            }
+        }
+
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO tenants (id, name, currency, multiplier_ppm, created_at) VALUES ($id, $name, $currency, $m, $t)";
+            insert.Parameters.AddWithValue("$id", tenant.Id);
+            insert.Parameters.AddWithValue("$name", tenant.Name);
+            insert.Parameters.AddWithValue("$currency", tenant.Currency);
+            insert.Parameters.AddWithValue("$m", tenant.MultiplierPpm);
+            insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+            insert.ExecuteNonQuery();
+        }
+
+        LedgerSql.EnsureAccount(connection, transaction, tenant.AccountId, "tenant", tenant.Id, null, tenant.Currency, now);
+        transaction.Commit();
+        return (tenant, null);
+    }
+
+    public List<Tenant> List()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, name, currency, multiplier_ppm, created_at FROM tenants ORDER BY created_at, id";
+        return ReadAll(command);
+    }
+
+    /// <summary>A tenant by id or by name.</summary>
+    public Tenant? Find(string idOrName)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, name, currency, multiplier_ppm, created_at FROM tenants WHERE id = $v OR name = $v";
+        command.Parameters.AddWithValue("$v", idOrName);
+        return ReadAll(command).FirstOrDefault();
+    }
+
+    /// <summary>The tenant owning a key, or null when the key belongs to none (not metered).</summary>
+    public Tenant? OfKey(string keyId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT t.id, t.name, t.currency, t.multiplier_ppm, t.created_at
+            FROM key_tenants kt JOIN tenants t ON t.id = kt.tenant_id WHERE kt.key_id = $k
+            """;
+        command.Parameters.AddWithValue("$k", keyId);
+        return ReadAll(command).FirstOrDefault();
+    }
+
+    /// <summary>Gives a key to a tenant (moving it if it had another); returns a problem when either does not exist.</summary>
+    public string? AssignKey(string keyId, string tenantIdOrName)
+    {
+        var tenant = Find(tenantIdOrName);
+        if (tenant is null)
+        {
+            return $"No tenant with id or name '{tenantIdOrName}'.";
+        }
+
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var key = connection.CreateCommand())
+        {
+            key.Transaction = transaction;
+            key.CommandText = "SELECT COUNT(*) FROM client_keys WHERE id = $k AND role = 'client'";
+            key.Parameters.AddWithValue("$k", keyId);
+            if ((long)key.ExecuteScalar()! == 0)
+            {
+                return $"No client key with id '{keyId}'.";
+            }
+        }
+
+        using (var upsert = connection.CreateCommand())
+        {
+            upsert.Transaction = transaction;
+            upsert.CommandText = "INSERT INTO key_tenants (key_id, tenant_id) VALUES ($k, $t) ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id";
+            upsert.Parameters.AddWithValue("$k", keyId);
+            upsert.Parameters.AddWithValue("$t", tenant.Id);
+            upsert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return null;
+    }
+
+    private static List<Tenant> ReadAll(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var list = new List<Tenant>();
+        while (reader.Read())
+        {
+            list.Add(new Tenant(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), SqlTime.Parse(reader.GetString(4))));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,116 @@
+using Warden.Core.Chat;
+using Warden.Server.Billing;
+using Warden.Server.Keys;
+using Warden.Server.Tests.Simulator;
+using CanonicalUsage = Warden.Core.Chat.Usage;
+
+namespace Warden.Server.Tests.Billing;
+
+/// <summary>The two calls the pipeline will make: reserve the worst case (or refuse), then settle reported usage.</summary>
+public sealed class BillingGateTests
+{
+    [Fact]
+    public async Task ReserveThenSettle_HoldsTheWorstCase_AndBillsTheReportedUsage()
+    {
+        using var setup = new BillingSetup(multiplierPpm: 1_250_000);
+        setup.Billing.Ledger.TopUp(setup.Tenant, null, 1_000_000, "admin:test");
+
+        var outcome = await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 10_000, 2_000, "req-gate");
+        var reservation = Assert.IsType<Reservation>(outcome.Reservation);
+        // (10_000 × 3.75 + 2_000 × 15) × 1.25 = (37_500 + 30_000) × 1.25 = 84_375
+        Assert.Equal(84_375, reservation.ReservedMicros);
+        Assert.Equal(1_000_000 - 84_375, setup.Billing.Ledger.Balance(setup.Tenant.AccountId));
+
+        var settled = (await setup.Billing.Gate.SettleAsync(reservation, new CanonicalUsage(10_000, 1_500, 6_000, 2_000, 1_000, UsageSource.Reported)))!;
+        Assert.Equal(41_000, settled.ChargedMicros);   // 32_800 × 1.25
+        Assert.Equal(setup.Price.Version, settled.PriceVersion);
+        Assert.Equal(1_000_000 - 41_000, setup.Billing.Ledger.Balance(setup.Tenant.AccountId));
+
+        var again = (await setup.Billing.Gate.SettleAsync(reservation, new CanonicalUsage(10_000, 1_500, 6_000, 2_000, 1_000, UsageSource.Reported)))!;
+        Assert.True(again.AlreadySettled);
+        Assert.Equal(1_000_000 - 41_000, setup.Billing.Ledger.Balance(setup.Tenant.AccountId));
+        Assert.Empty(setup.Billing.Check.Run());
+    }
+
+    [Fact]
+    public async Task SettlementUsesTheReservedPriceVersion_EvenAfterAPriceChange()
+    {
+        using var setup = new BillingSetup();
+        setup.Billing.Ledger.TopUp(setup.Tenant, null, 1_000_000, "admin:test");
+        var reservation = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "req-v")).Reservation!;
+        var newer = setup.Billing.Prices.Set(BillingSetup.Model, "USD", new PriceRates(30_000_000, 150_000_000, 3_000_000, 37_500_000, 100_000_000)).Price!;
+        Assert.True(newer.Version > setup.Price.Version);
+
+        var settled = (await setup.Billing.Gate.SettleAsync(reservation, new CanonicalUsage(100, 100, null, null, null, UsageSource.Reported)))!;
+        Assert.Equal(setup.Price.Version, settled.PriceVersion);
+        Assert.Equal(300 + 1_500, settled.ChargedMicros);
+    }
+
+    [Fact]
+    public async Task NoUsageReported_CostsNothing_RefundsAll_AndSaysSo()
+    {
+        using var setup = new BillingSetup();
+        setup.Billing.Ledger.TopUp(setup.Tenant, null, 1_000_000, "admin:test");
+        var reservation = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "req-none")).Reservation!;
+        var settled = (await setup.Billing.Gate.SettleAsync(reservation, CanonicalUsage.NotReported))!;
+        Assert.Equal(0, settled.ChargedMicros);
+        Assert.Equal("not_reported", settled.UsageSource);
+        Assert.Equal(1_000_000, setup.Billing.Ledger.Balance(setup.Tenant.AccountId));
+    }
+
+    [Fact]
+    public async Task Refusals_Say402ForCreditAndBudget_And429WithRetryAfterForRates()
+    {
+        var clock = new ManualTimeProvider();
+        using var setup = new BillingSetup(clock);
+
+        var broke = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "r1")).Refusal!;
+        Assert.Equal(BillingRefusalKind.InsufficientCredit, broke.Kind);
+        Assert.Equal(402, broke.StatusCode);
+        Assert.Equal("insufficient_credit", broke.Code);
+
+        setup.Billing.Ledger.TopUp(setup.Tenant, null, 1_000_000, "admin:test");
+        setup.Billing.Budgets.Set("tenant", setup.Tenant.Id, BudgetPeriod.Monthly, 10);
+        var budget = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "r2")).Refusal!;
+        Assert.Equal(BillingRefusalKind.BudgetExceeded, budget.Kind);
+        Assert.Equal(402, budget.StatusCode);
+
+        setup.Billing.Budgets.Set("tenant", setup.Tenant.Id, BudgetPeriod.Monthly, 1_000_000);
+        setup.Billing.RateLimits.Set(new RateLimits("key", setup.Key.Id, 1, null, null));
+        Assert.NotNull((await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "r3")).Reservation);
+        var limited = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "r4")).Refusal!;
+        Assert.Equal(BillingRefusalKind.RateLimited, limited.Kind);
+        Assert.Equal(429, limited.StatusCode);
+        Assert.Equal(60, limited.RetryAfterSeconds);
+
+        var unpriced = (await setup.Billing.Gate.ReserveAsync(setup.Key, "no-such-model", 1, 1, "r5"));
+        Assert.Equal(BillingRefusalKind.RateLimited, unpriced.Refusal!.Kind);   // the rate limit still applies first
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var notPriced = (await setup.Billing.Gate.ReserveAsync(setup.Key, "no-such-model", 1, 1, "r6")).Refusal!;
+        Assert.Equal(BillingRefusalKind.NotPriced, notPriced.Kind);
+        Assert.Empty(setup.Billing.Check.Run());
+    }
+
+    [Fact]
+    public async Task AKeyWithoutATenant_IsNotMetered()
+    {
+        using var setup = new BillingSetup();
+        var loose = setup.Folder.KeyIssuer.Issue("loose", KeyRole.Client, null, null).Key;
+        var reservation = (await setup.Billing.Gate.ReserveAsync(loose, BillingSetup.Model, 100, 100, "free")).Reservation!;
+        Assert.False(reservation.IsMetered);
+        Assert.Null(await setup.Billing.Gate.SettleAsync(reservation, new CanonicalUsage(100, 100, null, null, null, UsageSource.Reported)));
+    }
+
+    [Fact]
+    public async Task AKeyWithItsOwnAccount_IsChargedThere()
+    {
+        using var setup = new BillingSetup();
+        setup.Billing.Ledger.TopUp(setup.Tenant, setup.Key.Id, 500_000, "admin:test");
+        var reservation = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 100, 100, "keyed")).Reservation!;
+        Assert.Equal(LedgerAccounts.Key(setup.Key.Id), reservation.Account);
+        await setup.Billing.Gate.SettleAsync(reservation, new CanonicalUsage(100, 100, null, null, null, UsageSource.Reported));
+        Assert.Equal(500_000 - 1_800, setup.Billing.Ledger.Balance(LedgerAccounts.Key(setup.Key.Id)));
+        Assert.Equal(0, setup.Billing.Ledger.Balance(setup.Tenant.AccountId));
+        Assert.Empty(setup.Billing.Check.Run());
+    }
+}
