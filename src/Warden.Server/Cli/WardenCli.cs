@@ -13,6 +13,13 @@ internal static class WardenCli
         ChannelsCommand.Build(),
         UsageReportCommand.AddTo(UsageCommand.Build()),
         SecretsCommand.Build(),
-        TenantsCommand.Build(), PricesCommand.Build(), CreditsCommand.Build(), CodesCommand.Build(), LedgerCommand.Build(), LimitsCommand.Build(),
+        VerifyCommand.Build(),
+        ReceiptsCommand.Build(),
+        TenantsCommand.Build(),
+        PricesCommand.Build(),
+        CreditsCommand.Build(),
+        CodesCommand.Build(),
+        LedgerCommand.Build(),
+        LimitsCommand.Build(),
     };
 }

@@ -11,6 +11,7 @@ using Warden.Server.Relay;
 using Warden.Server.Routing;
 using Warden.Server.Simulator;
 using Warden.Server.Telemetry;
+using Warden.Server.Trust;
 using Warden.Server.Usage;
 
 namespace Warden.Server.Hosting;
@@ -160,6 +161,9 @@ internal sealed class WardenApp : IAsyncDisposable
         services.AddSingleton<TranslatingRelay>();
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<RelayPipeline>();
+        services.AddSingleton(sp => new ReceiptSigner(new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate(), options.Time));
+        services.AddSingleton<RequestReceipts>();
+        services.AddSingleton(sp => new ReceiptStore(data.Database));
 
         var app = builder.Build();
         var time = options.Time;
@@ -213,6 +217,7 @@ internal sealed class WardenApp : IAsyncDisposable
         app.MapGet("/v1beta/models", ModelsEndpoint.HandleGeminiAsync);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
         AdminEndpoints.Map(app);
+        ReceiptEndpoints.Map(app);
         return app;
     }
 

@@ -7,6 +7,7 @@ using Warden.Server.Keys;
 using Warden.Server.Protocols;
 using Warden.Server.Relay;
 using Warden.Server.Routing;
+using Warden.Server.Trust;
 using Warden.Server.Usage;
 
 namespace Warden.Server.Pipeline;
@@ -26,6 +27,7 @@ internal sealed class RelayPipeline(
     TranslatingRelay translating,
     TokenCounter tokenCounter,
     UsageWriter usage,
+    RequestReceipts receipts,
     WardenOptions options,
     TimeProvider time)
 {
@@ -41,6 +43,7 @@ internal sealed class RelayPipeline(
     public async Task HandleAsync(HttpContext context, ClientProtocol protocol, RequestContext requestContext)
     {
         var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
+        HashingResponseBodyFeature? responseHashing = null;
         try
         {
             if (await AuthenticateAsync(context, request)
@@ -48,7 +51,9 @@ internal sealed class RelayPipeline(
                 && await InspectAsync(context, request)
                 && await RouteAsync(context, request))
             {
+                responseHashing = receipts.Prepare(context, request);
                 await ForwardAsync(context, request);
+                await receipts.FinishStreamAsync(context, request, responseHashing);
             }
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
@@ -64,6 +69,8 @@ internal sealed class RelayPipeline(
                 request.Status = context.Response.StatusCode;
             }
 
+            receipts.EnsureIssued(request, responseHashing);
+            responseHashing?.Dispose();
             await usage.EnqueueAsync(request.ToRecord(time));
             request.ReturnBody();
         }

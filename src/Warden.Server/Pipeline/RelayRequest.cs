@@ -73,6 +73,20 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>Timestamp at which the first body byte went to the client: Warden's commit point.</summary>
     public long? CommittedTimestamp { get; set; }
 
+    /// <summary>SHA-256 (hex) of the body sent upstream; each relay sets it where it sends.</summary>
+    public string? UpstreamRequestSha256 { get; set; }
+
+    /// <summary>SHA-256 (hex) of a complete (non-streamed) answer's body, set when it is committed.</summary>
+    public string? ResponseSha256 { get; set; }
+
+    /// <summary>The signed receipt (compact JWS), once issued; stored with the usage record.</summary>
+    public string? Receipt { get; set; }
+
+    private string? _clientBodySha256;
+
+    /// <summary>SHA-256 (hex) of the client's request body, computed once (while the body is held).</summary>
+    public string ClientBodySha256() => _clientBodySha256 ??= Core.Trust.ReceiptJson.Sha256Hex(Body.Span);
+
     public UsageRecord ToRecord(TimeProvider time)
     {
         long now = time.GetTimestamp();
@@ -89,6 +103,9 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
             Usage,
             time.GetElapsedTime(StartTimestamp, now).TotalMilliseconds,
             CommittedTimestamp is { } c ? time.GetElapsedTime(StartTimestamp, c).TotalMilliseconds : null,
-            ReceivedAt);
+            ReceivedAt)
+        {
+            Receipt = Receipt,
+        };
     }
 }

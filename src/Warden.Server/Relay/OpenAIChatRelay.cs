@@ -35,9 +35,17 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
         var cancellationToken = context.RequestAborted;
 
         // :: Step 1
-        ReadOnlyMemory<byte> upstreamBody = StreamUsageRequest.IsNeeded(info, target.Upstream.Profile)
-            ? StreamUsageRequest.Apply(request.Body.Span, info)
-            : request.Body;
+        ReadOnlyMemory<byte> upstreamBody = request.Body;
+        if (StreamUsageRequest.IsNeeded(info, target.Upstream.Profile))
+        {
+            upstreamBody = StreamUsageRequest.Apply(request.Body.Span, info);
+            request.Changes.Add("added:stream_options.include_usage=true");
+            request.UpstreamRequestSha256 = Core.Trust.ReceiptJson.Sha256Hex(upstreamBody.Span);
+        }
+        else
+        {
+            request.UpstreamRequestSha256 = request.ClientBodySha256();
+        }
 
         // :: Step 2
         using var call = await adapter.SendAsync(target.Upstream, upstreamBody, info.Stream, cancellationToken);
@@ -97,14 +105,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
         request.Usage = facts.Usage ?? Core.Chat.Usage.NotReported;
 
         // :: Step 4 (non-streamed: the whole body is known before anything is sent)
-        var httpResponse = context.Response;
-        httpResponse.StatusCode = StatusCodes.Status200OK;
-        httpResponse.ContentType = "application/json";
-        httpResponse.ContentLength = body.Length;
-        RelayOutput.WriteRelayHeaders(httpResponse, request);
-        request.Status = StatusCodes.Status200OK;
-        request.CommittedTimestamp = time.GetTimestamp();
-        await httpResponse.Body.WriteAsync(body, cancellationToken);
+        await RelayOutput.WriteJsonAsync(context, request, time, body);
     }
 
     private async Task RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, bool hideUsageChunk, CancellationToken cancellationToken)

@@ -36,6 +36,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
             UpstreamOperation.Generate, facts.Model, request.Body, facts.Stream,
             anthropic ? NonEmpty(context.Request.Headers["anthropic-version"]) : null,
             anthropic ? NonEmpty(context.Request.Headers["anthropic-beta"]) : null);
+        request.UpstreamRequestSha256 = request.ClientBodySha256();
         using var call = await adapter.SendAsync(request.Target!.Upstream, upstreamRequest, cancellationToken);
 
         // :: Step 2

@@ -40,6 +40,9 @@ internal static class RelayOutput
         WriteRelayHeaders(response, request);
         request.Status = StatusCodes.Status200OK;
         request.CommittedTimestamp = time.GetTimestamp();
+
+        // The receipt (signed as the headers go out) states the hash of exactly these bytes.
+        request.ResponseSha256 = Core.Trust.ReceiptJson.Sha256Hex(body.Span);
         await response.Body.WriteAsync(body, context.RequestAborted);
     }
 

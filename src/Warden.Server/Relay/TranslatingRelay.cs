@@ -49,6 +49,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
 
         // :: Step 2
         var upstreamRequest = new UpstreamRequest(UpstreamOperation.Generate, request.Facts.Model, encoded.Body, canonical.Stream);
+        request.UpstreamRequestSha256 = Core.Trust.ReceiptJson.Sha256Hex(encoded.Body.Span);
         using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, cancellationToken);
         request.UpstreamRequestId = call.UpstreamRequestId;
         if (call.Error is { } error)

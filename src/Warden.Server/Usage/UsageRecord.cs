@@ -30,4 +30,8 @@ internal sealed record UsageRecord(
     Core.Chat.Usage Usage,
     double LatencyMs,
     double? TimeToFirstByteMs,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The request's signed receipt (compact JWS), stored in the same transaction; null when none was issued.</summary>
+    public string? Receipt { get; init; }
+}

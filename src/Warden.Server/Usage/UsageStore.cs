@@ -18,6 +18,7 @@ internal sealed class UsageStore(WardenDatabase database) : IDisposable
     // parsing the INSERT again for every batch cost more than the insert itself when batches are small.
     private Microsoft.Data.Sqlite.SqliteConnection? _writeConnection;
     private Microsoft.Data.Sqlite.SqliteCommand? _insert;
+    private Microsoft.Data.Sqlite.SqliteCommand? _insertReceipt;
 
     /// <summary>Inserts a batch in one transaction: one commit for many records is what makes metering cheap.</summary>
     public void InsertBatch(IReadOnlyList<UsageRecord> records)
@@ -55,6 +56,15 @@ internal sealed class UsageStore(WardenDatabase database) : IDisposable
             }
 
             _insert.Prepare();
+
+            _insertReceipt = _writeConnection.CreateCommand();
+            _insertReceipt.CommandText = "INSERT OR REPLACE INTO receipts (request_id, key_id, jws, created_at) VALUES ($id, $key, $jws, $created)";
+            foreach (string name in (string[])["$id", "$key", "$jws", "$created"])
+            {
+                _insertReceipt.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+            }
+
+            _insertReceipt.Prepare();
         }
 
         var command = _insert;
@@ -86,10 +96,27 @@ internal sealed class UsageStore(WardenDatabase database) : IDisposable
             p["$ttfb"].Value = (object?)r.TimeToFirstByteMs ?? DBNull.Value;
             p["$created"].Value = SqlTime.Format(r.CreatedAt);
             command.ExecuteNonQuery();
+            if (r.Receipt is not null)
+            {
+                InsertReceipt(r, transaction);
+            }
         }
 
         transaction.Commit();
         command.Transaction = null;
+        _insertReceipt!.Transaction = null;
+    }
+
+    private void InsertReceipt(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+    {
+        var receipt = _insertReceipt!;
+        receipt.Transaction = transaction;
+        var p = receipt.Parameters;
+        p["$id"].Value = record.Id;
+        p["$key"].Value = (object?)record.KeyId ?? DBNull.Value;
+        p["$jws"].Value = record.Receipt;
+        p["$created"].Value = SqlTime.Format(record.CreatedAt);
+        receipt.ExecuteNonQuery();
     }
 
     /// <summary>Closes the writer's connection (after the writer drained, or after a failed commit).</summary>
@@ -99,6 +126,8 @@ internal sealed class UsageStore(WardenDatabase database) : IDisposable
         {
             _insert?.Dispose();
             _insert = null;
+            _insertReceipt?.Dispose();
+            _insertReceipt = null;
             _writeConnection?.Dispose();
             _writeConnection = null;
         }

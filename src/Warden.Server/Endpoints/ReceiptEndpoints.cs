@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Warden.Server.Keys;
+using Warden.Server.Protocols;
+using Warden.Server.Trust;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Endpoints;
+
+/// <summary>
+/// The public side of receipts: the signing keys at <c>/.well-known/warden/jwks.json</c> (no authentication; public
+/// keys only), and <c>GET /v1/receipts/{request-id}</c>, which returns a receipt only to the key that made the request.
+/// </summary>
+internal static class ReceiptEndpoints
+{
+    public const string JwksPath = "/.well-known/warden/jwks.json";
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet(JwksPath, WriteJwksAsync);
+        app.MapGet("/v1/receipts/{requestId}", GetReceiptAsync);
+    }
+
+    private static Task WriteJwksAsync(HttpContext context)
+    {
+        var signer = context.RequestServices.GetRequiredService<ReceiptSigner>();
+        var response = context.Response;
+        response.ContentType = "application/json";
+
+        // Short: a rotated key shows up soon, and retired keys never leave the set.
+        response.Headers.CacheControl = "public, max-age=300";
+        response.ContentLength = signer.JwksJson.Length;
+        return response.Body.WriteAsync(signer.JwksJson, context.RequestAborted).AsTask();
+    }
+
+    private static async Task GetReceiptAsync(HttpContext context, string requestId)
+    {
+        var keys = context.RequestServices.GetRequiredService<KeyDirectory>();
+        string? presented = ClientProtocol.Anthropic.ReadKey(context.Request); // x-api-key, else Bearer
+        var auth = keys.Authenticate(presented, KeyRole.Client);
+        if (auth.Outcome != AuthenticationOutcome.Authenticated)
+        {
+            string message = auth.Outcome == AuthenticationOutcome.Missing
+                ? "No API key was sent. Send it as Authorization: Bearer <key> or x-api-key."
+                : "The API key is not valid.";
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, message, "authentication_error", null, "invalid_api_key");
+            return;
+        }
+
+        var store = context.RequestServices.GetRequiredService<ReceiptStore>();
+        string? jws = store.Find(requestId, auth.Key!.Id);
+        if (jws is null)
+        {
+            // Receipts are written off the request path: a request that just ended may still be in the queue.
+            await context.RequestServices.GetRequiredService<UsageWriter>().FlushAsync();
+            jws = store.Find(requestId, auth.Key.Id);
+        }
+
+        if (jws is null)
+        {
+            // The same answer whether the receipt does not exist or belongs to another key.
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound,
+                $"No receipt with request id '{requestId}' for this API key.", "not_found_error", null, "receipt_not_found");
+            return;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(jws.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("request_id", requestId);
+            writer.WriteString("receipt", jws);
+            writer.WriteEndObject();
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+}

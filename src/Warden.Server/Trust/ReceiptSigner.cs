@@ -1,0 +1,76 @@
+using System.Buffers;
+using Warden.Core.Trust;
+using Warden.Server.Pipeline;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Trust;
+
+/// <summary>
+/// Signs the receipt of a relayed request with the current key of the ring loaded at start, and holds the published
+/// key set (current and retired public keys) served at <c>/.well-known/warden/jwks.json</c>.
+/// </summary>
+internal sealed class ReceiptSigner
+{
+    private readonly SigningKeyRing _ring;
+    private readonly TimeProvider _time;
+
+    public ReceiptSigner(SigningKeyRing ring, TimeProvider time)
+    {
+        _ring = ring;
+        _time = time;
+        var buffer = new ArrayBufferWriter<byte>();
+        ring.PublicKeys.WriteTo(buffer);
+        JwksJson = buffer.WrittenMemory.ToArray();
+    }
+
+    /// <summary>The published key set.</summary>
+    public JsonWebKeySet PublicKeys => _ring.PublicKeys;
+
+    /// <summary>The published key set as the JSON bytes served (built once).</summary>
+    public ReadOnlyMemory<byte> JwksJson { get; }
+
+    /// <summary>The id of the key that signs new receipts.</summary>
+    public string CurrentKeyId => _ring.Current.KeyId;
+
+    /// <summary>The claims of a request that reached an upstream and committed a 200.</summary>
+    public ReceiptClaims ClaimsFor(RelayRequest request, string responseSha256)
+    {
+        var target = request.Target!;
+        return new ReceiptClaims
+        {
+            RequestId = request.Id,
+            IssuedAt = _time.GetUtcNow(),
+            KeyFingerprint = request.Key?.Id ?? "(none)",
+            RequestedModel = request.Facts?.Model ?? "(none)",
+            ServedModel = request.ServedModel,
+            Provider = target.Upstream.Profile.Id,
+            Channel = target.ChannelName,
+            Jurisdiction = target.Upstream.Profile.Jurisdiction,
+            UpstreamRequestId = request.UpstreamRequestId,
+            ClientRequestSha256 = request.ClientBodySha256(),
+            UpstreamRequestSha256 = request.UpstreamRequestSha256,
+            ResponseSha256 = responseSha256,
+            Usage = request.Usage,
+
+            // Billing is not wired yet: no price version, no cost.
+            PriceVersion = null,
+            Cost = null,
+            Changes = [.. request.Changes],
+            Redactions = [],
+
+            // One attempt until fallback across channels arrives; a committed 200 means the upstream answered 200.
+            Attempts = [new ReceiptAttempt(target.ChannelName, AttemptOutcome(request.Outcome), StatusCodes.Status200OK)],
+            Fallback = ReceiptFallback.None,
+        };
+    }
+
+    /// <summary>Signs the receipt for <paramref name="request"/>, remembers it on the request (it is stored with the usage record) and returns it.</summary>
+    public string Issue(RelayRequest request, string responseSha256)
+    {
+        string jws = ReceiptJson.Sign(ClaimsFor(request, responseSha256), _ring.Current);
+        request.Receipt = jws;
+        return jws;
+    }
+
+    private static string AttemptOutcome(string usageOutcome) => usageOutcome == UsageOutcome.Completed ? "ok" : usageOutcome;
+}
