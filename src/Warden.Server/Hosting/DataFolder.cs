@@ -3,6 +3,7 @@ using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Secrets;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 using Warden.Server.Usage;
 
 namespace Warden.Server.Hosting;
@@ -24,7 +25,7 @@ internal sealed class DataFolder
         Time = time;
         Keys = new KeyStore(database, time);
         Channels = new ChannelStore(database, ring);
-        Usage = new UsageStore(database);
+        Usage = new UsageStore(database, ReceiptLog);
         KeyIssuer = new KeyIssuer(Keys, hasher, time);
         ChannelRegistrar = new ChannelRegistrar(Channels, time);
         Billing = new BillingServices(database, hasher, time);
@@ -45,6 +46,9 @@ internal sealed class DataFolder
     public ChannelStore Channels { get; }
 
     public UsageStore Usage { get; }
+
+    /// <summary>Appends stored receipts to the transparency log; the running server listens for its commits.</summary>
+    public ReceiptLogAppender ReceiptLog { get; } = new();
 
     public KeyIssuer KeyIssuer { get; }
 
@@ -68,7 +72,7 @@ internal sealed class DataFolder
         }
 
         var ring = MasterKeyRing.Load(full, masterKeyFromEnvironment);
-        var database = new WardenDatabase(Path.Combine(full, DatabaseFileName));
+        var database = new WardenDatabase(Path.Combine(full, DatabaseFileName)) { Time = time };
         database.Migrate(time);
         byte[] pepper = new SecretStore(database, ring).GetOrCreate(SecretStore.ClientKeyPepper);
         return new DataFolder(full, ring, database, new KeyHasher(pepper), time);

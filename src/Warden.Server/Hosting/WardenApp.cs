@@ -20,7 +20,7 @@ namespace Warden.Server.Hosting;
 /// One running Warden server: data folder opened, in-process simulator started when the demo channel exists,
 /// Kestrel listening. <c>warden serve</c> and the tests start it the same way.
 /// </summary>
-internal sealed class WardenApp : IAsyncDisposable
+internal sealed partial class WardenApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SimulatorHost? _simulator;
@@ -51,6 +51,7 @@ internal sealed class WardenApp : IAsyncDisposable
     public static async Task<WardenApp> StartAsync(WardenOptions options, CancellationToken cancellationToken)
     {
         var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time);
+        data.Database.DefaultActor = "server";
         var firstRun = Hosting.FirstRun.EnsureInitialised(data);
 
         SimulatorHost? simulator = null;
@@ -69,7 +70,12 @@ internal sealed class WardenApp : IAsyncDisposable
         var app = Build(options, data);
         try
         {
+            ReleaseStaleHolds(data, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Billing"));
             app.Services.GetRequiredService<ConfigReloader>().Reload();
+
+            // Refuses to start (InvalidDataException) when the stored log does not match its last signed checkpoint.
+            var log = app.Services.GetRequiredService<TransparencyLog>();
+            data.ReceiptLog.EntriesCommitted += log.RefreshAfterCommit;
             await app.StartAsync(cancellationToken);
         }
         catch
@@ -160,8 +166,13 @@ internal sealed class WardenApp : IAsyncDisposable
         services.AddSingleton<PassThroughRelay>();
         services.AddSingleton<TranslatingRelay>();
         services.AddSingleton<TokenCounter>();
+        services.AddSingleton(data.Billing.Gate);
         services.AddSingleton<RelayPipeline>();
-        services.AddSingleton(sp => new ReceiptSigner(new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate(), options.Time));
+        var signingKeys = new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate();
+        services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time));
+        services.AddSingleton(sp => new TransparencyLog(data.Database, signingKeys, options.Time));
+        services.AddSingleton<TransparencyLogPoller>();
+        services.AddHostedService(sp => sp.GetRequiredService<TransparencyLogPoller>());
         services.AddSingleton<RequestReceipts>();
         services.AddSingleton(sp => new ReceiptStore(data.Database));
 
@@ -218,8 +229,28 @@ internal sealed class WardenApp : IAsyncDisposable
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
         AdminEndpoints.Map(app);
         ReceiptEndpoints.Map(app);
+        TransparencyEndpoints.Map(app);
         return app;
     }
 
     private const string UpstreamClientName = "upstream";
+
+    /// <summary>
+    /// Holds older than this when the server starts were left by a process that stopped mid-request (a crash or a
+    /// kill): no live request runs that long, so they are released unbilled. Younger holds may belong to another
+    /// server process on the same data folder and are left alone (<c>warden ledger release-stale</c> frees them).
+    /// </summary>
+    public static readonly TimeSpan StaleHoldAge = TimeSpan.FromMinutes(10);
+
+    private static void ReleaseStaleHolds(DataFolder data, ILogger logger)
+    {
+        int released = data.Billing.Ledger.ReleaseStale(data.Time.GetUtcNow() - StaleHoldAge);
+        if (released > 0)
+        {
+            LogStaleHoldsReleased(logger, released, StaleHoldAge);
+        }
+    }
+
+    [LoggerMessage(4002, LogLevel.Warning, "Released {Count} billing holds older than {Age} left by a stopped server (unbilled)")]
+    private static partial void LogStaleHoldsReleased(ILogger logger, int count, TimeSpan age);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Warden.Core.Canonical;
 using Warden.Core.Dialects.OpenAIChat;
+using Warden.Server.Billing;
 using Warden.Server.Hosting;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
@@ -15,11 +16,12 @@ namespace Warden.Server.Pipeline;
 /// <summary>
 /// The request path of every relayed call, whatever protocol the client speaks (<c>/v1/chat/completions</c>,
 /// <c>/v1/messages</c>, <c>/v1/responses</c>, Gemini's <c>:generateContent</c>). The stage order is written once, in
-/// <see cref="HandleAsync"/>: authenticate, read body, inspect, route, forward, record. Each stage either passes the
-/// request on or answers it with an error in the client's protocol; every request ends as exactly one usage record.
-/// Forwarding picks the relay: byte pass-through when client and upstream speak the same dialect, translation otherwise.
+/// <see cref="HandleAsync"/>: authenticate, read body, inspect, route, reserve, forward, settle, record. Each stage
+/// either passes the request on or answers it with an error in the client's protocol; every request ends as exactly
+/// one usage record, and every reservation ends as exactly one settlement. Forwarding picks the relay: byte
+/// pass-through when client and upstream speak the same dialect, translation otherwise.
 /// </summary>
-internal sealed class RelayPipeline(
+internal sealed partial class RelayPipeline(
     KeyDirectory keys,
     ChannelCatalog catalog,
     OpenAIChatRelay chatRelay,
@@ -28,9 +30,22 @@ internal sealed class RelayPipeline(
     TokenCounter tokenCounter,
     UsageWriter usage,
     RequestReceipts receipts,
+    BillingGate billing,
     WardenOptions options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<RelayPipeline> logger)
 {
+    /// <summary>
+    /// The output a request may produce when it names no maximum (<c>max_tokens</c>, <c>max_output_tokens</c>,
+    /// <c>maxOutputTokens</c>...): the worst case the reservation holds for it. 32,768 covers the default output cap
+    /// of the models agents use today; a larger answer is still billed in full at settlement from the
+    /// upstream-reported usage (any excess beyond the hold is taken from the balance as far as it reaches).
+    /// </summary>
+    public const long DefaultMaxOutputTokens = 32_768;
+
+    /// <summary>How settlements with no upstream-reported usage but a committed answer are labelled.</summary>
+    public const string InputEstimateMethod = "TokenEstimator on the request text (input only; the upstream reported no usage)";
+
     /// <summary>How much of an oversized body is read and discarded so the client can read its 413.</summary>
     private const long OversizeDrainBytes = 8 * 1024 * 1024;
 
@@ -49,10 +64,21 @@ internal sealed class RelayPipeline(
             if (await AuthenticateAsync(context, request)
                 && await ReadBodyAsync(context, request)
                 && await InspectAsync(context, request)
-                && await RouteAsync(context, request))
+                && await RouteAsync(context, request)
+                && await ReserveAsync(context, request))
             {
                 responseHashing = receipts.Prepare(context, request);
+                if (!request.Facts!.Stream)
+                {
+                    // A complete answer's receipt is signed as its headers go out; OnStarting callbacks run last
+                    // registered first, so this settles (from the usage already read) just before that signature.
+                    context.Response.OnStarting(() => request.ResponseSha256 is null ? Task.CompletedTask : SettleAsync(request));
+                }
+
                 await ForwardAsync(context, request);
+
+                // Settled before a stream's receipt is signed, so the receipt carries the cost and price version.
+                await SettleAsync(request);
                 await receipts.FinishStreamAsync(context, request, responseHashing);
             }
         }
@@ -69,6 +95,8 @@ internal sealed class RelayPipeline(
                 request.Status = context.Response.StatusCode;
             }
 
+            // Also after a failure or a disconnect: the settlement takes no cancellation token, so RequestAborted cannot stop it.
+            await SettleAsync(request);
             receipts.EnsureIssued(request, responseHashing);
             responseHashing?.Dispose();
             await usage.EnqueueAsync(request.ToRecord(time));
@@ -154,6 +182,72 @@ internal sealed class RelayPipeline(
 
         return null;
     }
+
+    /// <summary>
+    /// Applies the rate limits and holds the worst case (estimated input + max output) before anything goes upstream.
+    /// A key with no tenant is not metered (only rate-limited); a refusal is answered in the client's protocol.
+    /// </summary>
+    private async Task<bool> ReserveAsync(HttpContext context, RelayRequest request)
+    {
+        long estimatedInput = TokenEstimator.EstimateFromJson(request.Body.Span);
+        long maxOutput = request.Facts!.MaxOutputTokens is { } max and > 0 ? max : DefaultMaxOutputTokens;
+        request.EstimatedInputTokens = estimatedInput;
+        var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, estimatedInput, maxOutput, request.Id);
+        if (outcome.Reservation is { } reservation)
+        {
+            request.Reservation = reservation;
+            return true;
+        }
+
+        var refusal = outcome.Refusal!;
+        var kind = refusal.Kind switch
+        {
+            BillingRefusalKind.RateLimited => ClientErrorKind.RateLimited,
+            BillingRefusalKind.NotPriced => ClientErrorKind.Permission,
+            _ => ClientErrorKind.InsufficientCredit,
+        };
+        string? param = refusal.Kind == BillingRefusalKind.NotPriced ? "model" : null;
+        request.Status = refusal.StatusCode;
+        request.Outcome = UsageOutcome.RefusedBilling;
+        TimeSpan? retryAfter = refusal.RetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        await request.Protocol.WriteErrorAsync(context, new ClientError(refusal.StatusCode, kind, refusal.Message, param, refusal.Code), retryAfter);
+        return false;
+    }
+
+    /// <summary>
+    /// Settles the request's reservation once: with the upstream-reported usage; when the upstream reported none but
+    /// an answer was committed, with the labelled input estimate (output not reported); when nothing was committed
+    /// (upstream error, refusal), as not reported (cost 0). A failure to settle is logged and leaves the hold for the
+    /// stale-hold release, never a charge.
+    /// </summary>
+    private async Task SettleAsync(RelayRequest request)
+    {
+        if (request.Reservation is not { } reservation || request.SettleStarted)
+        {
+            return;
+        }
+
+        request.SettleStarted = true;
+        var usage = request.Usage;
+        string? method = null;
+        if (usage.Source == Core.Chat.UsageSource.NotReported && request.CommittedTimestamp is not null)
+        {
+            usage = new Core.Chat.Usage(request.EstimatedInputTokens, null, null, null, null, Core.Chat.UsageSource.Estimated);
+            method = InputEstimateMethod;
+        }
+
+        try
+        {
+            request.Settlement = await billing.SettleAsync(reservation, usage, method);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or OverflowException)
+        {
+            LogSettlementFailed(logger, request.Id, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(4001, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
+    private static partial void LogSettlementFailed(ILogger logger, string requestId, string exceptionType);
 
     private Task ForwardAsync(HttpContext context, RelayRequest request)
     {

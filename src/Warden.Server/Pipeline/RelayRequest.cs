@@ -66,6 +66,18 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     public Core.Chat.Usage Usage { get; set; } = Core.Chat.Usage.NotReported;
 
+    /// <summary>The input tokens estimated from the body at reservation (the labelled estimate when no usage is reported).</summary>
+    public long EstimatedInputTokens { get; set; }
+
+    /// <summary>The billing hold taken before forwarding (metered or not), settled once when the request ends.</summary>
+    public Billing.Reservation? Reservation { get; set; }
+
+    /// <summary>Set when settlement of <see cref="Reservation"/> has been attempted, so it happens once.</summary>
+    public bool SettleStarted { get; set; }
+
+    /// <summary>The settlement of a metered request (cost and price version for the receipt), once settled.</summary>
+    public Billing.SettlementResult? Settlement { get; set; }
+
     public int Status { get; set; }
 
     public string Outcome { get; set; } = UsageOutcome.Completed;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Storage;
 
@@ -26,6 +27,12 @@ internal sealed class WardenDatabase
 
     public string Path { get; }
 
+    /// <summary>The clock that dates configuration log entries.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Who makes configuration changes when no <see cref="ConfigActor"/> is set: "cli", or "server" in a running server.</summary>
+    public string DefaultActor { get; set; } = "cli";
+
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
@@ -39,11 +46,16 @@ internal sealed class WardenDatabase
     }
 
     /// <summary>
-    /// Runs one configuration write (keys, channels) in a transaction and bumps the configuration version when it
-    /// changed a row, so every running server reloads. Configuration writes go through here so none can forget it.
+    /// Runs one configuration write (keys, channels) in a transaction and, when it changed a row, appends its event
+    /// to the transparency log and bumps the configuration version, so every running server reloads. All three
+    /// commit together or not at all: a change takes effect only once its log entry is committed. Configuration
+    /// writes go through here so none can forget it.
     /// </summary>
+    /// <param name="sql">The statement.</param>
+    /// <param name="bind">Binds its parameters.</param>
+    /// <param name="logEvent">The event to log; by default it is read from the statement (<see cref="ConfigEvent.FromStatement"/>).</param>
     /// <returns>The number of rows changed.</returns>
-    public int ChangeConfiguration(string sql, Action<SqliteParameterCollection> bind)
+    public int ChangeConfiguration(string sql, Action<SqliteParameterCollection> bind, ConfigEvent? logEvent = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
@@ -54,6 +66,12 @@ internal sealed class WardenDatabase
             command.CommandText = sql;
             bind(command.Parameters);
             changed = command.ExecuteNonQuery();
+            if (changed > 0)
+            {
+                var entry = logEvent ?? ConfigEvent.FromStatement(sql, command.Parameters, ConfigActor.Current ?? DefaultActor);
+                var now = Time.GetUtcNow();
+                LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, entry.ToEntry(now), now);
+            }
         }
 
         if (changed > 0)

@@ -52,9 +52,9 @@ internal sealed class ReceiptSigner
             ResponseSha256 = responseSha256,
             Usage = request.Usage,
 
-            // Billing is not wired yet: no price version, no cost.
-            PriceVersion = null,
-            Cost = null,
+            // Settled before signing when the key is metered; an unmetered key's receipt has no price and no cost.
+            PriceVersion = request.Settlement?.PriceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Cost = request.Settlement is { } settled ? new ReceiptCost(settled.ChargedMicros, settled.Currency) : null,
             Changes = [.. request.Changes],
             Redactions = [],
 

@@ -8,4 +8,7 @@ internal static class UsageOutcome
     public const string UpstreamError = "upstream_error";
     public const string UpstreamCutStream = "upstream_cut_stream";
     public const string ClientCancelled = "client_cancelled";
+
+    /// <summary>Refused by billing before forwarding: no credit, a budget, a rate limit, or a model with no price.</summary>
+    public const string RefusedBilling = "refused_billing";
 }

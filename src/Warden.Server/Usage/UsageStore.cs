@@ -1,10 +1,14 @@
 using Warden.Core.Chat;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Usage;
 
-/// <summary>Persistence and reporting of usage records.</summary>
-internal sealed class UsageStore(WardenDatabase database) : IDisposable
+/// <summary>
+/// Persistence and reporting of usage records. A record's receipt is stored, and appended to the transparency log
+/// (<paramref name="receiptLog"/>), in the same transaction as the record.
+/// </summary>
+internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLog = null) : IDisposable
 {
     private static readonly string[] ParameterNames =
     [
@@ -105,6 +109,10 @@ internal sealed class UsageStore(WardenDatabase database) : IDisposable
         transaction.Commit();
         command.Transaction = null;
         _insertReceipt!.Transaction = null;
+        if (receiptLog is not null && records.Any(r => r.Receipt is not null))
+        {
+            receiptLog.Committed();
+        }
     }
 
     private void InsertReceipt(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction)
@@ -117,6 +125,7 @@ internal sealed class UsageStore(WardenDatabase database) : IDisposable
         p["$jws"].Value = record.Receipt;
         p["$created"].Value = SqlTime.Format(record.CreatedAt);
         receipt.ExecuteNonQuery();
+        receiptLog?.Append(_writeConnection!, transaction, record.Receipt!, record.CreatedAt);
     }
 
     /// <summary>Closes the writer's connection (after the writer drained, or after a failed commit).</summary>

@@ -1,0 +1,230 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Warden.Core.Trust;
+using Warden.Server.Keys;
+using Warden.Server.Protocols;
+using Warden.Server.Storage;
+using Warden.Server.Trust;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Endpoints;
+
+/// <summary>
+/// The transparency log over HTTP. Public (no key): the latest signed checkpoint, inclusion proofs by index or by leaf
+/// hash, consistency proofs: they reveal only hashes and sizes. With a key: an inclusion proof by request id for the
+/// caller's own receipt (<c>?receipt=</c>), and the entries (configuration events in full, receipt entries as hashes),
+/// readable by any client or admin key.
+/// </summary>
+internal static class TransparencyEndpoints
+{
+    private const int MaxEntriesPerPage = 1000;
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/v1/transparency/checkpoint", GetCheckpointAsync);
+        app.MapGet("/v1/transparency/proof/inclusion", GetInclusionAsync);
+        app.MapGet("/v1/transparency/proof/consistency", GetConsistencyAsync);
+        app.MapGet("/v1/transparency/entries", GetEntriesAsync);
+    }
+
+    private static async Task GetCheckpointAsync(HttpContext context)
+    {
+        string signed = context.RequestServices.GetRequiredService<TransparencyLog>().Refresh();
+        byte[] bytes = Encoding.UTF8.GetBytes(signed);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    private static async Task GetInclusionAsync(HttpContext context)
+    {
+        var log = context.RequestServices.GetRequiredService<TransparencyLog>();
+        var query = context.Request.Query;
+        long? size = null;
+        if (query.ContainsKey("size"))
+        {
+            if (!TryLong(query["size"], out long s))
+            {
+                await BadRequestAsync(context, "size must be a non-negative integer.", "size");
+                return;
+            }
+
+            size = s;
+        }
+
+        long index;
+        if (query.ContainsKey("receipt"))
+        {
+            var key = Authenticate(context, KeyRole.Client);
+            if (key is null)
+            {
+                await UnauthorizedAsync(context);
+                return;
+            }
+
+            string requestId = query["receipt"].ToString();
+            var store = context.RequestServices.GetRequiredService<ReceiptStore>();
+            string? jws = store.Find(requestId, key.Id);
+            if (jws is null)
+            {
+                await context.RequestServices.GetRequiredService<UsageWriter>().FlushAsync();
+                jws = store.Find(requestId, key.Id);
+            }
+
+            long? found = jws is null ? null : log.Find(LogEntry.ReceiptLeafHash(jws));
+            if (found is null)
+            {
+                await NotFoundAsync(context, $"No logged receipt with request id '{requestId}' for this API key.");
+                return;
+            }
+
+            index = found.Value;
+        }
+        else if (query.ContainsKey("leaf_hash"))
+        {
+            byte[] leaf;
+            try
+            {
+                leaf = Convert.FromHexString(query["leaf_hash"].ToString());
+            }
+            catch (FormatException)
+            {
+                leaf = [];
+            }
+
+            if (leaf.Length != MerkleHash.Size)
+            {
+                await BadRequestAsync(context, "leaf_hash must be 64 hex digits.", "leaf_hash");
+                return;
+            }
+
+            long? found = log.Find(leaf);
+            if (found is null)
+            {
+                await NotFoundAsync(context, "No log entry has this leaf hash.");
+                return;
+            }
+
+            index = found.Value;
+        }
+        else if (!TryLong(query["index"], out index))
+        {
+            await BadRequestAsync(context, "Give index=N (with optional size=M), leaf_hash=<hex>, or receipt=<request id>.", "index");
+            return;
+        }
+
+        var answer = log.Inclusion(index, size);
+        if (answer is null)
+        {
+            await BadRequestAsync(context, "The index must be below the tree size, and the size at most the latest checkpoint's.", "index");
+            return;
+        }
+
+        await WriteJsonAsync(context, LogProofJson.WriteInclusion(answer));
+    }
+
+    private static async Task GetConsistencyAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (!TryLong(query["from"], out long from) || !TryLong(query["to"], out long to))
+        {
+            await BadRequestAsync(context, "Give from=A and to=B (tree sizes, A <= B).", "from");
+            return;
+        }
+
+        var proof = context.RequestServices.GetRequiredService<TransparencyLog>().Consistency(from, to);
+        if (proof is null)
+        {
+            await BadRequestAsync(context, "from must be at most to, and to at most the latest checkpoint's size.", "to");
+            return;
+        }
+
+        await WriteJsonAsync(context, LogProofJson.WriteConsistency(from, to, proof));
+    }
+
+    private static async Task GetEntriesAsync(HttpContext context)
+    {
+        if (Authenticate(context, KeyRole.Client) is null && Authenticate(context, KeyRole.Admin) is null)
+        {
+            await UnauthorizedAsync(context);
+            return;
+        }
+
+        var query = context.Request.Query;
+        long start = 0;
+        if (query.ContainsKey("start") && !TryLong(query["start"], out start))
+        {
+            await BadRequestAsync(context, "start must be a non-negative integer.", "start");
+            return;
+        }
+
+        long end = start + MaxEntriesPerPage;
+        if (query.ContainsKey("end") && (!TryLong(query["end"], out end) || end < start))
+        {
+            await BadRequestAsync(context, "end must be an integer at least start.", "end");
+            return;
+        }
+
+        end = Math.Min(end, start + MaxEntriesPerPage);
+        List<LogEntryRows.Row> rows;
+        using (var connection = context.RequestServices.GetRequiredService<WardenDatabase>().Open())
+        {
+            rows = LogEntryRows.Read(connection, start, end);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("entries");
+            foreach (var row in rows)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("index", row.Index);
+                writer.WriteString("kind", row.Kind);
+                writer.WriteString("leaf_hash", Convert.ToHexStringLower(row.LeafHash));
+
+                // The exact leaf data as text: a configuration event's JSON, or "receipt <hash>\n" (a hash only).
+                writer.WriteString("entry", Encoding.UTF8.GetString(row.Entry));
+                writer.WriteString("created_at", row.CreatedAt);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        await WriteJsonAsync(context, buffer.WrittenSpan.ToArray());
+    }
+
+    private static ClientKey? Authenticate(HttpContext context, KeyRole role)
+    {
+        var keys = context.RequestServices.GetRequiredService<KeyDirectory>();
+        var auth = keys.Authenticate(ClientProtocol.Anthropic.ReadKey(context.Request), role);
+        return auth.Outcome == AuthenticationOutcome.Authenticated ? auth.Key : null;
+    }
+
+    private static bool TryLong(Microsoft.Extensions.Primitives.StringValues value, out long result) =>
+        long.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out result);
+
+    private static Task UnauthorizedAsync(HttpContext context) =>
+        OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized,
+            "A valid API key is needed. Send it as Authorization: Bearer <key> or x-api-key.", "authentication_error", null, "invalid_api_key");
+
+    private static Task BadRequestAsync(HttpContext context, string message, string param) =>
+        OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, message, "invalid_request_error", param, "invalid_parameter");
+
+    private static Task NotFoundAsync(HttpContext context, string message) =>
+        OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, message, "not_found_error", null, "log_entry_not_found");
+
+    private static async Task WriteJsonAsync(HttpContext context, byte[] json)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = json.Length;
+        await context.Response.Body.WriteAsync(json, context.RequestAborted);
+    }
+}

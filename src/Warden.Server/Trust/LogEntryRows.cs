@@ -1,0 +1,90 @@
+using Microsoft.Data.Sqlite;
+using Warden.Core.Trust;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Trust;
+
+/// <summary>
+/// The rows of <c>log_entries</c> and <c>log_checkpoints</c>. Appends run inside the caller's write transaction
+/// (SQLite serialises writers, so the next index is simply one past the largest), so an entry commits together with
+/// the change it records, or not at all.
+/// </summary>
+internal static class LogEntryRows
+{
+    public const string ReceiptKind = "receipt";
+    public const string ConfigKind = "config";
+
+    /// <summary>One stored entry.</summary>
+    public sealed record Row(long Index, string Kind, byte[] LeafHash, byte[] Entry, string CreatedAt);
+
+    /// <summary>Appends an entry in <paramref name="transaction"/>; returns its index.</summary>
+    public static long Append(SqliteConnection connection, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO log_entries (idx, kind, leaf_hash, entry, created_at)
+            VALUES ((SELECT COALESCE(MAX(idx), -1) + 1 FROM log_entries), $kind, $leaf, $entry, $at)
+            RETURNING idx
+            """;
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$leaf", MerkleHash.Leaf(entry));
+        command.Parameters.AddWithValue("$entry", entry);
+        command.Parameters.AddWithValue("$at", SqlTime.Format(at));
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Entries with index in [<paramref name="start"/>, <paramref name="end"/>), in order.</summary>
+    public static List<Row> Read(SqliteConnection connection, long start, long end = long.MaxValue)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT idx, kind, leaf_hash, entry, created_at FROM log_entries WHERE idx >= $start AND idx < $end ORDER BY idx";
+        command.Parameters.AddWithValue("$start", start);
+        command.Parameters.AddWithValue("$end", end);
+        using var reader = command.ExecuteReader();
+        var rows = new List<Row>();
+        while (reader.Read())
+        {
+            rows.Add(new Row(reader.GetInt64(0), reader.GetString(1), (byte[])reader.GetValue(2), (byte[])reader.GetValue(3), reader.GetString(4)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The lowest index of an entry with this leaf hash, or null.</summary>
+    public static long? FindByLeafHash(SqliteConnection connection, byte[] leafHash)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(idx) FROM log_entries WHERE leaf_hash = $leaf";
+        command.Parameters.AddWithValue("$leaf", leafHash);
+        return command.ExecuteScalar() is long index ? index : null;
+    }
+
+    /// <summary>The signed checkpoint with the largest tree size, or null.</summary>
+    public static string? LatestCheckpoint(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT signed FROM log_checkpoints ORDER BY tree_size DESC LIMIT 1";
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>The signed checkpoint for exactly <paramref name="treeSize"/>, or null.</summary>
+    public static string? CheckpointAt(SqliteConnection connection, long treeSize)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT signed FROM log_checkpoints WHERE tree_size = $size";
+        command.Parameters.AddWithValue("$size", treeSize);
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>Stores a signed checkpoint (a second signer of the same size keeps the first).</summary>
+    public static void StoreCheckpoint(SqliteConnection connection, long treeSize, string signed, DateTimeOffset at)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR IGNORE INTO log_checkpoints (tree_size, signed, created_at) VALUES ($size, $signed, $at)";
+        command.Parameters.AddWithValue("$size", treeSize);
+        command.Parameters.AddWithValue("$signed", signed);
+        command.Parameters.AddWithValue("$at", SqlTime.Format(at));
+        command.ExecuteNonQuery();
+    }
+}

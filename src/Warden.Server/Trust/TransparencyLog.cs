@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using Warden.Core.Trust;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Trust;
+
+/// <summary>
+/// The running server's view of the transparency log: every leaf hash in an in-memory <see cref="MerkleTree"/>,
+/// checked at start against the last signed checkpoint, then kept up to date from <c>log_entries</c> (the usage
+/// writer and configuration writes, including the CLI's from another process, append there). Whenever the tree
+/// grew, it signs a new checkpoint with the receipt signing key: after each usage batch that stored receipts, on
+/// every checkpoint or proof request, and at most one second after a CLI change (the background poll).
+/// </summary>
+internal sealed class TransparencyLog
+{
+    public const string DefaultOrigin = "warden/transparency-log";
+
+    private readonly WardenDatabase _database;
+    private readonly SigningKeyRing _ring;
+    private readonly TimeProvider _time;
+    private readonly MerkleTree _tree = new();
+    private readonly Lock _gate = new();
+    private string? _latest;
+    private long _latestSize = -1;
+
+    /// <summary>Loads and checks the log; throws <see cref="InvalidDataException"/> when it does not match its last checkpoint.</summary>
+    public TransparencyLog(WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin)
+    {
+        _database = database;
+        _ring = ring;
+        _time = time;
+        Origin = origin;
+        using var connection = database.Open();
+        AppendRows(LogEntryRows.Read(connection, 0));
+        string? last = LogEntryRows.LatestCheckpoint(connection);
+        if (last is not null)
+        {
+            var verification = Check(last);
+            _latest = last;
+            _latestSize = verification.Checkpoint!.TreeSize;
+            if (verification.KeyId != ring.Current.KeyId)
+            {
+                // `warden receipts rotate-key` ran since the last checkpoint: log the new key before it signs anything.
+                using var transaction = connection.BeginTransaction();
+                var now = time.GetUtcNow();
+                LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind,
+                    new ConfigEvent("signing_key.rotate", ring.Current.KeyId, "server").ToEntry(now), now);
+                transaction.Commit();
+            }
+        }
+
+        Refresh();
+    }
+
+    /// <summary>The log's name in its checkpoints.</summary>
+    public string Origin { get; }
+
+    /// <summary>The published keys that sign checkpoints.</summary>
+    public JsonWebKeySet PublicKeys => _ring.PublicKeys;
+
+    /// <summary>Reads entries appended since the last look and signs a checkpoint when there are any; returns the latest signed checkpoint.</summary>
+    public string Refresh()
+    {
+        lock (_gate)
+        {
+            using var connection = _database.Open();
+            AppendRows(LogEntryRows.Read(connection, _tree.Size));
+            if (_latest is null || _latestSize != _tree.Size)
+            {
+                var checkpoint = new Checkpoint(Origin, _tree.Size, _tree.RootHash(), _time.GetUtcNow());
+                string signed = SignedCheckpoint.Sign(checkpoint, _ring.Current);
+                LogEntryRows.StoreCheckpoint(connection, _tree.Size, signed, _time.GetUtcNow());
+                _latest = LogEntryRows.CheckpointAt(connection, _tree.Size) ?? signed;
+                _latestSize = _tree.Size;
+            }
+
+            return _latest;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Refresh"/> for the usage writer's commit notice: a failure here must not look like a failed usage
+    /// batch (the batch already committed), so it is left to the next poll or request, which reports it.
+    /// </summary>
+    public void RefreshAfterCommit()
+    {
+        try
+        {
+            Refresh();
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+        {
+            // The poller retries within a second and logs what went wrong.
+        }
+    }
+
+    /// <summary>The inclusion proof of leaf <paramref name="index"/> at <paramref name="treeSize"/> (null: the latest checkpoint's size).</summary>
+    public InclusionAnswer? Inclusion(long index, long? treeSize)
+    {
+        string latest = Refresh();
+        lock (_gate)
+        {
+            long size = treeSize ?? _latestSize;
+            if (index < 0 || size <= index || size > _latestSize)
+            {
+                return null;
+            }
+
+            using var connection = _database.Open();
+            string? checkpoint = size == _latestSize ? latest : LogEntryRows.CheckpointAt(connection, size);
+            return new InclusionAnswer(index, size, _tree.LeafHash(index), _tree.InclusionProof(index, size), checkpoint);
+        }
+    }
+
+    /// <summary>The consistency proof between two sizes; null when they are out of range.</summary>
+    public IReadOnlyList<byte[]>? Consistency(long from, long to)
+    {
+        Refresh();
+        lock (_gate)
+        {
+            return from < 0 || to < from || to > _latestSize ? null : _tree.ConsistencyProof(from, to);
+        }
+    }
+
+    /// <summary>The index of the first entry whose leaf hash is <paramref name="leafHash"/>, or null.</summary>
+    public long? Find(byte[] leafHash)
+    {
+        Refresh();
+        using var connection = _database.Open();
+        return LogEntryRows.FindByLeafHash(connection, leafHash);
+    }
+
+    private void AppendRows(List<LogEntryRows.Row> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (row.Index != _tree.Size)
+            {
+                throw Mismatch($"entry {_tree.Size} is missing");
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(MerkleHash.Leaf(row.Entry), row.LeafHash))
+            {
+                throw Mismatch($"entry {row.Index} does not hash to its stored leaf hash");
+            }
+
+            _tree.AppendLeafHash(row.LeafHash);
+        }
+    }
+
+    private CheckpointVerification Check(string signed)
+    {
+        var verification = SignedCheckpoint.Verify(signed, _ring.PublicKeys);
+        if (!verification.IsValid)
+        {
+            throw Mismatch("its signature does not verify: " + verification.Reason);
+        }
+
+        var checkpoint = verification.Checkpoint!;
+        if (checkpoint.TreeSize > _tree.Size)
+        {
+            throw Mismatch($"the checkpoint covers {checkpoint.TreeSize} entries but only {_tree.Size} are stored");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(_tree.RootHash(checkpoint.TreeSize), checkpoint.RootHash()))
+        {
+            throw Mismatch($"the root recomputed over the first {checkpoint.TreeSize} entries differs from the signed root");
+        }
+
+        return verification;
+    }
+
+    private static InvalidDataException Mismatch(string detail) =>
+        new($"the transparency log does not match its last signed checkpoint ({detail}). Refusing to run on a log that was changed.");
+}
+
+/// <summary>An inclusion proof and the signed checkpoint of the size it leads to (null when none was signed at that size).</summary>
+internal sealed record InclusionAnswer(long Index, long TreeSize, byte[] LeafHash, IReadOnlyList<byte[]> Proof, string? SignedCheckpoint);
+
+/// <summary>Polls the log once a second so configuration changes made by the CLI get a signed checkpoint soon.</summary>
+internal sealed partial class TransparencyLogPoller(TransparencyLog log, TimeProvider time, ILogger<TransparencyLogPoller> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                log.Refresh();
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                RefreshFailed(logger, ex.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (InvalidDataException ex)
+            {
+                RefreshFailed(logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(4101, LogLevel.Error, "Transparency log refresh failed: {Reason}")]
+    private static partial void RefreshFailed(ILogger logger, string reason);
+}
