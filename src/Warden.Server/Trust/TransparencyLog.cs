@@ -23,6 +23,10 @@ internal sealed class TransparencyLog
     private string? _latest;
     private long _latestSize = -1;
 
+    // When the usage writer last asked for a checkpoint; under load it commits many small batches a second, and one
+    // signed checkpoint a second is enough (requests for a checkpoint or proof always get a fresh one).
+    private long _lastCommitRefresh;
+
     /// <summary>Loads and checks the log; throws <see cref="InvalidDataException"/> when it does not match its last checkpoint.</summary>
     public TransparencyLog(WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin)
     {
@@ -79,11 +83,19 @@ internal sealed class TransparencyLog
     }
 
     /// <summary>
-    /// <see cref="Refresh"/> for the usage writer's commit notice: a failure here must not look like a failed usage
-    /// batch (the batch already committed), so it is left to the next poll or request, which reports it.
+    /// <see cref="Refresh"/> for the usage writer's commit notice, at most once a second (the poller and every
+    /// checkpoint or proof request refresh too): a failure here must not look like a failed usage batch (the batch
+    /// already committed), so it is left to the next poll or request, which reports it.
     /// </summary>
     public void RefreshAfterCommit()
     {
+        long now = _time.GetTimestamp();
+        if (_lastCommitRefresh != 0 && _time.GetElapsedTime(_lastCommitRefresh, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        _lastCommitRefresh = now;
         try
         {
             Refresh();
