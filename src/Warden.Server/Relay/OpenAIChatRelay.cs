@@ -57,12 +57,9 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
         }
 
         var response = call.Response!;
-        bool isEventStream = string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
-        if (isEventStream != info.Stream)
+        if (RelayOutput.StreamModeMismatch(response, info.Stream) is { } mismatch)
         {
-            await FailBeforeCommitAsync(context, request, new UpstreamError(
-                UpstreamErrorKind.ProtocolViolation,
-                info.Stream ? "The upstream answered a streamed request without a stream." : "The upstream answered a non-streamed request with a stream."));
+            await FailBeforeCommitAsync(context, request, mismatch);
             return;
         }
 
@@ -78,20 +75,10 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
 
     private async Task RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        byte[] body;
-        try
+        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, cancellationToken);
+        if (body is null)
         {
-            body = await HttpContentReader.ReadBoundedAsync(response.Content, MaxResponseBytes + 1, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
-        {
-            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream closed the connection before its response was complete."));
-            return;
-        }
-
-        if (body.Length > MaxResponseBytes)
-        {
-            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {MaxResponseBytes} bytes."));
+            await FailBeforeCommitAsync(context, request, readError!);
             return;
         }
 

@@ -48,12 +48,9 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
         }
 
         var response = call.Response!;
-        bool isEventStream = string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
-        if (isEventStream != facts.Stream)
+        if (RelayOutput.StreamModeMismatch(response, facts.Stream) is { } mismatch)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(
-                UpstreamErrorKind.ProtocolViolation,
-                facts.Stream ? "The upstream answered a streamed request without a stream." : "The upstream answered a non-streamed request with a stream."), logger);
+            await RelayOutput.FailBeforeCommitAsync(context, request, mismatch, logger);
             return;
         }
 
@@ -69,20 +66,10 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
 
     private async Task RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        byte[] body;
-        try
+        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, cancellationToken);
+        if (body is null)
         {
-            body = await HttpContentReader.ReadBoundedAsync(response.Content, RelayOutput.MaxResponseBytes + 1, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
-        {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream closed the connection before its response was complete."), logger);
-            return;
-        }
-
-        if (body.Length > RelayOutput.MaxResponseBytes)
-        {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {RelayOutput.MaxResponseBytes} bytes."), logger);
+            await RelayOutput.FailBeforeCommitAsync(context, request, readError!, logger);
             return;
         }
 

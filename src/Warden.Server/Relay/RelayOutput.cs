@@ -17,6 +17,38 @@ internal static class RelayOutput
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventPrefix = "event: "u8.ToArray();
 
+    /// <summary>The failure when the upstream answered in the other mode (a stream for a non-streamed call, or the reverse).</summary>
+    public static UpstreamError? StreamModeMismatch(HttpResponseMessage response, bool streamAsked)
+    {
+        bool isEventStream = string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        if (isEventStream == streamAsked)
+        {
+            return null;
+        }
+
+        return new UpstreamError(
+            UpstreamErrorKind.ProtocolViolation,
+            streamAsked ? "The upstream answered a streamed request without a stream." : "The upstream answered a non-streamed request with a stream.");
+    }
+
+    /// <summary>Reads a complete (non-streamed) answer, bounded by <see cref="MaxResponseBytes"/>; a cut or oversized answer is an error.</summary>
+    public static async Task<(byte[]? Body, UpstreamError? Error)> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[] body;
+        try
+        {
+            body = await HttpContentReader.ReadBoundedAsync(response.Content, MaxResponseBytes + 1, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream closed the connection before its response was complete."));
+        }
+
+        return body.Length > MaxResponseBytes
+            ? (null, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {MaxResponseBytes} bytes."))
+            : (body, null);
+    }
+
     /// <summary>The commit point of a stream: status and headers go out with the first bytes; after this, failures go inside the stream.</summary>
     public static void CommitStream(HttpContext context, RelayRequest request, TimeProvider time, string contentType = "text/event-stream")
     {
