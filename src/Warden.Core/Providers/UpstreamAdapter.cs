@@ -37,6 +37,10 @@ public sealed class UpstreamAdapter(HttpClient http)
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(upstreamRequest.Stream ? "text/event-stream" : "application/json"));
         request.Headers.UserAgent.Add(UserAgent);
         request.Options.Set(UpstreamTarget.AllowPrivateNetworkOption, target.AllowPrivateNetwork);
+        if (target.ConnectTimeout is { } connectTimeout)
+        {
+            request.Options.Set(UpstreamTarget.ConnectTimeoutOption, connectTimeout);
+        }
         if (dialect == WireDialectName.Anthropic)
         {
             request.Headers.TryAddWithoutValidation("anthropic-version", upstreamRequest.AnthropicVersion ?? UpstreamRequest.DefaultAnthropicVersion);

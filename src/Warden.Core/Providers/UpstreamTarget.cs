@@ -10,6 +10,12 @@ public sealed record UpstreamTarget(Uri BaseUrl, ProviderProfile Profile, string
     /// <summary>Carries <see cref="AllowPrivateNetwork"/> on the HttpRequestMessage to the connect-time address check.</summary>
     public static HttpRequestOptionsKey<bool> AllowPrivateNetworkOption { get; } = new("warden.allow-private-network");
 
+    /// <summary>Carries <see cref="ConnectTimeout"/> on the HttpRequestMessage to the connect callback.</summary>
+    public static HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption { get; } = new("warden.connect-timeout");
+
+    /// <summary>Longest wait for a connection to this upstream; null for the handler's default.</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
     // The credential stays out of every string form of this record.
     public override string ToString() => $"{Profile.Id} {BaseUrl}";
 }

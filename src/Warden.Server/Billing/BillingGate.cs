@@ -8,15 +8,18 @@ namespace Warden.Server.Billing;
 /// and holds the worst case (estimated input plus max output at the dearest rates of the model's price, times the
 /// tenant multiplier); after the call, <see cref="SettleAsync"/> bills the upstream-reported usage at the same price
 /// version and refunds the rest, once per request id. A key that belongs to no tenant is rate-limited but not metered.
+/// The key's tenant, the limits, the price and whether the key has its own account come from one
+/// <see cref="BillingSnapshot"/> in memory; only the hold itself (the ledger write) goes to SQLite.
 /// </summary>
-internal sealed class BillingGate(TenantStore tenants, PriceTable prices, Ledger ledger, RateLimitStore limits, RateLimiter limiter)
+internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLimiter limiter, TimeProvider time)
 {
     public Task<ReserveOutcome> ReserveAsync(ClientKey key, string model, long estimatedInputTokens, long maxOutputTokens, string requestId)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(estimatedInputTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(maxOutputTokens);
-        var tenant = tenants.OfKey(key.Id);
-        var decision = limiter.TryAcquire(limits.For(tenant?.Id, key.Id), checked(estimatedInputTokens + maxOutputTokens));
+        var snapshot = catalog.Current;
+        var tenant = snapshot.TenantOfKey(key.Id);
+        var decision = limiter.TryAcquire(snapshot.LimitsFor(tenant?.Id, key.Id), checked(estimatedInputTokens + maxOutputTokens));
         if (decision.Lease is not { } lease)
         {
             return Refuse(new BillingRefusal(BillingRefusalKind.RateLimited,
@@ -28,7 +31,7 @@ internal sealed class BillingGate(TenantStore tenants, PriceTable prices, Ledger
             return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null));
         }
 
-        if (prices.Current(model, tenant.Currency) is not { } price)
+        if (snapshot.PriceAt(model, tenant.Currency, time.GetUtcNow()) is not { } price)
         {
             lease.Complete(0);
             return Refuse(new BillingRefusal(BillingRefusalKind.NotPriced,
@@ -36,8 +39,7 @@ internal sealed class BillingGate(TenantStore tenants, PriceTable prices, Ledger
         }
 
         long worstCase = PriceCalculator.WorstCase(price, estimatedInputTokens, maxOutputTokens, tenant.MultiplierPpm);
-        string keyAccount = LedgerAccounts.Key(key.Id);
-        string account = ledger.Balance(keyAccount) is null ? tenant.AccountId : keyAccount;
+        string account = snapshot.HasKeyAccount(key.Id) ? LedgerAccounts.Key(key.Id) : tenant.AccountId;
         var result = ledger.Reserve(new HoldRequest(requestId, account, tenant.Id, key.Id, model, price.Version, worstCase));
         if (!result.Succeeded)
         {

@@ -3,22 +3,26 @@ using Warden.Server.Storage;
 
 namespace Warden.Server.Billing;
 
-/// <summary>Every billing component of a data folder, built once over its database, pepper and clock.</summary>
+/// <summary>Every billing component of a data folder, built once over its database, pepper and clock, sharing one <see cref="BillingCatalog"/>.</summary>
 internal sealed class BillingServices
 {
     public BillingServices(WardenDatabase database, KeyHasher hasher, TimeProvider time)
     {
-        Tenants = new TenantStore(database, time);
-        Prices = new PriceTable(database, time);
+        Catalog = new BillingCatalog(database);
+        Tenants = new TenantStore(database, Catalog, time);
+        Prices = new PriceTable(database, Catalog, time);
         Budgets = new BudgetTracker(database, time);
-        Ledger = new Ledger(database, Budgets, time);
+        Ledger = new Ledger(database, Budgets, Catalog, time);
         Check = new LedgerCheck(database);
         Codes = new RedemptionCodes(database, hasher, time);
-        RateLimits = new RateLimitStore(database);
+        RateLimits = new RateLimitStore(database, Catalog);
         RateLimiter = new RateLimiter(time);
         Reports = new UsageReport(database);
-        Gate = new BillingGate(Tenants, Prices, Ledger, RateLimits, RateLimiter);
+        Gate = new BillingGate(Catalog, Ledger, RateLimiter, time);
     }
+
+    /// <summary>The in-memory snapshot the request path reads; the stores above reload it after each change they commit.</summary>
+    public BillingCatalog Catalog { get; }
 
     public TenantStore Tenants { get; }
 

@@ -1,12 +1,14 @@
 using Microsoft.Data.Sqlite;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Billing;
 
 /// <summary>
 /// Budgets per tenant and per key. A period's window comes from the injected clock (UTC day, UTC month, or all
 /// time); what counts against a budget is what settled in the window plus every open reservation, so concurrent
-/// requests cannot together overrun it. The check runs inside the reservation's own transaction.
+/// requests cannot together overrun it. The check runs inside the reservation's own transaction. Setting a budget is a
+/// logged configuration event.
 /// </summary>
 internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
 {
@@ -35,18 +37,20 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
             return "A budget limit cannot be negative.";
         }
 
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        database.ChangeConfiguration(
+            """
             INSERT INTO budgets (scope, subject_id, period, limit_micros, created_at) VALUES ($s, $id, $p, $l, $t)
             ON CONFLICT (scope, subject_id, period) DO UPDATE SET limit_micros = excluded.limit_micros
-            """;
-        command.Parameters.AddWithValue("$s", scope);
-        command.Parameters.AddWithValue("$id", subjectId);
-        command.Parameters.AddWithValue("$p", Budget.PeriodName(period));
-        command.Parameters.AddWithValue("$l", limitMicros);
-        command.Parameters.AddWithValue("$t", SqlTime.Format(time.GetUtcNow()));
-        command.ExecuteNonQuery();
+            """,
+            p =>
+            {
+                p.AddWithValue("$s", scope);
+                p.AddWithValue("$id", subjectId);
+                p.AddWithValue("$p", Budget.PeriodName(period));
+                p.AddWithValue("$l", limitMicros);
+                p.AddWithValue("$t", SqlTime.Format(time.GetUtcNow()));
+            },
+            new ConfigEvent("budget.set", scope + "/" + subjectId + "/" + Budget.PeriodName(period), database.CurrentActor));
         return null;
     }
 

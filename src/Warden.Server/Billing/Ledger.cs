@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Billing;
 
@@ -10,8 +12,12 @@ namespace Warden.Server.Billing;
 /// Reserve moves the worst case from the customer account to <c>system:reserved</c>; Settle releases the hold,
 /// charges the actual cost to <c>system:revenue</c> and refunds the difference, exactly once per request id.
 /// </summary>
-internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, TimeProvider time)
+internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, BillingCatalog catalog, TimeProvider time)
 {
+    // System accounts seen to exist in committed data: they are never deleted, so reservations and settlements skip
+    // the per-request "create if missing" write for them.
+    private readonly ConcurrentDictionary<string, bool> _systemAccounts = new(StringComparer.Ordinal);
+
     /// <summary>The customer balance available to spend (holds already taken out).</summary>
     public long? Balance(string account)
     {
@@ -19,7 +25,11 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Tim
         return LedgerSql.Account(connection, null, account)?.Balance;
     }
 
-    /// <summary>Credits a tenant (or key) account from <c>system:topups</c>; creates a key account on first top-up.</summary>
+    /// <summary>
+    /// Credits a tenant (or key) account from <c>system:topups</c>. A key's first top-up creates its own account,
+    /// which then pays for its requests instead of the tenant's: that is a configuration event, logged with the
+    /// top-up and reloading the billing snapshot.
+    /// </summary>
     public (string? TransactionId, string? Problem) TopUp(Tenant tenant, string? keyId, long amountMicros, string reference)
     {
         if (amountMicros <= 0)
@@ -28,20 +38,30 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Tim
         }
 
         var now = time.GetUtcNow();
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        string account = tenant.AccountId;
-        if (keyId is not null)
+        var (id, accountCreated) = database.ChangeConfiguration<(string Id, bool AccountCreated)>((connection, transaction) =>
         {
-            account = LedgerAccounts.Key(keyId);
-            LedgerSql.EnsureAccount(connection, transaction, account, "key", tenant.Id, keyId, tenant.Currency, now);
+            string account = tenant.AccountId;
+            ConfigEvent? created = null;
+            if (keyId is not null)
+            {
+                account = LedgerAccounts.Key(keyId);
+                if (LedgerSql.EnsureAccount(connection, transaction, account, "key", tenant.Id, keyId, tenant.Currency, now))
+                {
+                    created = new ConfigEvent("key_account.create", keyId, database.CurrentActor);
+                }
+            }
+
+            string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
+            EnsureSystemAccount(connection, transaction, system, tenant.Currency, now);
+            string id = LedgerSql.Post(connection, transaction,
+                [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)], reference, now);
+            return ((id, created is not null), created);
+        });
+        if (accountCreated)
+        {
+            catalog.Reload();
         }
 
-        string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
-        LedgerSql.EnsureAccount(connection, transaction, system, "system", null, null, tenant.Currency, now);
-        string id = LedgerSql.Post(connection, transaction,
-            [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)], reference, now);
-        transaction.Commit();
         return (id, null);
     }
 
@@ -67,7 +87,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Tim
         }
 
         string system = LedgerAccounts.System(LedgerAccounts.Adjustments, current.Currency);
-        LedgerSql.EnsureAccount(connection, transaction, system, "system", null, null, current.Currency, now);
+        EnsureSystemAccount(connection, transaction, system, current.Currency, now);
         string id = LedgerSql.Post(connection, transaction,
             [new(system, -amountMicros, LedgerEntryKind.Adjustment), new(account, amountMicros, LedgerEntryKind.Adjustment)], reference, now);
         transaction.Commit();
@@ -112,7 +132,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Tim
         }
 
         string reserved = LedgerAccounts.System(LedgerAccounts.Reserved, account.Currency);
-        LedgerSql.EnsureAccount(connection, transaction, reserved, "system", null, null, account.Currency, now);
+        EnsureSystemAccount(connection, transaction, reserved, account.Currency, now);
         string transactionId = LedgerSql.Post(connection, transaction,
             [new(hold.Account, -hold.AmountMicros, LedgerEntryKind.Reservation), new(reserved, hold.AmountMicros, LedgerEntryKind.Reservation)],
             hold.RequestId, now);
@@ -187,7 +207,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Tim
 
         string reserved = LedgerAccounts.System(LedgerAccounts.Reserved, balance.Currency);
         string revenue = LedgerAccounts.System(LedgerAccounts.Revenue, balance.Currency);
-        LedgerSql.EnsureAccount(connection, transaction, revenue, "system", null, null, balance.Currency, now);
+        EnsureSystemAccount(connection, transaction, revenue, balance.Currency, now);
         string transactionId = LedgerSql.Post(connection, transaction,
         [
             new(reserved, -reservedMicros, LedgerEntryKind.Settlement),
@@ -274,6 +294,24 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Tim
         }
 
         return released;
+    }
+
+    /// <summary>
+    /// Creates a system account if missing. Once the account was found already there (committed, since it was not
+    /// created by this transaction), later calls skip the statement; a creation is not remembered, because its
+    /// transaction may still roll back.
+    /// </summary>
+    private void EnsureSystemAccount(SqliteConnection connection, SqliteTransaction transaction, string id, string currency, DateTimeOffset now)
+    {
+        if (_systemAccounts.ContainsKey(id))
+        {
+            return;
+        }
+
+        if (!LedgerSql.EnsureAccount(connection, transaction, id, "system", null, null, currency, now))
+        {
+            _systemAccounts.TryAdd(id, true);
+        }
     }
 
     /// <summary>The settlement recorded for a request, if any.</summary>

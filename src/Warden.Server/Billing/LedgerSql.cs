@@ -10,7 +10,8 @@ namespace Warden.Server.Billing;
 internal static class LedgerSql
 {
     /// <summary>Creates the account if it is missing (system accounts appear on first use).</summary>
-    public static void EnsureAccount(SqliteConnection connection, SqliteTransaction transaction, string id, string kind, string? tenantId, string? keyId, string currency, DateTimeOffset now)
+    /// <returns>Whether this call created it.</returns>
+    public static bool EnsureAccount(SqliteConnection connection, SqliteTransaction transaction, string id, string kind, string? tenantId, string? keyId, string currency, DateTimeOffset now)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -24,7 +25,7 @@ internal static class LedgerSql
         command.Parameters.AddWithValue("$key", (object?)keyId ?? DBNull.Value);
         command.Parameters.AddWithValue("$currency", currency);
         command.Parameters.AddWithValue("$t", SqlTime.Format(now));
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery() > 0;
     }
 
     /// <summary>The cached balance of an account and its currency, or null when it does not exist.</summary>

@@ -1,9 +1,14 @@
+using Microsoft.Data.Sqlite;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Billing;
 
-/// <summary>The configured rate limits per tenant and key (<c>rate_limits</c>).</summary>
-internal sealed class RateLimitStore(WardenDatabase database)
+/// <summary>
+/// The configured rate limits per tenant and key (<c>rate_limits</c>). Requests read them from the
+/// <see cref="BillingCatalog"/> snapshot; a change is a logged configuration event and reloads the snapshot.
+/// </summary>
+internal sealed class RateLimitStore(WardenDatabase database, BillingCatalog catalog)
 {
     public string? Set(RateLimits limits)
     {
@@ -17,39 +22,37 @@ internal sealed class RateLimitStore(WardenDatabase database)
             return "Limits must be positive (leave one out for no limit).";
         }
 
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        database.ChangeConfiguration(
+            """
             INSERT INTO rate_limits (scope, subject_id, requests_per_minute, tokens_per_minute, concurrent) VALUES ($s, $id, $rpm, $tpm, $c)
             ON CONFLICT (scope, subject_id) DO UPDATE SET requests_per_minute = excluded.requests_per_minute,
                 tokens_per_minute = excluded.tokens_per_minute, concurrent = excluded.concurrent
-            """;
-        command.Parameters.AddWithValue("$s", limits.Scope);
-        command.Parameters.AddWithValue("$id", limits.SubjectId);
-        command.Parameters.AddWithValue("$rpm", (object?)limits.RequestsPerMinute ?? DBNull.Value);
-        command.Parameters.AddWithValue("$tpm", (object?)limits.TokensPerMinute ?? DBNull.Value);
-        command.Parameters.AddWithValue("$c", (object?)limits.Concurrent ?? DBNull.Value);
-        command.ExecuteNonQuery();
+            """,
+            p =>
+            {
+                p.AddWithValue("$s", limits.Scope);
+                p.AddWithValue("$id", limits.SubjectId);
+                p.AddWithValue("$rpm", (object?)limits.RequestsPerMinute ?? DBNull.Value);
+                p.AddWithValue("$tpm", (object?)limits.TokensPerMinute ?? DBNull.Value);
+                p.AddWithValue("$c", (object?)limits.Concurrent ?? DBNull.Value);
+            },
+            new ConfigEvent("rate_limit.set", limits.Scope + "/" + limits.SubjectId, database.CurrentActor));
+        catalog.Reload();
         return null;
     }
 
-    public List<RateLimits> List() => Query(null, null);
-
-    /// <summary>The limits that apply to a request by this key (and its tenant, when it has one).</summary>
-    public List<RateLimits> For(string? tenantId, string keyId) => Query(tenantId, keyId);
-
-    private List<RateLimits> Query(string? tenantId, string? keyId)
+    public List<RateLimits> List()
     {
         using var connection = database.Open();
+        return ReadAll(connection, null);
+    }
+
+    /// <summary>Every configured limit, by scope then subject.</summary>
+    public static List<RateLimits> ReadAll(SqliteConnection connection, SqliteTransaction? transaction)
+    {
         using var command = connection.CreateCommand();
-        command.CommandText = keyId is null
-            ? "SELECT scope, subject_id, requests_per_minute, tokens_per_minute, concurrent FROM rate_limits ORDER BY scope, subject_id"
-            : """
-              SELECT scope, subject_id, requests_per_minute, tokens_per_minute, concurrent FROM rate_limits
-              WHERE (scope = 'key' AND subject_id = $k) OR (scope = 'tenant' AND subject_id = $t) ORDER BY scope DESC
-              """;
-        command.Parameters.AddWithValue("$k", (object?)keyId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$t", (object?)tenantId ?? DBNull.Value);
+        command.Transaction = transaction;
+        command.CommandText = "SELECT scope, subject_id, requests_per_minute, tokens_per_minute, concurrent FROM rate_limits ORDER BY scope, subject_id";
         using var reader = command.ExecuteReader();
         var list = new List<RateLimits>();
         while (reader.Read())

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Warden.Server.Keys;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Billing;
 
@@ -35,30 +36,32 @@ internal sealed class RedemptionCodes(WardenDatabase database, KeyHasher hasher,
         var now = time.GetUtcNow();
         string batch = Guid.CreateVersion7(now).ToString();
         var codes = new List<string>(count);
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO redemption_codes (id, batch_id, code_hash, amount_micros, currency, created_at)
-            VALUES ($id, $batch, $hash, $amount, $currency, $t)
-            """;
-        var id = insert.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
-        var hash = insert.Parameters.Add("$hash", Microsoft.Data.Sqlite.SqliteType.Blob);
-        insert.Parameters.AddWithValue("$batch", batch);
-        insert.Parameters.AddWithValue("$amount", amountMicros);
-        insert.Parameters.AddWithValue("$currency", Currencies.Normalise(currency));
-        insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
-        for (int i = 0; i < count; i++)
+        database.ChangeConfiguration((connection, transaction) =>
         {
-            string code = NewCode();
-            id.Value = Guid.CreateVersion7(now).ToString();
-            hash.Value = hasher.Hash(code);
-            insert.ExecuteNonQuery();
-            codes.Add(code);
-        }
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO redemption_codes (id, batch_id, code_hash, amount_micros, currency, created_at)
+                VALUES ($id, $batch, $hash, $amount, $currency, $t)
+                """;
+            var id = insert.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            var hash = insert.Parameters.Add("$hash", Microsoft.Data.Sqlite.SqliteType.Blob);
+            insert.Parameters.AddWithValue("$batch", batch);
+            insert.Parameters.AddWithValue("$amount", amountMicros);
+            insert.Parameters.AddWithValue("$currency", Currencies.Normalise(currency));
+            insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+            for (int i = 0; i < count; i++)
+            {
+                string code = NewCode();
+                id.Value = Guid.CreateVersion7(now).ToString();
+                hash.Value = hasher.Hash(code);
+                insert.ExecuteNonQuery();
+                codes.Add(code);
+            }
 
-        transaction.Commit();
+            // The codes are secrets: the log names the batch and how many, never a code or its hash.
+            return (0, new ConfigEvent("codes.create", batch + "/" + count, database.CurrentActor));
+        });
         return (batch, codes, null);
     }
 

@@ -1,10 +1,14 @@
 using Microsoft.Data.Sqlite;
 using Warden.Server.Storage;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Billing;
 
-/// <summary>Tenants, their credit accounts and which keys they own.</summary>
-internal sealed class TenantStore(WardenDatabase database, TimeProvider time)
+/// <summary>
+/// Tenants, their credit accounts and which keys they own. Requests read key ownership from the
+/// <see cref="BillingCatalog"/> snapshot; a change is a logged configuration event and reloads the snapshot.
+/// </summary>
+internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalog, TimeProvider time)
 {
     /// <summary>Creates a tenant and its (empty) credit account in one transaction.</summary>
     public (Tenant? Tenant, string? Problem) Add(string name, string currency, long multiplierPpm = 1_000_000)
@@ -26,33 +30,40 @@ internal sealed class TenantStore(WardenDatabase database, TimeProvider time)
 
         var now = time.GetUtcNow();
         var tenant = new Tenant(Guid.CreateVersion7(now).ToString(), name.Trim(), Currencies.Normalise(currency), multiplierPpm, SqlTime.Parse(SqlTime.Format(now)));
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using (var exists = connection.CreateCommand())
+        string? duplicate = database.ChangeConfiguration<string?>((connection, transaction) =>
         {
-            exists.Transaction = transaction;
-            exists.CommandText = "SELECT COUNT(*) FROM tenants WHERE name = $name";
-            exists.Parameters.AddWithValue("$name", tenant.Name);
-            if ((long)exists.ExecuteScalar()! > 0)
+            using (var exists = connection.CreateCommand())
             {
-                return (null, $"A tenant named '{tenant.Name}' already exists.");
+                exists.Transaction = transaction;
+                exists.CommandText = "SELECT COUNT(*) FROM tenants WHERE name = $name";
+                exists.Parameters.AddWithValue("$name", tenant.Name);
+                if ((long)exists.ExecuteScalar()! > 0)
+                {
+                    return ($"A tenant named '{tenant.Name}' already exists.", null);
+                }
             }
-        }
 
-        using (var insert = connection.CreateCommand())
+            using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO tenants (id, name, currency, multiplier_ppm, created_at) VALUES ($id, $name, $currency, $m, $t)";
+                insert.Parameters.AddWithValue("$id", tenant.Id);
+                insert.Parameters.AddWithValue("$name", tenant.Name);
+                insert.Parameters.AddWithValue("$currency", tenant.Currency);
+                insert.Parameters.AddWithValue("$m", tenant.MultiplierPpm);
+                insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+                insert.ExecuteNonQuery();
+            }
+
+            LedgerSql.EnsureAccount(connection, transaction, tenant.AccountId, "tenant", tenant.Id, null, tenant.Currency, now);
+            return (null, new ConfigEvent("tenant.add", tenant.Name, database.CurrentActor));
+        });
+        if (duplicate is not null)
         {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO tenants (id, name, currency, multiplier_ppm, created_at) VALUES ($id, $name, $currency, $m, $t)";
-            insert.Parameters.AddWithValue("$id", tenant.Id);
-            insert.Parameters.AddWithValue("$name", tenant.Name);
-            insert.Parameters.AddWithValue("$currency", tenant.Currency);
-            insert.Parameters.AddWithValue("$m", tenant.MultiplierPpm);
-            insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
-            insert.ExecuteNonQuery();
+            return (null, duplicate);
         }
 
-        LedgerSql.EnsureAccount(connection, transaction, tenant.AccountId, "tenant", tenant.Id, null, tenant.Currency, now);
-        transaction.Commit();
+        catalog.Reload();
         return (tenant, null);
     }
 
@@ -74,18 +85,8 @@ internal sealed class TenantStore(WardenDatabase database, TimeProvider time)
         return ReadAll(command).FirstOrDefault();
     }
 
-    /// <summary>The tenant owning a key, or null when the key belongs to none (not metered).</summary>
-    public Tenant? OfKey(string keyId)
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT t.id, t.name, t.currency, t.multiplier_ppm, t.created_at
-            FROM key_tenants kt JOIN tenants t ON t.id = kt.tenant_id WHERE kt.key_id = $k
-            """;
-        command.Parameters.AddWithValue("$k", keyId);
-        return ReadAll(command).FirstOrDefault();
-    }
+    /// <summary>The tenant owning a key, or null when the key belongs to none (not metered); from the snapshot.</summary>
+    public Tenant? OfKey(string keyId) => catalog.Current.TenantOfKey(keyId);
 
     /// <summary>Gives a key to a tenant (moving it if it had another); returns a problem when either does not exist.</summary>
     public string? AssignKey(string keyId, string tenantIdOrName)
@@ -96,30 +97,38 @@ internal sealed class TenantStore(WardenDatabase database, TimeProvider time)
             return $"No tenant with id or name '{tenantIdOrName}'.";
         }
 
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using (var key = connection.CreateCommand())
+        var (problem, changed) = database.ChangeConfiguration<(string? Problem, bool Changed)>((connection, transaction) =>
         {
-            key.Transaction = transaction;
-            key.CommandText = "SELECT COUNT(*) FROM client_keys WHERE id = $k AND role = 'client'";
-            key.Parameters.AddWithValue("$k", keyId);
-            if ((long)key.ExecuteScalar()! == 0)
+            using (var key = connection.CreateCommand())
             {
-                return $"No client key with id '{keyId}'.";
+                key.Transaction = transaction;
+                key.CommandText = "SELECT COUNT(*) FROM client_keys WHERE id = $k AND role = 'client'";
+                key.Parameters.AddWithValue("$k", keyId);
+                if ((long)key.ExecuteScalar()! == 0)
+                {
+                    return (($"No client key with id '{keyId}'.", false), null);
+                }
             }
-        }
 
-        using (var upsert = connection.CreateCommand())
-        {
+            // Insert, or move the key from another tenant; nothing (and nothing logged) when it is already this tenant's.
+            using var upsert = connection.CreateCommand();
             upsert.Transaction = transaction;
-            upsert.CommandText = "INSERT INTO key_tenants (key_id, tenant_id) VALUES ($k, $t) ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id";
+            upsert.CommandText = """
+                INSERT INTO key_tenants (key_id, tenant_id) VALUES ($k, $t)
+                ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id WHERE tenant_id <> excluded.tenant_id
+                """;
             upsert.Parameters.AddWithValue("$k", keyId);
             upsert.Parameters.AddWithValue("$t", tenant.Id);
-            upsert.ExecuteNonQuery();
+            return upsert.ExecuteNonQuery() > 0
+                ? ((null, true), new ConfigEvent("key.assign_tenant", keyId + "/" + tenant.Name, database.CurrentActor))
+                : ((null, false), null);
+        });
+        if (changed)
+        {
+            catalog.Reload();
         }
 
-        transaction.Commit();
-        return null;
+        return problem;
     }
 
     private static List<Tenant> ReadAll(SqliteCommand command)

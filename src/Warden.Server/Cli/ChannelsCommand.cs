@@ -19,9 +19,16 @@ internal static class ChannelsCommand
         var credentialEnv = new Option<string?>("--credential-env") { Description = "Name of an environment variable holding the upstream API key." };
         var credentialStdin = new Option<bool>("--credential-stdin") { Description = "Read the upstream API key from standard input." };
         var allowPrivate = new Option<bool>("--allow-private-network") { Description = "Allow loopback and private addresses for this channel." };
-        var add = new Command("add", "Add an upstream channel. Its credential is stored encrypted.")
+        var weight = new Option<int?>("--weight") { Description = "Share of traffic among channels of the same priority (default 1)." };
+        var connectTimeout = new Option<int?>("--connect-timeout-ms") { Description = "Longest wait for a connection (default 10000)." };
+        var firstByteTimeout = new Option<int?>("--first-byte-timeout-ms") { Description = "Longest wait for the upstream's response headers (default 300000)." };
+        var idleTimeout = new Option<int?>("--idle-timeout-ms") { Description = "Longest silence between two reads of a response (default 120000)." };
+        var maxConcurrency = new Option<int?>("--max-concurrency") { Description = "Most upstream calls in flight on this channel (default: no bound)." };
+        var jurisdiction = new Option<string?>("--jurisdiction") { Description = "Where this channel runs, when it differs from the provider's default (e.g. EU)." };
+        var add = new Command("add", "Add an upstream channel. Its credential (one key, or a pool of keys separated by commas) is stored encrypted.")
         {
-            name, provider, baseUrl, models, priority, credentialEnv, credentialStdin, allowPrivate, data,
+            name, provider, baseUrl, models, priority, credentialEnv, credentialStdin, allowPrivate,
+            weight, connectTimeout, firstByteTimeout, idleTimeout, maxConcurrency, jurisdiction, data,
         };
         add.SetAction(parse =>
         {
@@ -48,7 +55,14 @@ internal static class ChannelsCommand
                 CommonOptions.SplitList(parse.GetValue(models)),
                 parse.GetValue(priority),
                 credential,
-                parse.GetValue(allowPrivate)));
+                parse.GetValue(allowPrivate),
+                Tuning: new ChannelTuning(
+                    parse.GetValue(weight) ?? 1,
+                    parse.GetValue(connectTimeout),
+                    parse.GetValue(firstByteTimeout),
+                    parse.GetValue(idleTimeout),
+                    parse.GetValue(maxConcurrency),
+                    parse.GetValue(jurisdiction))));
             if (result.Problem is { } problem)
             {
                 error.WriteLine(problem);
@@ -65,9 +79,11 @@ internal static class ChannelsCommand
             var rows = CommonOptions.OpenData(parse, data).Channels.List().Select(c => new[]
             {
                 c.Id, c.Name, c.ProviderId, c.BaseUrl.ToString(), string.Join(",", c.Models),
-                c.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Credential is null ? "no" : "encrypted",
+                c.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                c.Tuned.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                c.Credential is null ? "no" : "encrypted",
             });
-            TextTable.Write(CommonOptions.Out(parse), ["ID", "NAME", "PROVIDER", "BASE URL", "MODELS", "PRIORITY", "CREDENTIAL"], rows);
+            TextTable.Write(CommonOptions.Out(parse), ["ID", "NAME", "PROVIDER", "BASE URL", "MODELS", "PRIORITY", "WEIGHT", "CREDENTIAL"], rows);
             return 0;
         });
 

@@ -4,7 +4,7 @@ using Warden.Server.Keys;
 
 namespace Warden.Server.Cli;
 
-/// <summary><c>warden keys create|list|revoke</c>.</summary>
+/// <summary><c>warden keys create|list|revoke|fallback</c>.</summary>
 internal static class KeysCommand
 {
     public static Command Build()
@@ -39,10 +39,11 @@ internal static class KeysCommand
             {
                 k.Id, k.Name, k.Role == KeyRole.Admin ? "admin" : "client", k.Hint,
                 k.AllowedModels is null ? "*" : string.Join(",", k.AllowedModels),
+                k.FallbackModels.Count == 0 ? "strict" : string.Join(",", k.FallbackModels),
                 k.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
                 k.RevokedAt is null ? "active" : "revoked",
             });
-            TextTable.Write(output, ["ID", "NAME", "ROLE", "HINT", "MODELS", "EXPIRES", "STATE"], rows);
+            TextTable.Write(output, ["ID", "NAME", "ROLE", "HINT", "MODELS", "FALLBACK", "EXPIRES", "STATE"], rows);
             return 0;
         });
 
@@ -55,6 +56,25 @@ internal static class KeysCommand
             return revoked ? 0 : 1;
         });
 
-        return new Command("keys", "Manage client and admin keys.") { create, list, revoke };
+        var fallbackKey = new Option<string>("--key") { Description = "The key id (from 'warden keys list').", Required = true };
+        var fallbackModels = new Option<string>("--models")
+        {
+            Description = "Comma-separated models the key accepts in place of the one it asked for, in order; \"\" = strict (never another model).",
+            Required = true,
+        };
+        var fallback = new Command("fallback", "Set a key's fallback list. Every crossing to another model is disclosed in headers and the receipt.")
+        {
+            fallbackKey, fallbackModels, data,
+        };
+        fallback.SetAction(parse =>
+        {
+            var models = CommonOptions.SplitList(parse.GetValue(fallbackModels));
+            string? problem = CommonOptions.OpenData(parse, data).Keys.SetFallback(parse.GetValue(fallbackKey)!, models);
+            (problem is null ? CommonOptions.Out(parse) : CommonOptions.Error(parse)).WriteLine(
+                problem ?? (models.Count == 0 ? "Strict: the key never falls back to another model." : "Fallback models: " + string.Join(", ", models) + "."));
+            return problem is null ? 0 : 1;
+        });
+
+        return new Command("keys", "Manage client and admin keys.") { create, list, revoke, fallback };
     }
 }

@@ -11,6 +11,8 @@ internal static class WardenCli
         SimulateCommand.Build(),
         KeysCommand.Build(),
         ChannelsCommand.Build(),
+        AliasesCommand.Build(),
+        PolicyCommand.Build(),
         UsageReportCommand.AddTo(UsageCommand.Build()),
         SecretsCommand.Build(),
         VerifyCommand.Build(),

@@ -4,6 +4,7 @@ using Warden.Server.Billing;
 using Warden.Server.Hosting;
 using Warden.Server.Keys;
 using Warden.Server.Routing;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Endpoints;
 
@@ -25,6 +26,8 @@ internal static class AdminEndpoints
 
         admin.MapGet("/channels", (DataFolder data) => Json(data.Channels.List().Select(ToView).ToList(), AdminJsonContext.Default.ListChannelView));
         admin.MapPost("/channels", CreateChannelAsync);
+        admin.MapGet("/routing/health", (ChannelCatalog catalog, UpstreamHealth health) => Json(
+            catalog.AllTargets().Select(p => KeyHealth(p.Model, p.Target, health.Snapshot(RouteLeg.HealthKey(p.Target, p.Model)))).ToList(), AdminJsonContext.Default.ListKeyHealthView));
         admin.MapDelete("/channels/{idOrName}", (string idOrName, DataFolder data, ConfigReloader reloader, HttpContext context) =>
             Changed(context, reloader, data.Channels.Remove(idOrName), $"No channel with id or name '{idOrName}'."));
 
@@ -48,6 +51,7 @@ internal static class AdminEndpoints
             return Json(new LedgerCheckView(problems.Count == 0, problems), AdminJsonContext.Default.LedgerCheckView);
         });
         admin.MapGet("/billing/usage", BillingUsageAsync);
+        PolicyAdminEndpoints.Map(admin);
     }
 
     /// <summary>Answers a delete: 204 and an immediate reload when something changed, else 404.</summary>
@@ -74,7 +78,12 @@ internal static class AdminEndpoints
             return Results.Empty;
         }
 
-        return await next(invocation);
+        // Handlers that change configuration name this key in the transparency log ("admin:<key id>").
+        context.Items[typeof(ClientKey)] = result.Key;
+        using (ConfigActor.Use("admin:" + result.Key!.Id))
+        {
+            return await next(invocation);
+        }
     }
 
     private static async Task CreateKeyAsync(HttpContext context, DataFolder data, ConfigReloader reloader)
@@ -126,7 +135,8 @@ internal static class AdminEndpoints
             request.Models ?? [],
             request.Priority ?? 0,
             request.Credential,
-            request.AllowPrivateNetwork ?? false));
+            request.AllowPrivateNetwork ?? false,
+            Tuning: new ChannelTuning(request.Weight ?? 1, request.ConnectTimeoutMs, request.FirstByteTimeoutMs, request.IdleTimeoutMs, request.MaxConcurrency, request.Jurisdiction)));
         if (result.Problem is { } problem)
         {
             await Error(context, StatusCodes.Status400BadRequest, problem, "invalid_channel");
@@ -303,7 +313,7 @@ internal static class AdminEndpoints
         await context.Response.WriteAsJsonAsync(rows, AdminJsonContext.Default.ListUsageReportRow);
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+    internal static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
         where T : class
     {
         try
@@ -327,11 +337,11 @@ internal static class AdminEndpoints
 
     private static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo) => Results.Json(value, typeInfo);
 
-    private static Task Error(HttpContext context, int status, string message, string code, string? param = null) =>
+    internal static Task Error(HttpContext context, int status, string message, string code, string? param = null) =>
         OpenAIErrorResponse.WriteAsync(context, status, message, "invalid_request_error", param, code);
 
     private static KeyView ToView(ClientKey key) => new(
-        key.Id, key.Name, key.Role == KeyRole.Admin ? "admin" : "client", key.Hint, key.AllowedModels, key.CreatedAt, key.ExpiresAt, key.RevokedAt);
+        key.Id, key.Name, key.Role == KeyRole.Admin ? "admin" : "client", key.Hint, key.AllowedModels, key.CreatedAt, key.ExpiresAt, key.RevokedAt, key.FallbackModels);
 
     private static TenantView ToView(DataFolder data, Tenant tenant) =>
         new(tenant.Id, tenant.Name, tenant.Currency, tenant.MultiplierPpm, data.Billing.Ledger.Balance(tenant.AccountId) ?? 0, tenant.CreatedAt);
@@ -339,7 +349,10 @@ internal static class AdminEndpoints
     private static PriceView ToView(PriceVersion p) => new(
         p.Version, p.Model, p.Currency, p.InputPerMillion, p.OutputPerMillion, p.CacheReadPerMillion, p.CacheWritePerMillion, p.ReasoningPerMillion, p.EffectiveAt, p.CreatedAt);
 
+    private static KeyHealthView KeyHealth(string model, RouteTarget target, KeyHealthSnapshot snapshot) => new(
+        target.ChannelName, target.KeyIndex, model, snapshot.State, snapshot.ConsecutiveFailures, snapshot.CoolingUntil, snapshot.OpenUntil, snapshot.LatencyMs);
+
     private static ChannelView ToView(Channel channel) => new(
         channel.Id, channel.Name, channel.ProviderId, channel.BaseUrl.ToString(), channel.Models, channel.Priority,
-        channel.AllowPrivateNetwork, channel.Credential is not null, channel.ManagedSimulator, channel.CreatedAt);
+        channel.AllowPrivateNetwork, channel.Credential is not null, channel.ManagedSimulator, channel.CreatedAt, channel.Tuned);
 }

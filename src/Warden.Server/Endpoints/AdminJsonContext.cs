@@ -1,19 +1,25 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Warden.Server.Endpoints;
 
 internal sealed record CreateKeyRequest(string? Name, IReadOnlyList<string>? Models, DateTimeOffset? ExpiresAt, string? Role);
 
-internal sealed record KeyView(string Id, string Name, string Role, string Hint, IReadOnlyList<string>? Models, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+internal sealed record KeyView(string Id, string Name, string Role, string Hint, IReadOnlyList<string>? Models, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, IReadOnlyList<string> FallbackModels);
 
 internal sealed record CreatedKeyView(KeyView Key, string Secret);
 
-internal sealed record CreateChannelRequest(string? Name, string? Provider, string? BaseUrl, IReadOnlyList<string>? Models, int? Priority, string? Credential, bool? AllowPrivateNetwork)
+internal sealed record CreateChannelRequest(string? Name, string? Provider, string? BaseUrl, IReadOnlyList<string>? Models, int? Priority, string? Credential, bool? AllowPrivateNetwork,
+    int? Weight = null, int? ConnectTimeoutMs = null, int? FirstByteTimeoutMs = null, int? IdleTimeoutMs = null, int? MaxConcurrency = null, string? Jurisdiction = null)
 {
     public override string ToString() => $"CreateChannelRequest {{ Name = {Name} }}";
 }
 
-internal sealed record ChannelView(string Id, string Name, string Provider, string BaseUrl, IReadOnlyList<string> Models, int Priority, bool AllowPrivateNetwork, bool HasCredential, bool ManagedSimulator, DateTimeOffset CreatedAt);
+internal sealed record ChannelView(string Id, string Name, string Provider, string BaseUrl, IReadOnlyList<string> Models, int Priority, bool AllowPrivateNetwork, bool HasCredential, bool ManagedSimulator, DateTimeOffset CreatedAt,
+    Routing.ChannelTuning? Tuning = null);
+
+/// <summary>One upstream key's health as the router sees it (no credential: the key is named by channel and pool position).</summary>
+internal sealed record KeyHealthView(string Channel, int KeyIndex, string Model, string State, int ConsecutiveFailures, DateTimeOffset? CoolingUntil, DateTimeOffset? OpenUntil, double? LatencyMs);
 
 internal sealed record CreateTenantRequest(string? Name, string? Currency, long? MultiplierPpm);
 
@@ -38,6 +44,18 @@ internal sealed record CodeBatchView(string BatchId, long AmountMicros, string C
 
 internal sealed record LedgerCheckView(bool Ok, IReadOnlyList<string> Problems);
 
+internal sealed record CreateAliasRequest(string? Name, string? Model, string? Provider, string? Version);
+
+internal sealed record AliasView(string Name, string Model, string? Provider, string? Version, DateTimeOffset CreatedAt);
+
+internal sealed record SetPolicyRequest(string? SystemPrefix, long? MaxOutputTokensCap, Dictionary<string, JsonElement>? Overrides);
+
+internal sealed record PolicyView(string Channel, string ChannelId, string? SystemPrefix, long? MaxOutputTokensCap, Dictionary<string, JsonElement> Overrides, int Version, DateTimeOffset UpdatedAt);
+
+internal sealed record SetFallbackRequest(IReadOnlyList<string>? Models);
+
+internal sealed record FallbackView(string KeyId, IReadOnlyList<string> FallbackModels, bool Strict);
+
 /// <summary>Source-generated JSON for the admin API, in snake_case like the rest of the wire.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(CreateKeyRequest))]
@@ -46,6 +64,7 @@ internal sealed record LedgerCheckView(bool Ok, IReadOnlyList<string> Problems);
 [JsonSerializable(typeof(CreateChannelRequest))]
 [JsonSerializable(typeof(ChannelView))]
 [JsonSerializable(typeof(List<ChannelView>))]
+[JsonSerializable(typeof(List<KeyHealthView>))]
 [JsonSerializable(typeof(List<Usage.UsageSummaryRow>))]
 [JsonSerializable(typeof(CreateTenantRequest))]
 [JsonSerializable(typeof(TenantView))]
@@ -60,4 +79,12 @@ internal sealed record LedgerCheckView(bool Ok, IReadOnlyList<string> Problems);
 [JsonSerializable(typeof(CodeBatchView))]
 [JsonSerializable(typeof(LedgerCheckView))]
 [JsonSerializable(typeof(List<Billing.UsageReportRow>))]
+[JsonSerializable(typeof(CreateAliasRequest))]
+[JsonSerializable(typeof(AliasView))]
+[JsonSerializable(typeof(List<AliasView>))]
+[JsonSerializable(typeof(SetPolicyRequest))]
+[JsonSerializable(typeof(PolicyView))]
+[JsonSerializable(typeof(List<PolicyView>))]
+[JsonSerializable(typeof(SetFallbackRequest))]
+[JsonSerializable(typeof(FallbackView))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

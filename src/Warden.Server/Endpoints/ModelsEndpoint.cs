@@ -9,11 +9,12 @@ namespace Warden.Server.Endpoints;
 /// <summary>
 /// The models the calling key may use. <c>GET /v1/models</c> answers in one list that both OpenAI and Anthropic
 /// clients read (OpenAI's id/object/created/owned_by beside Anthropic's type/display_name/created_at, plus has_more,
-/// first_id and last_id); <c>GET /v1beta/models</c> answers in Gemini's shape.
+/// first_id and last_id); <c>GET /v1beta/models</c> answers in Gemini's shape. Declared aliases the key may use are
+/// listed too, each with a <c>warden_alias</c> object naming its target, so a key holder sees what an alias means.
 /// </summary>
 internal static class ModelsEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog)
+    public static async Task HandleAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
     {
         // OpenAI clients send Bearer; Anthropic clients x-api-key or Bearer.
         var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request), ClientProtocol.OpenAIChat);
@@ -22,14 +23,14 @@ internal static class ModelsEndpoint
             return;
         }
 
-        var models = Visible(catalog, key);
+        var models = Visible(catalog, aliases, key);
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             writer.WriteStartObject();
             writer.WriteString("object"u8, "list");
             writer.WriteStartArray("data"u8);
-            foreach (var (model, target) in models)
+            foreach (var (model, target, alias) in models)
             {
                 writer.WriteStartObject();
                 writer.WriteString("id"u8, model);
@@ -39,6 +40,7 @@ internal static class ModelsEndpoint
                 writer.WriteString("type"u8, "model");
                 writer.WriteString("display_name"u8, model);
                 writer.WriteString("created_at"u8, target.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+                WriteAlias(writer, alias);
                 writer.WriteEndObject();
             }
 
@@ -52,7 +54,7 @@ internal static class ModelsEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    public static async Task HandleGeminiAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog)
+    public static async Task HandleGeminiAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
     {
         var key = await AuthenticateAsync(context, keys, ClientProtocol.Gemini.ReadKey(context.Request), ClientProtocol.Gemini);
         if (key is null)
@@ -65,7 +67,7 @@ internal static class ModelsEndpoint
         {
             writer.WriteStartObject();
             writer.WriteStartArray("models"u8);
-            foreach (var (model, _) in Visible(catalog, key))
+            foreach (var (model, _, alias) in Visible(catalog, aliases, key))
             {
                 writer.WriteStartObject();
                 writer.WriteString("name"u8, "models/" + model);
@@ -75,6 +77,7 @@ internal static class ModelsEndpoint
                 writer.WriteStringValue("streamGenerateContent"u8);
                 writer.WriteStringValue("countTokens"u8);
                 writer.WriteEndArray();
+                WriteAlias(writer, alias);
                 writer.WriteEndObject();
             }
 
@@ -85,7 +88,8 @@ internal static class ModelsEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    private static async Task<ClientKey?> AuthenticateAsync(HttpContext context, KeyDirectory keys, string? presented, ClientProtocol protocol)
+    /// <summary>The calling client key, or null after answering 401 in <paramref name="protocol"/>'s error shape.</summary>
+    internal static async Task<ClientKey?> AuthenticateAsync(HttpContext context, KeyDirectory keys, string? presented, ClientProtocol protocol)
     {
         var auth = keys.Authenticate(presented, KeyRole.Client);
         if (auth.Outcome == AuthenticationOutcome.Authenticated)
@@ -98,21 +102,45 @@ internal static class ModelsEndpoint
         return null;
     }
 
-    private static List<(string Model, RouteTarget Target)> Visible(ChannelCatalog catalog, ClientKey key)
+    /// <summary>The served models the key may use, then the aliases it may use whose target some channel serves.</summary>
+    private static List<(string Model, RouteTarget Target, ModelAlias? Alias)> Visible(ChannelCatalog catalog, AliasCatalog aliases, ClientKey key)
     {
-        var models = new List<(string, RouteTarget)>();
+        var models = new List<(string, RouteTarget, ModelAlias?)>();
         foreach (string model in catalog.Models)
         {
             if (key.MayUse(model))
             {
-                models.Add((model, catalog.Find(model)[0]));
+                models.Add((model, catalog.Find(model)[0], null));
+            }
+        }
+
+        foreach (var alias in aliases.All)
+        {
+            if (key.MayUse(alias.Name) && catalog.Find(alias.Model) is [var target, ..])
+            {
+                models.Add((alias.Name, target, alias));
             }
         }
 
         return models;
     }
 
-    private static void WriteNullable(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    private static void WriteAlias(Utf8JsonWriter writer, ModelAlias? alias)
+    {
+        if (alias is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("warden_alias"u8);
+        writer.WriteString("model"u8, alias.Model);
+        WriteNullable(writer, "provider"u8, alias.Provider);
+        WriteNullable(writer, "version"u8, alias.Version);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a string property, or null when there is no value (also used by the policy endpoint).</summary>
+    internal static void WriteNullable(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
     {
         if (value is null)
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Warden.Core.Providers;
+using Warden.Server.Billing;
 using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Storage;
@@ -8,7 +9,7 @@ using Warden.Server.Telemetry;
 namespace Warden.Server.Hosting;
 
 /// <summary>
-/// Loads keys and channels into their in-memory snapshots, and reloads them when the configuration version in
+/// Loads keys, channels, aliases, channel policies and billing configuration into their in-memory snapshots, and reloads them when the configuration version in
 /// the database changes (the CLI may change it while the server runs).
 /// </summary>
 internal sealed class ConfigReloader(
@@ -17,6 +18,11 @@ internal sealed class ConfigReloader(
     ChannelStore channelStore,
     KeyDirectory keys,
     ChannelCatalog catalog,
+    AliasStore aliasStore,
+    AliasCatalog aliases,
+    PolicyStore policyStore,
+    PolicyCatalog policies,
+    BillingCatalog billing,
     TimeProvider time,
     ILogger<ConfigReloader> logger) : BackgroundService
 {
@@ -58,12 +64,26 @@ internal sealed class ConfigReloader(
                     continue;
                 }
 
-                var upstream = new UpstreamTarget(channel.BaseUrl, profile, credential, channel.AllowPrivateNetwork);
-                targets.Add((new RouteTarget(channel.Id, channel.Name, channel.Priority, channel.CreatedAt, upstream), channel.Models));
+                // A key pool is stored as one upstream key per line of the encrypted credential: one target per key.
+                var tuning = channel.Tuned;
+                string?[] pool = credential is null ? [null] : [.. ChannelRegistrar.SplitPool(credential)];
+                for (int index = 0; index < pool.Length; index++)
+                {
+                    var upstream = new UpstreamTarget(channel.BaseUrl, profile, pool[index], channel.AllowPrivateNetwork)
+                    {
+                        ConnectTimeout = tuning.ConnectTimeoutMs is { } connectMs ? TimeSpan.FromMilliseconds(connectMs) : null,
+                    };
+                    targets.Add((new RouteTarget(channel.Id, channel.Name, channel.Priority, channel.CreatedAt, upstream, index, tuning), channel.Models));
+                }
             }
 
             keys.Replace(keyList);
             catalog.Replace(targets);
+            billing.Reload();
+
+            // Declared aliases and channel policies (issue 4): read only from committed, logged rows.
+            aliases.Replace(aliasStore.List());
+            policies.Replace(policyStore.List());
             if (_loadedVersion >= 0)
             {
                 Log.ConfigReloaded(logger, version, keyList.Count, targets.Count);

@@ -25,9 +25,11 @@ internal sealed class DataFolder
         Time = time;
         Keys = new KeyStore(database, time);
         Channels = new ChannelStore(database, ring);
+        Aliases = new AliasStore(database, Channels, time);
+        Policies = new PolicyStore(database, Channels, time);
         Usage = new UsageStore(database, ReceiptLog);
         KeyIssuer = new KeyIssuer(Keys, hasher, time);
-        ChannelRegistrar = new ChannelRegistrar(Channels, time);
+        ChannelRegistrar = new ChannelRegistrar(Channels, time, Aliases);
         Billing = new BillingServices(database, hasher, time);
     }
 
@@ -44,6 +46,10 @@ internal sealed class DataFolder
     public KeyStore Keys { get; }
 
     public ChannelStore Channels { get; }
+
+    public AliasStore Aliases { get; }
+
+    public PolicyStore Policies { get; }
 
     public UsageStore Usage { get; }
 

@@ -40,11 +40,23 @@ internal static class UpstreamConnector
             throw new HttpRequestException(HttpRequestError.ConnectionError, "The upstream host resolves only to private addresses, which this channel does not allow.");
         }
 
+        // A channel may set its own connect timeout, shorter than the handler's: a dead region fails over fast.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (context.InitialRequestMessage.Options.TryGetValue(UpstreamTarget.ConnectTimeoutOption, out var connectTimeout))
+        {
+            timeout.CancelAfter(connectTimeout);
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(permitted, context.DnsEndPoint.Port, cancellationToken);
+            await socket.ConnectAsync(permitted, context.DnsEndPoint.Port, timeout.Token);
             return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Connecting to the upstream took longer than {connectTimeout.TotalMilliseconds:0} ms.");
         }
         catch
         {

@@ -151,6 +151,11 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(data.Usage);
         services.AddSingleton(sp => new KeyDirectory(data.Hasher, options.Time));
         services.AddSingleton<ChannelCatalog>();
+        services.AddSingleton(data.Billing.Catalog);
+        services.AddSingleton(data.Aliases);
+        services.AddSingleton(data.Policies);
+        services.AddSingleton<AliasCatalog>();
+        services.AddSingleton<PolicyCatalog>();
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton<UsageWriter>();
@@ -162,9 +167,15 @@ internal sealed partial class WardenApp : IAsyncDisposable
             .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.CreateHandler)
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => new UpstreamAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));
+        services.AddSingleton<UpstreamBodies>();
         services.AddSingleton<OpenAIChatRelay>();
         services.AddSingleton<PassThroughRelay>();
         services.AddSingleton<TranslatingRelay>();
+        services.AddSingleton<IRandomSource, SystemRandomSource>();
+        services.AddSingleton(sp => new UpstreamHealth(options.Time, options.Health));
+        services.AddSingleton<RouteSelector>();
+        services.AddSingleton(sp => new ConcurrencyGate(options.MaxConcurrentUpstreamCalls));
+        services.AddSingleton<AttemptLoop>();
         services.AddSingleton<TokenCounter>();
         services.AddSingleton(data.Billing.Gate);
         services.AddSingleton<RelayPipeline>();
@@ -226,6 +237,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         app.MapPost("/v1beta/models/{modelAction}", (HttpContext context, string modelAction) => GeminiRoutes.HandleAsync(context, modelAction, pipeline));
         app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
         app.MapGet("/v1beta/models", ModelsEndpoint.HandleGeminiAsync);
+        app.MapGet("/v1/policy", PolicyEndpoint.HandleAsync);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
         AdminEndpoints.Map(app);
         ReceiptEndpoints.Map(app);

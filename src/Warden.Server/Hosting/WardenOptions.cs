@@ -34,6 +34,31 @@ internal sealed record WardenOptions
     /// <summary>How long stopping waits for in-flight requests and streams before cutting them.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Largest complete (non-streamed) upstream answer relayed; a larger one is a 502, and nothing of it reaches the client.</summary>
+    public int MaxUpstreamResponseBytes { get; init; } = Relay.RelayOutput.MaxResponseBytes;
+
+    /// <summary>Most upstream attempts for one request (the first try included); retries happen only before the commit point.</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>No new attempt starts once a request has spent this long on earlier ones.</summary>
+    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A channel's time-to-first-byte timeout (until the response headers) when it sets none. Non-streamed answers
+    /// send their headers only when the whole answer is ready, hence the generous default.</summary>
+    public TimeSpan FirstByteTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A channel's idle timeout (longest silence between two reads after the headers) when it sets none.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Most upstream calls in flight across all channels; beyond it requests are shed with a fast 503 (0: no bound).</summary>
+    public int MaxConcurrentUpstreamCalls { get; init; } = 4096;
+
+    /// <summary>Circuit breaker and cool-down tuning of every upstream key (docs/routing.md).</summary>
+    public Routing.HealthOptions Health { get; init; } = new();
+
+    /// <summary>How keys of equal priority share traffic when no conversation affinity applies.</summary>
+    public Routing.RoutingStrategy RoutingStrategy { get; init; } = Routing.RoutingStrategy.PriorityWeighted;
+
     /// <summary>Extra logging providers (tests capture logs to check that no content is logged).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

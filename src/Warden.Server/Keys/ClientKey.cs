@@ -21,5 +21,11 @@ internal sealed record ClientKey(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt)
 {
+    /// <summary>
+    /// Models the key accepts in place of the one it asked for, in order of preference. Empty means strict: fallback
+    /// never crosses to a different model (issue 4). Every crossing is disclosed in headers and the receipt.
+    /// </summary>
+    public IReadOnlyList<string> FallbackModels { get; init; } = [];
+
     public bool MayUse(string model) => AllowedModels is null || AllowedModels.Contains(model, StringComparer.Ordinal);
 }

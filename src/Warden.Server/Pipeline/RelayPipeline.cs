@@ -24,9 +24,8 @@ namespace Warden.Server.Pipeline;
 internal sealed partial class RelayPipeline(
     KeyDirectory keys,
     ChannelCatalog catalog,
-    OpenAIChatRelay chatRelay,
-    PassThroughRelay passThrough,
-    TranslatingRelay translating,
+    AliasCatalog aliases,
+    AttemptLoop attempts,
     TokenCounter tokenCounter,
     UsageWriter usage,
     RequestReceipts receipts,
@@ -59,6 +58,7 @@ internal sealed partial class RelayPipeline(
     {
         var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
         HashingResponseBodyFeature? responseHashing = null;
+
         try
         {
             if (await AuthenticateAsync(context, request)
@@ -75,7 +75,7 @@ internal sealed partial class RelayPipeline(
                     context.Response.OnStarting(() => request.ResponseSha256 is null ? Task.CompletedTask : SettleAsync(request));
                 }
 
-                await ForwardAsync(context, request);
+                await attempts.ForwardAsync(context, request);
 
                 // Settled before a stream's receipt is signed, so the receipt carries the cost and price version.
                 await SettleAsync(request);
@@ -249,24 +249,6 @@ internal sealed partial class RelayPipeline(
     [LoggerMessage(4001, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
     private static partial void LogSettlementFailed(ILogger logger, string requestId, string exceptionType);
 
-    private Task ForwardAsync(HttpContext context, RelayRequest request)
-    {
-        var upstreamDialect = request.Target!.Upstream.Profile.Dialect;
-        if (upstreamDialect != request.Protocol.Dialect)
-        {
-            return translating.ForwardAsync(context, request);
-        }
-
-        return request.Protocol.Dialect switch
-        {
-            WireDialectName.OpenAIChat => chatRelay.ForwardAsync(context, request),
-
-            // Gemini's non-SSE stream (a JSON array) is re-framed through the codec; every other same-dialect call passes through.
-            WireDialectName.Gemini when request.Facts!.Stream && request.Context.GeminiSse == false => translating.ForwardAsync(context, request),
-            _ => passThrough.ForwardAsync(context, request),
-        };
-    }
-
     private async Task<bool> AuthenticateAsync(HttpContext context, RelayRequest request)
     {
         var result = keys.Authenticate(request.Protocol.ReadKey(context.Request), KeyRole.Client);
@@ -395,27 +377,57 @@ internal sealed partial class RelayPipeline(
         return false;
     }
 
+    /// <summary>
+    /// Resolves the requested name (a model, or a declared alias of one) to the upstream keys that may serve it, checks
+    /// the key may use it, and adds the key's declared fallback models as later legs. The attempt loop picks among them.
+    /// </summary>
     private async Task<bool> RouteAsync(HttpContext context, RelayRequest request)
     {
-        string model = request.Facts!.Model;
-        var targets = catalog.Find(model);
+        string requested = request.Facts!.Model;
+        string model = requested;
+        string? modelChange = null;
+        var targets = catalog.Find(requested);
+        if (targets.IsEmpty && aliases.Find(requested) is { } alias)
+        {
+            model = alias.Model;
+            modelChange = "alias:" + requested + "->" + model;
+            targets = alias.Provider is null ? catalog.Find(model) : [.. catalog.Find(model).Where(t => string.Equals(t.Upstream.Profile.Id, alias.Provider, StringComparison.Ordinal))];
+        }
+
         if (targets.IsEmpty)
         {
             await RejectAsync(context, request, new ClientError(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
-                $"The model '{model}' does not exist or is not served here. GET /v1/models lists the models this key may use.",
+                $"The model '{requested}' does not exist or is not served here. GET /v1/models lists the models this key may use.",
                 "model", "model_not_found"));
             return false;
         }
 
-        if (!request.Key!.MayUse(model))
+        var key = request.Key!;
+        if (!key.MayUse(requested))
         {
             await RejectAsync(context, request, new ClientError(StatusCodes.Status403Forbidden, ClientErrorKind.Permission,
-                $"This API key may not use the model '{model}'.", "model", "model_not_allowed"));
+                $"This API key may not use the model '{requested}'.", "model", "model_not_allowed"));
             return false;
         }
 
-        // Fallback across channels arrives with the routing issue; until then the highest-priority channel serves.
+        var legs = new List<RouteLeg>(1 + key.FallbackModels.Count) { new(model, modelChange, false, targets) };
+        foreach (string fallback in key.FallbackModels)
+        {
+            // Only the key holder's own declared list, only models it may use, never the one already tried.
+            if (!string.Equals(fallback, model, StringComparison.Ordinal) && key.MayUse(fallback) && catalog.Find(fallback) is { IsEmpty: false } fallbackTargets)
+            {
+                legs.Add(new RouteLeg(fallback, "fallback:" + requested + "->" + fallback, true, fallbackTargets));
+            }
+        }
+
+        request.Legs = legs;
         request.Target = targets[0];
+        if (targets.Length > 1 || legs.Count > 1)
+        {
+            // Cache affinity only matters when there is a choice; computing it costs a pass over the body.
+            request.AffinityKey = AffinityKey.From(context.Request.Headers, request.Body.Span, request.Protocol.Dialect, key.Id, requested);
+        }
+
         return true;
     }
 

@@ -58,7 +58,20 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>Chat Completions only: the pass-through relay's extra facts (stream_options).</summary>
     public ChatRequestInfo? Info { get; set; }
 
+    /// <summary>The upstream key of the current (finally: the last) attempt.</summary>
     public RouteTarget? Target { get; set; }
+
+    /// <summary>The models and keys this request may be served by, in the order they may be tried.</summary>
+    public IReadOnlyList<RouteLeg> Legs { get; set; } = [];
+
+    /// <summary>The conversation's cache-affinity key (a hash; never content), or null.</summary>
+    public string? AffinityKey { get; set; }
+
+    /// <summary>Every upstream attempt made, in order, for the receipt.</summary>
+    public List<Core.Trust.ReceiptAttempt> Attempts { get; } = [];
+
+    /// <summary>Set when a declared fallback model answered instead of the requested one.</summary>
+    public Core.Trust.ReceiptFallback Fallback { get; set; } = Core.Trust.ReceiptFallback.None;
 
     public string? UpstreamRequestId { get; set; }
 

@@ -1,8 +1,8 @@
 using System.Net.ServerSentEvents;
+using Warden.Core.Canonical;
 using Warden.Core.Dialects.OpenAIChat;
 using Warden.Core.Providers;
 using Warden.Core.Providers.OpenAI;
-using Warden.Server.Endpoints;
 using Warden.Server.Pipeline;
 using Warden.Server.Telemetry;
 using Warden.Server.Usage;
@@ -23,16 +23,12 @@ namespace Warden.Server.Relay;
 /// :: Step 5  relay events, hiding the usage-only chunk from a client that did not ask for usage
 /// </code>
 /// </remarks>
-internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time, ILogger<OpenAIChatRelay> logger)
+internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<OpenAIChatRelay> logger)
 {
-    /// <summary>Largest non-streamed upstream response relayed; larger ones are a 502.</summary>
-    public const int MaxResponseBytes = RelayOutput.MaxResponseBytes;
-
-    public async Task ForwardAsync(HttpContext context, RelayRequest request)
+    public async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, UpstreamAttempt attempt)
     {
         var info = request.Info!;
-        var target = request.Target!;
-        var cancellationToken = context.RequestAborted;
+        var target = attempt.Target;
 
         // :: Step 1
         ReadOnlyMemory<byte> upstreamBody = request.Body;
@@ -40,52 +36,41 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
         {
             upstreamBody = StreamUsageRequest.Apply(request.Body.Span, info);
             request.Changes.Add("added:stream_options.include_usage=true");
-            request.UpstreamRequestSha256 = Core.Trust.ReceiptJson.Sha256Hex(upstreamBody.Span);
-        }
-        else
-        {
-            request.UpstreamRequestSha256 = request.ClientBodySha256();
         }
 
+        upstreamBody = bodies.Prepare(request, attempt, upstreamBody, WireDialectName.OpenAIChat, modelInBody: true);
+
         // :: Step 2
-        using var call = await adapter.SendAsync(target.Upstream, upstreamBody, info.Stream, cancellationToken);
+        using var call = await adapter.SendAsync(target.Upstream, upstreamBody, info.Stream, attempt.Token);
         request.UpstreamRequestId = call.UpstreamRequestId;
         if (call.Error is { } error)
         {
-            await FailBeforeCommitAsync(context, request, error);
-            return;
+            return AttemptResult.Fail(error);
         }
 
+        attempt.HeadersReceived();
         var response = call.Response!;
         if (RelayOutput.StreamModeMismatch(response, info.Stream) is { } mismatch)
         {
-            await FailBeforeCommitAsync(context, request, mismatch);
-            return;
+            return AttemptResult.Fail(mismatch);
         }
 
-        if (info.Stream)
-        {
-            await RelayStreamAsync(context, request, response, hideUsageChunk: info.IncludeUsage != true, cancellationToken);
-        }
-        else
-        {
-            await RelayJsonAsync(context, request, response, cancellationToken);
-        }
+        return info.Stream
+            ? await RelayStreamAsync(context, request, response, hideUsageChunk: info.IncludeUsage != true, attempt)
+            : await RelayJsonAsync(context, request, response, attempt);
     }
 
-    private async Task RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<AttemptResult> RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, UpstreamAttempt attempt)
     {
-        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, cancellationToken);
+        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, attempt);
         if (body is null)
         {
-            await FailBeforeCommitAsync(context, request, readError!);
-            return;
+            return AttemptResult.Fail(readError!);
         }
 
         if (!ChatResponseReader.TryRead(body, out var facts) || facts.IsError)
         {
-            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid chat completion."));
-            return;
+            return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid chat completion."));
         }
 
         request.ServedModel = facts.Model;
@@ -93,10 +78,13 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
 
         // :: Step 4 (non-streamed: the whole body is known before anything is sent)
         await RelayOutput.WriteJsonAsync(context, request, time, body);
+        return AttemptResult.Answered;
     }
 
-    private async Task RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, bool hideUsageChunk, CancellationToken cancellationToken)
+    private async Task<AttemptResult> RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, bool hideUsageChunk, UpstreamAttempt attempt)
     {
+        var cancellationToken = attempt.Token;
+        var clientAborted = context.RequestAborted;
         await using var upstream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var parser = SseParser.Create(upstream, static (_, data) => data.ToArray());
         await using var events = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -108,6 +96,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
             while (await events.MoveNextAsync())
             {
                 var item = events.Current;
+                attempt.Touch();
                 if (!item.Data.AsSpan().SequenceEqual("[DONE]"u8))
                 {
                     if (!ChatResponseReader.TryRead(item.Data, out var facts))
@@ -120,9 +109,8 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
                     {
                         // :: Step 3: an error as the first event is still a clean HTTP error for the client.
                         var body = OpenAIErrorBody.TryRead(item.Data);
-                        await FailBeforeCommitAsync(context, request, new UpstreamError(
+                        return AttemptResult.Fail(new UpstreamError(
                             UpstreamErrorKind.ServerError, "The upstream failed before sending any output" + (body?.Type is { } t ? $" ({t})." : ".")));
-                        return;
                     }
 
                     if (facts.IsError)
@@ -152,8 +140,14 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
                 }
 
                 RelayOutput.WriteEvent(output, item.EventType, item.Data);
-                await output.FlushAsync(cancellationToken);
+                await output.FlushAsync(clientAborted);
+                attempt.Touch();
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && attempt.TimedOut && committed)
+        {
+            // Before the commit point a timeout goes up to the attempt loop, which may try another channel.
+            brokenBecause = attempt.StalledBecause();
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -162,44 +156,29 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, TimeProvider time
 
         if (brokenBecause is null)
         {
-            if (!committed)
-            {
-                // An upstream that sent nothing at all is not a valid stream either.
-                await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
-            }
-
-            return;
+            // An upstream that sent nothing at all is not a valid stream either.
+            return committed
+                ? AttemptResult.Answered
+                : AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
         }
 
         if (!committed)
         {
-            await FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."));
-            return;
+            return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."));
         }
 
         // After the commit point the status line is gone: the failure is reported inside the protocol.
-        Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
+        Log.UpstreamStreamBroke(logger, request.Id, attempt.Target.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
         var errorChunk = OpenAIErrorWriterChunk(
             "The upstream provider's stream broke before it finished (" + brokenBecause + "); the answer above is incomplete.");
         RelayOutput.WriteEvent(output, SseParser.EventTypeDefault, errorChunk);
-        await output.FlushAsync(cancellationToken);
+        await output.FlushAsync(clientAborted);
+        return AttemptResult.Answered;
     }
 
     private void Commit(HttpContext context, RelayRequest request) => RelayOutput.CommitStream(context, request, time);
 
     private static byte[] OpenAIErrorWriterChunk(string message) =>
         OpenAIErrorWriter.ToBytes(message, "upstream_error", null, "upstream_stream_broken");
-
-    private async Task FailBeforeCommitAsync(HttpContext context, RelayRequest request, UpstreamError error)
-    {
-        var treatment = UpstreamErrorPolicy.For(error.Kind);
-        int status = UpstreamErrorPolicy.ClientStatus(error);
-        Log.UpstreamFailed(logger, request.Id, request.Target!.ChannelName, error.Kind, error.UpstreamStatus);
-        request.Status = status;
-        request.Outcome = UsageOutcome.UpstreamError;
-        string type = error.Kind == UpstreamErrorKind.RequestRejected ? "invalid_request_error" : treatment.ErrorType;
-        string? code = error.Kind == UpstreamErrorKind.RequestRejected ? error.Code : treatment.ErrorType;
-        await OpenAIErrorResponse.WriteAsync(context, status, error.Message, type, error.Param, code, treatment.SendRetryAfter ? error.RetryAfter : null);
-    }
 }

@@ -23,60 +23,51 @@ namespace Warden.Server.Relay;
 /// :: Step 5  relay each event as received; a broken stream ends with the dialect's in-stream error
 /// </code>
 /// </remarks>
-internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider time, ILogger<PassThroughRelay> logger)
+internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<PassThroughRelay> logger)
 {
-    public async Task ForwardAsync(HttpContext context, RelayRequest request)
+    public async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, UpstreamAttempt attempt)
     {
         var facts = request.Facts!;
-        var cancellationToken = context.RequestAborted;
         bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
 
         // :: Step 1
+        var body = bodies.Prepare(request, attempt, request.Body, request.Protocol.Dialect, modelInBody: request.Protocol.Dialect != WireDialectName.Gemini);
         var upstreamRequest = new UpstreamRequest(
-            UpstreamOperation.Generate, facts.Model, request.Body, facts.Stream,
+            UpstreamOperation.Generate, attempt.UpstreamModel, body, facts.Stream,
             anthropic ? NonEmpty(context.Request.Headers["anthropic-version"]) : null,
             anthropic ? NonEmpty(context.Request.Headers["anthropic-beta"]) : null);
-        request.UpstreamRequestSha256 = request.ClientBodySha256();
-        using var call = await adapter.SendAsync(request.Target!.Upstream, upstreamRequest, cancellationToken);
+        using var call = await adapter.SendAsync(attempt.Target.Upstream, upstreamRequest, attempt.Token);
 
         // :: Step 2
         request.UpstreamRequestId = call.UpstreamRequestId;
         if (call.Error is { } error)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, error, logger);
-            return;
+            return AttemptResult.Fail(error);
         }
 
+        attempt.HeadersReceived();
         var response = call.Response!;
         if (RelayOutput.StreamModeMismatch(response, facts.Stream) is { } mismatch)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, mismatch, logger);
-            return;
+            return AttemptResult.Fail(mismatch);
         }
 
-        if (facts.Stream)
-        {
-            await RelayStreamAsync(context, request, response, cancellationToken);
-        }
-        else
-        {
-            await RelayJsonAsync(context, request, response, cancellationToken);
-        }
+        return facts.Stream
+            ? await RelayStreamAsync(context, request, response, attempt)
+            : await RelayJsonAsync(context, request, response, attempt);
     }
 
-    private async Task RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<AttemptResult> RelayJsonAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, UpstreamAttempt attempt)
     {
-        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, cancellationToken);
+        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, attempt);
         if (body is null)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, readError!, logger);
-            return;
+            return AttemptResult.Fail(readError!);
         }
 
         if (!request.Protocol.Codec.TryDecodeResponse(body, out var answer))
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid answer of its protocol."), logger);
-            return;
+            return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid answer of its protocol."));
         }
 
         request.ServedModel = answer.Model;
@@ -84,10 +75,13 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
 
         // :: Step 4 (non-streamed: the whole body is known before anything is sent)
         await RelayOutput.WriteJsonAsync(context, request, time, body);
+        return AttemptResult.Answered;
     }
 
-    private async Task RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<AttemptResult> RelayStreamAsync(HttpContext context, RelayRequest request, HttpResponseMessage response, UpstreamAttempt attempt)
     {
+        var cancellationToken = attempt.Token;
+        var clientAborted = context.RequestAborted;
         var codec = request.Protocol.Codec;
         var decoder = codec.CreateStreamDecoder();
         var events = new List<StreamEvent>(8);
@@ -104,6 +98,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
             while (await items.MoveNextAsync())
             {
                 var item = items.Current;
+                attempt.Touch();
                 events.Clear();
                 if (!decoder.Decode(item.EventType, item.Data, events))
                 {
@@ -120,8 +115,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
                 if (failed is not null && !committed)
                 {
                     // :: Step 3: an error as the first event is still a clean HTTP error for the client.
-                    await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message), logger);
-                    return;
+                    return AttemptResult.Fail(new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message));
                 }
 
                 if (!committed)
@@ -138,13 +132,19 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
                     lastSequence = sequence;
                 }
 
-                await output.FlushAsync(cancellationToken);
+                await output.FlushAsync(clientAborted);
+                attempt.Touch();
                 if (failed is not null)
                 {
                     request.Outcome = UsageOutcome.UpstreamError;
-                    return;
+                    return AttemptResult.Answered;
                 }
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && attempt.TimedOut && committed)
+        {
+            // Before the commit point a timeout goes up to the attempt loop, which may try another channel.
+            brokenBecause = attempt.StalledBecause();
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -162,13 +162,12 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
 
             if (!committed)
             {
-                await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."), logger);
-                return;
+                return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
             }
 
             if (complete)
             {
-                return;
+                return AttemptResult.Answered;
             }
 
             brokenBecause = "the upstream ended the stream before its end marker";
@@ -176,12 +175,11 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
 
         if (!committed)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."), logger);
-            return;
+            return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."));
         }
 
         // After the commit point the status line is gone: the failure is reported inside the protocol.
-        Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
+        Log.UpstreamStreamBroke(logger, request.Id, attempt.Target.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
         var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
         var encoder = request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect, time);
@@ -192,7 +190,8 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, TimeProvider tim
         }
 
         encoder.Fail(RelayOutput.StreamBroken(brokenBecause), output);
-        await output.FlushAsync(cancellationToken);
+        await output.FlushAsync(clientAborted);
+        return AttemptResult.Answered;
     }
 
     private static string? NonEmpty(Microsoft.Extensions.Primitives.StringValues values)

@@ -3,7 +3,6 @@ using System.Net.ServerSentEvents;
 using Warden.Core.Canonical;
 using Warden.Core.Providers;
 using Warden.Server.Pipeline;
-using Warden.Server.Telemetry;
 using Warden.Server.Usage;
 
 namespace Warden.Server.Relay;
@@ -11,7 +10,7 @@ namespace Warden.Server.Relay;
 /// <summary>What every relay writes the same way: the commit, Warden's response headers, SSE framing, and errors before the commit.</summary>
 internal static class RelayOutput
 {
-    /// <summary>Largest non-streamed upstream response relayed; larger ones are a 502.</summary>
+    /// <summary>Default largest non-streamed upstream response relayed (<see cref="Hosting.WardenOptions.MaxUpstreamResponseBytes"/>); larger ones are a 502.</summary>
     public const int MaxResponseBytes = 64 * 1024 * 1024;
 
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
@@ -32,20 +31,25 @@ internal static class RelayOutput
     }
 
     /// <summary>Reads a complete (non-streamed) answer, bounded by <see cref="MaxResponseBytes"/>; a cut or oversized answer is an error.</summary>
-    public static async Task<(byte[]? Body, UpstreamError? Error)> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Body, UpstreamError? Error)> ReadAnswerAsync(HttpResponseMessage response, UpstreamAttempt attempt)
     {
+        var cancellationToken = attempt.Token;
         byte[] body;
         try
         {
-            body = await HttpContentReader.ReadBoundedAsync(response.Content, MaxResponseBytes + 1, cancellationToken);
+            body = await HttpContentReader.ReadBoundedAsync(response.Content, attempt.MaxResponseBytes + 1, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException && attempt.TimedOut)
+        {
+            return (null, attempt.TimeoutError());
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
             return (null, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream closed the connection before its response was complete."));
         }
 
-        return body.Length > MaxResponseBytes
-            ? (null, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {MaxResponseBytes} bytes."))
+        return body.Length > attempt.MaxResponseBytes
+            ? (null, new UpstreamError(UpstreamErrorKind.ResponseTooLarge, $"The upstream's response is larger than {attempt.MaxResponseBytes} bytes."))
             : (body, null);
     }
 
@@ -88,8 +92,18 @@ internal static class RelayOutput
         }
 
         response.Headers["Warden-Provider"] = upstream.Profile.Id;
-        response.Headers["Warden-Jurisdiction"] = upstream.Profile.Jurisdiction;
+        response.Headers["Warden-Jurisdiction"] = request.Target.Jurisdiction;
         response.Headers["Warden-Request-Id"] = request.Id;
+        if (request.Attempts.Count > 0)
+        {
+            // Earlier attempts failed before anything was sent; the count tells the client this answer came from a retry.
+            response.Headers["Warden-Attempts"] = (request.Attempts.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (request.Fallback.Used)
+        {
+            response.Headers["Warden-Fallback"] = $"from={request.Fallback.FromModel}; to={request.Fallback.ToModel}";
+        }
     }
 
     /// <summary>Writes one SSE event; multi-line data gets a "data:" field per line so it round-trips.</summary>
@@ -121,9 +135,8 @@ internal static class RelayOutput
     }
 
     /// <summary>An upstream failure before anything was sent: a clean HTTP error in the client's protocol.</summary>
-    public static Task FailBeforeCommitAsync(HttpContext context, RelayRequest request, UpstreamError error, ILogger logger)
+    public static Task FailBeforeCommitAsync(HttpContext context, RelayRequest request, UpstreamError error)
     {
-        Log.UpstreamFailed(logger, request.Id, request.Target!.ChannelName, error.Kind, error.UpstreamStatus);
         request.Outcome = UsageOutcome.UpstreamError;
         var clientError = UpstreamErrorPolicy.ToClientError(error);
         request.Status = clientError.Status;

@@ -23,21 +23,28 @@ internal sealed class TokenCounter(UpstreamAdapter adapter, TimeProvider time, I
         if (target.Upstream.Profile.Dialect == request.Protocol.Dialect)
         {
             bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
+
+            // An alias is counted by its target model (in the body for Anthropic, in the path for Gemini).
+            string model = request.Legs.Count > 0 ? request.Legs[0].Model : request.Facts!.Model;
+            ReadOnlyMemory<byte> body = anthropic && !string.Equals(model, request.Facts!.Model, StringComparison.Ordinal)
+                ? Core.Policy.RequestPolicyApplier.ReplaceModel(request.Body.Span, model)
+                : request.Body;
             var upstreamRequest = new UpstreamRequest(
-                UpstreamOperation.CountTokens, request.Facts!.Model, request.Body, false,
+                UpstreamOperation.CountTokens, model, body, false,
                 anthropic ? (string?)context.Request.Headers["anthropic-version"] : null,
                 anthropic ? (string?)context.Request.Headers["anthropic-beta"] : null);
             using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, cancellationToken);
             request.UpstreamRequestId = call.UpstreamRequestId;
             if (call.Error is { } error)
             {
-                await RelayOutput.FailBeforeCommitAsync(context, request, error, logger);
+                Telemetry.Log.UpstreamFailed(logger, request.Id, target.ChannelName, error.Kind, error.UpstreamStatus);
+                await RelayOutput.FailBeforeCommitAsync(context, request, error);
                 return;
             }
 
-            byte[] body = await HttpContentReader.ReadBoundedAsync(call.Response!.Content, 1024 * 1024, cancellationToken);
+            byte[] answer = await HttpContentReader.ReadBoundedAsync(call.Response!.Content, 1024 * 1024, cancellationToken);
             context.Response.Headers[HeaderName] = "upstream";
-            await RelayOutput.WriteJsonAsync(context, request, time, body);
+            await RelayOutput.WriteJsonAsync(context, request, time, answer);
             return;
         }
 

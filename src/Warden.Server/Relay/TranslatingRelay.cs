@@ -23,71 +23,62 @@ namespace Warden.Server.Relay;
 /// :: Step 5  translate event by event (no buffering); the end or a failure is written in the client's protocol
 /// </code>
 /// </remarks>
-internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider time, ILogger<TranslatingRelay> logger)
+internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<TranslatingRelay> logger)
 {
-    public async Task ForwardAsync(HttpContext context, RelayRequest request)
+    public async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, UpstreamAttempt attempt)
     {
-        var cancellationToken = context.RequestAborted;
-        var target = request.Target!;
+        var target = attempt.Target;
 
         // :: Step 1
         if (!request.Protocol.Codec.TryDecodeRequest(request.Body, request.Context, out var canonical, out var parseError))
         {
             await RelayOutput.RefuseAsync(context, request, parseError!);
-            return;
+            return AttemptResult.Answered;
         }
 
         var upstreamCodec = DialectCodecs.For(target.Upstream.Profile.Dialect);
-        var encoded = upstreamCodec.EncodeRequest(canonical, request.Facts!.Model);
+        var encoded = upstreamCodec.EncodeRequest(canonical, attempt.UpstreamModel);
         if (encoded.Error is { } refusal)
         {
             await RelayOutput.RefuseAsync(context, request, refusal);
-            return;
+            return AttemptResult.Answered;
         }
 
         request.Changes.AddRange(encoded.Changes);
 
         // :: Step 2
-        var upstreamRequest = new UpstreamRequest(UpstreamOperation.Generate, request.Facts.Model, encoded.Body, canonical.Stream);
-        request.UpstreamRequestSha256 = Core.Trust.ReceiptJson.Sha256Hex(encoded.Body.Span);
-        using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, cancellationToken);
+        var body = bodies.Prepare(request, attempt, encoded.Body, target.Upstream.Profile.Dialect, modelInBody: false);
+        var upstreamRequest = new UpstreamRequest(UpstreamOperation.Generate, attempt.UpstreamModel, body, canonical.Stream);
+        using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, attempt.Token);
         request.UpstreamRequestId = call.UpstreamRequestId;
         if (call.Error is { } error)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, error, logger);
-            return;
+            return AttemptResult.Fail(error);
         }
 
+        attempt.HeadersReceived();
         var response = call.Response!;
         if (RelayOutput.StreamModeMismatch(response, canonical.Stream) is { } mismatch)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, mismatch, logger);
-            return;
+            return AttemptResult.Fail(mismatch);
         }
 
-        if (canonical.Stream)
-        {
-            await RelayStreamAsync(context, request, canonical, upstreamCodec, response, cancellationToken);
-        }
-        else
-        {
-            await RelayJsonAsync(context, request, canonical, upstreamCodec, response, cancellationToken);
-        }
+        return canonical.Stream
+            ? await RelayStreamAsync(context, request, canonical, upstreamCodec, response, attempt)
+            : await RelayJsonAsync(context, request, canonical, upstreamCodec, response, attempt);
     }
 
-    private async Task RelayJsonAsync(HttpContext context, RelayRequest request, CanonicalRequest canonical, IDialectCodec upstreamCodec, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<AttemptResult> RelayJsonAsync(HttpContext context, RelayRequest request, CanonicalRequest canonical, IDialectCodec upstreamCodec, HttpResponseMessage response, UpstreamAttempt attempt)
     {
-        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, cancellationToken);
+        var (body, readError) = await RelayOutput.ReadAnswerAsync(response, attempt);
         if (body is null)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, readError!, logger);
-            return;
+            return AttemptResult.Fail(readError!);
         }
 
         if (!upstreamCodec.TryDecodeResponse(body, out var answer))
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid answer of its protocol."), logger);
-            return;
+            return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's response is not a valid answer of its protocol."));
         }
 
         request.ServedModel = answer.Model;
@@ -97,13 +88,16 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
 
         // :: Step 4 (non-streamed: the whole body is known before anything is sent)
         await RelayOutput.WriteJsonAsync(context, request, time, translated.WrittenMemory);
+        return AttemptResult.Answered;
     }
 
-    private async Task RelayStreamAsync(HttpContext context, RelayRequest request, CanonicalRequest canonical, IDialectCodec upstreamCodec, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<AttemptResult> RelayStreamAsync(HttpContext context, RelayRequest request, CanonicalRequest canonical, IDialectCodec upstreamCodec, HttpResponseMessage response, UpstreamAttempt attempt)
     {
+        var cancellationToken = attempt.Token;
+        var clientAborted = context.RequestAborted;
         var decoder = upstreamCodec.CreateStreamDecoder();
         bool geminiSse = request.Context.GeminiSse ?? true;
-        var encoder = request.Protocol.CreateStreamEncoder(canonical, geminiSse, request.Target!.Upstream.Profile.Dialect, time);
+        var encoder = request.Protocol.CreateStreamEncoder(canonical, geminiSse, attempt.Target.Upstream.Profile.Dialect, time);
         var events = new List<StreamEvent>(8);
         await using var upstream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var parser = SseParser.Create(upstream, static (_, data) => data.ToArray());
@@ -116,6 +110,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
             while (await items.MoveNextAsync())
             {
                 var item = items.Current;
+                attempt.Touch();
                 events.Clear();
                 if (!decoder.Decode(item.EventType, item.Data, events))
                 {
@@ -138,8 +133,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
                 if (failed is not null && !committed)
                 {
                     // :: Step 3
-                    await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message), logger);
-                    return;
+                    return AttemptResult.Fail(new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message));
                 }
 
                 if (!committed)
@@ -156,15 +150,21 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
                     {
                         request.Outcome = UsageOutcome.UpstreamError;
                         encoder.Fail(RelayOutput.InStreamFailure(inStream), output);
-                        await output.FlushAsync(cancellationToken);
-                        return;
+                        await output.FlushAsync(clientAborted);
+                        return AttemptResult.Answered;
                     }
 
                     encoder.Write(streamEvent, output);
                 }
 
-                await output.FlushAsync(cancellationToken);
+                await output.FlushAsync(clientAborted);
+                attempt.Touch();
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && attempt.TimedOut && committed)
+        {
+            // Before the commit point a timeout goes up to the attempt loop, which may try another channel.
+            brokenBecause = attempt.StalledBecause();
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -177,8 +177,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
             bool complete = decoder.Complete(events);
             if (!committed)
             {
-                await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."), logger);
-                return;
+                return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
             }
 
             foreach (var streamEvent in events)
@@ -190,8 +189,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
             if (complete)
             {
                 encoder.Complete(output);
-                await output.FlushAsync(cancellationToken);
-                return;
+                await output.FlushAsync(clientAborted);
+                return AttemptResult.Answered;
             }
 
             brokenBecause = "the upstream ended the stream before its end marker";
@@ -199,13 +198,13 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, TimeProvider tim
 
         if (!committed)
         {
-            await RelayOutput.FailBeforeCommitAsync(context, request, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."), logger);
-            return;
+            return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream broke the stream protocol: " + brokenBecause + "."));
         }
 
-        Log.UpstreamStreamBroke(logger, request.Id, request.Target!.ChannelName, brokenBecause);
+        Log.UpstreamStreamBroke(logger, request.Id, attempt.Target.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
         encoder.Fail(RelayOutput.StreamBroken(brokenBecause), output);
-        await output.FlushAsync(cancellationToken);
+        await output.FlushAsync(clientAborted);
+        return AttemptResult.Answered;
     }
 }

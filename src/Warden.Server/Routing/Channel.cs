@@ -13,6 +13,7 @@ namespace Warden.Server.Routing;
 /// <param name="Credential">The encrypted upstream credential, if the provider needs one.</param>
 /// <param name="ManagedSimulator">Created by Warden for the built-in simulator; its URL follows the in-process simulator.</param>
 /// <param name="CreatedAt">When it was added.</param>
+/// <param name="Tuning">Weight, timeouts, concurrency bound and jurisdiction; defaults when absent.</param>
 internal sealed record Channel(
     string Id,
     string Name,
@@ -23,4 +24,9 @@ internal sealed record Channel(
     bool AllowPrivateNetwork,
     EncryptedSecret? Credential,
     bool ManagedSimulator,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    ChannelTuning? Tuning = null)
+{
+    /// <summary>The channel's tuning, with defaults filled in.</summary>
+    public ChannelTuning Tuned => Tuning ?? ChannelTuning.Default;
+}

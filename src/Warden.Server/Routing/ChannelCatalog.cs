@@ -36,6 +36,11 @@ internal sealed class ChannelCatalog
         Volatile.Write(ref _snapshot, new Snapshot(frozen, [.. byModel.Keys.Order(StringComparer.Ordinal)]));
     }
 
+    /// <summary>Every upstream key of every channel with each model it serves (for the operator's health view).</summary>
+    public IEnumerable<(string Model, RouteTarget Target)> AllTargets() =>
+        Volatile.Read(ref _snapshot).ByModel.SelectMany(kv => kv.Value.Select(t => (kv.Key, t)))
+            .OrderBy(p => p.t.ChannelName, StringComparer.Ordinal).ThenBy(p => p.t.KeyIndex).ThenBy(p => p.Key, StringComparer.Ordinal);
+
     public ImmutableArray<RouteTarget> Find(string model) =>
         Volatile.Read(ref _snapshot).ByModel.TryGetValue(model, out var targets) ? targets : [];
 

@@ -3,7 +3,7 @@ using Warden.Core.Providers;
 namespace Warden.Server.Routing;
 
 /// <summary>Validates and adds channels for the CLI and the admin API alike.</summary>
-internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time)
+internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time, AliasStore? aliases = null)
 {
     /// <summary>Adds a channel, or returns why it cannot be added.</summary>
     public ChannelRegistration Add(ChannelSpec spec)
@@ -24,6 +24,12 @@ internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time)
             return ChannelRegistration.Refused("A channel must serve at least one model.");
         }
 
+        // A name means one thing: a channel may not serve a model named like a declared alias (issue 4).
+        if (aliases is not null && models.Select(aliases.ModelNameProblem).FirstOrDefault(p => p is not null) is { } aliasProblem)
+        {
+            return ChannelRegistration.Refused(aliasProblem);
+        }
+
         Uri baseUrl = profile.DefaultBaseUrl;
         if (spec.BaseUrl is { Length: > 0 } given)
         {
@@ -42,6 +48,11 @@ internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time)
             return ChannelRegistration.Refused(problem);
         }
 
+        if ((spec.Tuning ?? ChannelTuning.Default).Problem() is { } tuningProblem)
+        {
+            return ChannelRegistration.Refused(tuningProblem);
+        }
+
         if (store.List().Any(c => string.Equals(c.Name, spec.Name.Trim(), StringComparison.Ordinal)))
         {
             return ChannelRegistration.Refused($"A channel named '{spec.Name.Trim()}' already exists.");
@@ -56,10 +67,18 @@ internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time)
             models,
             spec.Priority,
             allowPrivate,
-            string.IsNullOrEmpty(spec.Credential) ? null : store.EncryptCredential(id, spec.Credential),
+            string.IsNullOrEmpty(spec.Credential) ? null : store.EncryptCredential(id, string.Join('\n', SplitPool(spec.Credential))),
             spec.ManagedSimulator,
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            spec.Tuning);
         store.Insert(channel);
         return ChannelRegistration.Added(channel);
     }
+
+    /// <summary>
+    /// The keys of a channel's pool: an operator may give several upstream keys separated by commas, spaces or line
+    /// breaks (API keys contain none of them); they are stored one per line inside the one encrypted credential.
+    /// </summary>
+    public static string[] SplitPool(string credential) =>
+        credential.Split([',', '\n', '\r', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
 }

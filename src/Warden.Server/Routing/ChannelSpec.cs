@@ -9,7 +9,8 @@ internal sealed record ChannelSpec(
     int Priority,
     string? Credential,
     bool AllowPrivateNetwork,
-    bool ManagedSimulator = false)
+    bool ManagedSimulator = false,
+    ChannelTuning? Tuning = null)
 {
     // The credential never appears in a string form of this record.
     public override string ToString() => $"ChannelSpec {{ Name = {Name}, Provider = {Provider} }}";

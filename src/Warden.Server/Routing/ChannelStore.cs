@@ -19,8 +19,10 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
 
     public void Insert(Channel channel) => database.ChangeConfiguration(
         """
-        INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at)
-        VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created)
+        INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
+                              weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction)
+        VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created,
+                $weight, $connect, $firstbyte, $idle, $concurrency, $jurisdiction)
         """,
         p =>
         {
@@ -35,6 +37,13 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
             p.AddWithValue("$ct", (object?)channel.Credential?.Ciphertext ?? DBNull.Value);
             p.AddWithValue("$managed", channel.ManagedSimulator ? 1 : 0);
             p.AddWithValue("$created", SqlTime.Format(channel.CreatedAt));
+            var tuning = channel.Tuned;
+            p.AddWithValue("$weight", tuning.Weight);
+            p.AddWithValue("$connect", (object?)tuning.ConnectTimeoutMs ?? DBNull.Value);
+            p.AddWithValue("$firstbyte", (object?)tuning.FirstByteTimeoutMs ?? DBNull.Value);
+            p.AddWithValue("$idle", (object?)tuning.IdleTimeoutMs ?? DBNull.Value);
+            p.AddWithValue("$concurrency", (object?)tuning.MaxConcurrency ?? DBNull.Value);
+            p.AddWithValue("$jurisdiction", (object?)tuning.Jurisdiction ?? DBNull.Value);
         });
 
     /// <summary>Removes a channel by id or name; false when none matched.</summary>
@@ -52,7 +61,8 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at
+            SELECT id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
+                   weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction
             FROM channels ORDER BY priority DESC, created_at, id
             """;
         using var reader = command.ExecuteReader();
@@ -75,5 +85,12 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         reader.GetInt32(6) != 0,
         reader.IsDBNull(8) ? null : new EncryptedSecret(reader.GetString(7), (byte[])reader.GetValue(8)),
         reader.GetInt32(9) != 0,
-        SqlTime.Parse(reader.GetString(10)));
+        SqlTime.Parse(reader.GetString(10)),
+        new ChannelTuning(
+            reader.GetInt32(11),
+            reader.IsDBNull(12) ? null : reader.GetInt32(12),
+            reader.IsDBNull(13) ? null : reader.GetInt32(13),
+            reader.IsDBNull(14) ? null : reader.GetInt32(14),
+            reader.IsDBNull(15) ? null : reader.GetInt32(15),
+            reader.IsDBNull(16) ? null : reader.GetString(16)));
 }

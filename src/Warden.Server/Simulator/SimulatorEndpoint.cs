@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// One dialect's answering endpoint. Steps: read and validate the body; merge faults; check the model;
+/// One dialect's answering endpoint. Steps: read and validate the body; merge faults (URL prefix, model
+/// suffix, header); check the model;
 /// verify echoed reasoning; apply latency; answer with an error-status fault, or compose the answer and
 /// send it whole or as a stream with the stream-shaping faults applied. Every request ends in one
 /// journal entry. Token-counting calls share the parsing and journal but answer only a count.
@@ -38,8 +39,15 @@ internal sealed class SimulatorEndpoint
 
     private async Task HandleAsync(HttpContext context, bool countOnly)
     {
-        var exchange = new Exchange(SimulatorRequestId.Get(context), _options.Time.GetUtcNow(), _wire.Dialect);
+        var exchange = new Exchange(SimulatorRequestId.Get(context), _options.Time.GetUtcNow(), _wire.Dialect, _options.Time)
+        {
+            FaultPrefix = SimulatorPathFaults.Get(context)?.Prefix,
+        };
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+
+        // Stamped in the callback itself, so the journal shows when the abort was observed, not when the
+        // handler got round to unwinding (the figure a "cancelled upstream within N ms" check compares against).
+        var aborted = context.RequestAborted.UnsafeRegister(static (state, _) => ((Exchange)state!).ObserveAbort(), exchange);
         try
         {
             await RunAsync(context, exchange, countOnly, cancellation.Token);
@@ -71,6 +79,8 @@ internal sealed class SimulatorEndpoint
         }
         finally
         {
+            // Disposing waits for a callback already running, so the entry cannot miss its stamp.
+            await aborted.DisposeAsync();
             _journal.Add(exchange.ToEntry(_options.Time.GetUtcNow()));
         }
     }
@@ -107,7 +117,14 @@ internal sealed class SimulatorEndpoint
         exchange.Stream = request.Stream;
         exchange.IncludeUsage = request.IncludeUsage;
         var header = context.Request.Headers[SimulatorFaultPlan.HeaderName].ToString();
-        if (!SimulatorFaultPlan.TryCreate(header, request.ModelSuffixFaults, out var faults, out var faultError))
+        var pathFaults = SimulatorPathFaults.Get(context);
+        if (pathFaults?.Error is { } pathError)
+        {
+            await RejectAsync(context, exchange, SimulatorError.UnknownFault(pathError), cancellationToken);
+            return;
+        }
+
+        if (!SimulatorFaultPlan.TryCreate(pathFaults?.Faults ?? [], request.ModelSuffixFaults, header, out var faults, out var faultError))
         {
             await RejectAsync(context, exchange, SimulatorError.UnknownFault(faultError), cancellationToken);
             return;
@@ -244,12 +261,20 @@ internal sealed class SimulatorEndpoint
         var deltas = _wire.Plan(request, answer, _options.ChunkChars, contentChunkChars);
         var stream = _wire.CreateStreamWriter(request, answer, meta, deltas, sendUsage);
 
-        await stream.WriteStartAsync(events, cancellationToken);
-        if (faults.StallMs > 0)
+        // stall-N pauses once, after the stream's first event: the start events where the dialect has them
+        // (role chunk, message_start, response.created), else (Gemini) the first delta.
+        var stallPending = faults.StallMs > 0;
+        async ValueTask StallOnceAsync()
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(faults.StallMs), _options.Time, cancellationToken);
+            if (stallPending && events.EventsWritten > 0)
+            {
+                stallPending = false;
+                await Task.Delay(TimeSpan.FromMilliseconds(faults.StallMs), _options.Time, cancellationToken);
+            }
         }
 
+        await stream.WriteStartAsync(events, cancellationToken);
+        await StallOnceAsync();
         if (faults.Malformed)
         {
             exchange.Outcome = SimulatorOutcome.Faulted;
@@ -267,6 +292,7 @@ internal sealed class SimulatorEndpoint
         for (var i = 0; i < deltas.Count && i < limit; i++)
         {
             await stream.WriteDeltaAsync(events, i, cancellationToken);
+            await StallOnceAsync();
         }
 
         if (faults.DisconnectAfterChunks is not null)
@@ -307,6 +333,7 @@ internal sealed class SimulatorEndpoint
         if (context.RequestAborted.IsCancellationRequested)
         {
             exchange.Outcome = SimulatorOutcome.ClientCancelled;
+            exchange.ObserveAbort();
             return;
         }
 
@@ -318,12 +345,16 @@ internal sealed class SimulatorEndpoint
             return;
         }
 
+        // A write found the client gone before Kestrel reported the abort: that is when it was observed.
         exchange.Outcome = SimulatorOutcome.ClientCancelled;
+        exchange.ObserveAbort();
     }
 
     /// <summary>What the journal will record, filled in as the request progresses.</summary>
-    private sealed class Exchange(string id, DateTimeOffset receivedAt, SimulatorDialect dialect)
+    private sealed class Exchange(string id, DateTimeOffset receivedAt, SimulatorDialect dialect, TimeProvider time)
     {
+        private long _abortObservedTicks;
+
         public string Id { get; } = id;
 
         public DateTimeOffset ReceivedAt { get; } = receivedAt;
@@ -346,8 +377,22 @@ internal sealed class SimulatorEndpoint
 
         public bool? ReasoningVerified { get; set; }
 
-        public SimulatorJournalEntry ToEntry(DateTimeOffset finishedAt) =>
-            new(Id, Model, Stream, IncludeUsage, Fault, Outcome, StatusCode, Usage, ReceivedAt, finishedAt,
-                SimulatorDialects.JournalName(dialect), EchoedReasoning, ReasoningVerified);
+        public string? FaultPrefix { get; init; }
+
+        /// <summary>Notes the first moment the client was seen gone; may run on Kestrel's thread, hence the interlocked UTC ticks.</summary>
+        public void ObserveAbort() => Interlocked.CompareExchange(ref _abortObservedTicks, time.GetUtcNow().UtcTicks, 0);
+
+        public SimulatorJournalEntry ToEntry(DateTimeOffset finishedAt)
+        {
+            var observed = Interlocked.Read(ref _abortObservedTicks);
+
+            // RequestAborted also fires when the simulator itself aborts (disconnect-N, shutdown) or when a
+            // client closes after a complete answer; only a client that gave up mid-request was cancelling.
+            DateTimeOffset? cancelledAt = Outcome == SimulatorOutcome.ClientCancelled && observed != 0
+                ? new DateTimeOffset(observed, TimeSpan.Zero)
+                : null;
+            return new(Id, Model, Stream, IncludeUsage, Fault, Outcome, StatusCode, Usage, ReceivedAt, finishedAt,
+                SimulatorDialects.JournalName(dialect), EchoedReasoning, ReasoningVerified, FaultPrefix, cancelledAt);
+        }
     }
 }

@@ -61,8 +61,9 @@ internal sealed record SimulatorError(
             "rate_limit_exceeded",
             null,
             "rate_limit_exceeded",
-            // 429-0 deliberately omits Retry-After so clients that rely on it can be tested without it.
-            fault.Parameter is 0 ? null : fault.Parameter ?? 1),
+            // Plain 429 (and 429-0, its older spelling) omit Retry-After so clients that rely on it can be
+            // tested without it; 429-N sends "Retry-After: N".
+            fault.Parameter is null or 0 ? null : fault.Parameter),
         SimulatorFaultKind.ServerError => new(
             StatusCodes.Status500InternalServerError,
             "Simulated 500: internal server error (fault injected by the Warden simulator).",

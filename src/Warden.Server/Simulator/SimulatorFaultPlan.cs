@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Warden.Server.Simulator;
 
-/// <summary>The faults that apply to one request, merged from the model-name suffix and the x-simulator-fault header.</summary>
+/// <summary>The faults that apply to one request, merged from the /_fault/ URL prefix, the model-name suffix and the x-simulator-fault header.</summary>
 internal sealed class SimulatorFaultPlan
 {
     public const string HeaderName = "x-simulator-fault";
@@ -54,36 +54,39 @@ internal sealed class SimulatorFaultPlan
     /// <summary>The 429/500/503/529 fault that replaces the answer, if any.</summary>
     public SimulatorFault? ErrorStatus { get; }
 
-    /// <summary>
-    /// Merges suffix faults ("sim-small~429~nousage") with header faults ("latency-50,nousage").
-    /// Faults of the same kind override earlier ones, and the header is applied last so it wins;
-    /// 429/500/503/529 count as one kind because a response can only have one status.
-    /// </summary>
+    /// <summary>Merges suffix faults with header faults; see the overload with path faults.</summary>
     public static bool TryCreate(
         string? header,
         IReadOnlyList<string> modelSuffixFaults,
         [NotNullWhen(true)] out SimulatorFaultPlan? plan,
+        [NotNullWhen(false)] out string? error) =>
+        TryCreate([], modelSuffixFaults, header, out plan, out error);
+
+    /// <summary>
+    /// Merges, in this order, path faults ("/_fault/500,nousage/v1/"), suffix faults ("sim-small~429~nousage")
+    /// and header faults ("latency-50,nousage"). Faults of the same kind override earlier ones, so the suffix
+    /// beats the path and the header beats both; 429/500/503/529 count as one kind because a response can only
+    /// have one status.
+    /// </summary>
+    public static bool TryCreate(
+        IReadOnlyList<string> pathFaults,
+        IReadOnlyList<string> modelSuffixFaults,
+        string? header,
+        [NotNullWhen(true)] out SimulatorFaultPlan? plan,
         [NotNullWhen(false)] out string? error)
     {
+        ArgumentNullException.ThrowIfNull(pathFaults);
         ArgumentNullException.ThrowIfNull(modelSuffixFaults);
         var merged = new List<SimulatorFault>();
         plan = null;
-        foreach (var token in modelSuffixFaults)
+        var headerFaults = string.IsNullOrWhiteSpace(header)
+            ? []
+            : header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var token in pathFaults.Concat(modelSuffixFaults).Concat(headerFaults))
         {
             if (!TryMerge(token, merged, out error))
             {
                 return false;
-            }
-        }
-
-        if (!string.IsNullOrWhiteSpace(header))
-        {
-            foreach (var token in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!TryMerge(token, merged, out error))
-                {
-                    return false;
-                }
             }
         }
 

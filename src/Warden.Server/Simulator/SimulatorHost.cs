@@ -11,7 +11,9 @@ namespace Warden.Server.Simulator;
 /// <summary>
 /// A loopback Kestrel server that imitates an AI provider in four dialects: OpenAI Chat Completions
 /// (/v1/chat/completions), OpenAI Responses (/v1/responses), Anthropic Messages (/v1/messages,
-/// /v1/messages/count_tokens) and Gemini (/v1beta/models/{model}:generateContent and friends). Built on the empty
+/// /v1/messages/count_tokens) and Gemini (/v1beta/models/{model}:generateContent and friends). Every route also
+/// answers under "/_fault/{faults}/" (see <see cref="SimulatorFaultPrefix"/>), so each channel pointed at the
+/// simulator can get its own faults through its base URL. Built on the empty
 /// builder so nothing from the embedding process leaks in: no appsettings, no ASPNETCORE_URLS, no
 /// Ctrl+C handling (the owner decides when it stops).
 /// </summary>
@@ -20,9 +22,10 @@ internal sealed class SimulatorHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private SimulatorHost(WebApplication app, Uri rootUrl, SimulatorJournal journal)
+    private SimulatorHost(WebApplication app, Uri rootUrl, SimulatorJournal journal, SimulatorFaultCounters counters)
     {
         _app = app;
+        FaultCounters = counters;
         RootUrl = rootUrl;
         BaseUrl = new Uri(rootUrl, "v1/");
         GeminiBaseUrl = new Uri(rootUrl, "v1beta/");
@@ -39,6 +42,15 @@ internal sealed class SimulatorHost : IAsyncDisposable
     public Uri RootUrl { get; }
 
     public SimulatorJournal Journal { get; }
+
+    /// <summary>Requests counted so far per "/_fault/first-N:.../" prefix text.</summary>
+    public SimulatorFaultCounters FaultCounters { get; }
+
+    /// <summary>The OpenAI- and Anthropic-style base URL whose every request gets <paramref name="faults"/> (see <see cref="SimulatorFaultPrefix"/>).</summary>
+    public Uri FaultBaseUrl(string faults) => FaultUrl(faults, "v1/");
+
+    /// <summary>The Gemini-style base URL whose every request gets <paramref name="faults"/>.</summary>
+    public Uri FaultGeminiBaseUrl(string faults) => FaultUrl(faults, "v1beta/");
 
     public static async Task<SimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken)
     {
@@ -65,6 +77,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
 
         var app = builder.Build();
         var journal = new SimulatorJournal();
+        var counters = new SimulatorFaultCounters();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorHost>();
         SimulatorEndpoint Endpoint(SimulatorWire wire) => new(wire, options, journal, logger, lifetime.ApplicationStopping);
@@ -76,11 +89,21 @@ internal sealed class SimulatorHost : IAsyncDisposable
 
         app.Use((context, next) =>
         {
+            // Before routing, so a "/_fault/{faults}" prefix is gone by the time routes are matched.
+            SimulatorPathFaults.Strip(context);
             SimulatorRequestId.Assign(context, options.Time);
             var dialect = SimulatorDialects.FromPath(context.Request.Path);
             var error = Authenticate(context.Request, dialect, expectedKey);
-            return error is null ? next(context) : SimulatorResponses.WriteErrorAsync(context, dialect, error, context.RequestAborted);
+            if (error is not null)
+            {
+                return SimulatorResponses.WriteErrorAsync(context, dialect, error, context.RequestAborted);
+            }
+
+            // A first-N window counts every authenticated request under its prefix, whatever the route.
+            SimulatorPathFaults.Count(context, counters);
+            return next(context);
         });
+        app.UseRouting();
         app.MapPost("/v1/chat/completions", chat.HandleAsync);
         app.MapPost("/v1/responses", responses.HandleAsync);
         app.MapPost("/v1/messages", anthropic.HandleAsync);
@@ -95,8 +118,8 @@ internal sealed class SimulatorHost : IAsyncDisposable
                 _ => SimulatorResponses.WriteErrorAsync(context, SimulatorDialect.Gemini, SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted),
             };
         });
-        app.MapGet("/v1beta/models", context => WriteBodyAsync(context, SimulatorJson.WriteGeminiModels));
-        app.MapGet("/v1/models", context => WriteBodyAsync(context, SimulatorJson.WriteModels));
+        app.MapGet("/v1beta/models", context => ListModelsAsync(context, options.Time, SimulatorJson.WriteGeminiModels));
+        app.MapGet("/v1/models", context => ListModelsAsync(context, options.Time, SimulatorJson.WriteModels));
         app.MapGet("/_simulator/journal", context => WriteBodyAsync(context, buffer => SimulatorJson.WriteJournal(buffer, journal.Snapshot())));
         app.MapGet("/_simulator/journal/{id}", context =>
         {
@@ -119,7 +142,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
         }
 
         var bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new SimulatorHost(app, new Uri(bound.TrimEnd('/') + "/"), journal);
+        return new SimulatorHost(app, new Uri(bound.TrimEnd('/') + "/"), journal, counters);
     }
 
     /// <summary>Completes when the host stops; cancelling the token stops it (the IHost convention).</summary>
@@ -186,6 +209,43 @@ internal sealed class SimulatorHost : IAsyncDisposable
     }
 
     private static string? NonEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>
+    /// A models list, with the faults that make sense for it (from the URL prefix, then the header): an invalid
+    /// fault is refused, latency-N waits, an error-status fault replaces the list; stream faults do nothing.
+    /// Not journaled: the journal records answering requests only.
+    /// </summary>
+    private static async Task ListModelsAsync(HttpContext context, TimeProvider time, Action<IBufferWriter<byte>> write)
+    {
+        var dialect = SimulatorDialects.FromPath(context.Request.Path);
+        var pathFaults = SimulatorPathFaults.Get(context);
+        var header = context.Request.Headers[SimulatorFaultPlan.HeaderName].ToString();
+        string? faultError = pathFaults?.Error;
+        if (faultError is null && SimulatorFaultPlan.TryCreate(pathFaults?.Faults ?? [], [], header, out var faults, out faultError))
+        {
+            if (faults.LatencyMs > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(faults.LatencyMs), time, context.RequestAborted);
+            }
+
+            if (faults.ErrorStatus is { } status)
+            {
+                await SimulatorResponses.WriteErrorAsync(context, dialect, SimulatorError.FromFault(status), context.RequestAborted);
+                return;
+            }
+
+            await WriteBodyAsync(context, write);
+            return;
+        }
+
+        await SimulatorResponses.WriteErrorAsync(context, dialect, SimulatorError.UnknownFault(faultError!), context.RequestAborted);
+    }
+
+    private Uri FaultUrl(string faults, string basePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(faults);
+        return new Uri(RootUrl.AbsoluteUri + SimulatorFaultPrefix.Segment.TrimStart('/') + "/" + faults + "/" + basePath);
+    }
 
     private static Task WriteBodyAsync(HttpContext context, Action<IBufferWriter<byte>> write)
     {

@@ -1,7 +1,7 @@
 namespace Warden.Server.Simulator;
 
 /// <summary>
-/// What the simulator did with one chat completion request. Deliberately holds no prompt or answer
+/// What the simulator did with one answering request (any dialect, token counts included). Deliberately holds no prompt or answer
 /// text so the journal can be exposed over HTTP and kept in memory without leaking content.
 /// </summary>
 /// <remarks>
@@ -12,7 +12,12 @@ namespace Warden.Server.Simulator;
 /// cancellation or fault was observed; both times come from the injected TimeProvider. Dialect is
 /// the wire protocol ("openai_chat", "anthropic", "responses", "gemini"). EchoedReasoning counts the
 /// opaque reasoning strings (signatures, encrypted_content, thoughtSignatures) the request sent back;
-/// ReasoningVerified is null when there were none, else whether all of them verified.
+/// ReasoningVerified is null when there were none, else whether all of them verified. FaultPrefix is the
+/// "{faults}" of a "/_fault/{faults}/" URL prefix (null without one), recorded even when a first-N window has
+/// passed and no fault applied. CancelledAt is when the simulator saw the client abandon the request: taken in
+/// the RequestAborted callback (so it is the moment of observation, not when the handler unwound), or when a
+/// write found the client gone if that came first; it is set only when Outcome is ClientCancelled, so a client
+/// that closes right after a complete answer, or a disconnect-N fault cutting the connection, leave it null.
 /// </remarks>
 internal sealed record SimulatorJournalEntry(
     string SimRequestId,
@@ -27,4 +32,6 @@ internal sealed record SimulatorJournalEntry(
     DateTimeOffset FinishedAt,
     string Dialect = "openai_chat",
     int EchoedReasoning = 0,
-    bool? ReasoningVerified = null);
+    bool? ReasoningVerified = null,
+    string? FaultPrefix = null,
+    DateTimeOffset? CancelledAt = null);

@@ -162,6 +162,7 @@ internal static class SimulatorJson
         writer.WriteBoolean("stream", entry.Stream);
         writer.WriteBoolean("include_usage", entry.IncludeUsage);
         writer.WriteString("fault", entry.Fault);
+        writer.WriteString("fault_prefix", entry.FaultPrefix);
         writer.WriteString("outcome", entry.Outcome.ToString());
         writer.WriteNumber("status_code", entry.StatusCode);
         if (entry.Usage is { } usage)
@@ -191,6 +192,14 @@ internal static class SimulatorJson
 
         writer.WriteString("received_at", entry.ReceivedAt);
         writer.WriteString("finished_at", entry.FinishedAt);
+        if (entry.CancelledAt is { } cancelledAt)
+        {
+            writer.WriteString("cancelled_at", cancelledAt);
+        }
+        else
+        {
+            writer.WriteNull("cancelled_at");
+        }
         writer.WriteEndObject();
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Warden.Server.Storage;
 
 /// <summary>
-/// A counter in <c>meta</c> bumped by every configuration change (keys, channels, secrets), so a running
+/// A counter in <c>meta</c> bumped by every configuration change (keys, channels, secrets, billing), so a running
 /// server notices changes the CLI made to the same database and reloads its in-memory snapshots.
 /// </summary>
 internal static class ConfigVersion
@@ -19,9 +19,10 @@ internal static class ConfigVersion
         command.ExecuteNonQuery();
     }
 
-    public static long Read(SqliteConnection connection)
+    public static long Read(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'config_version'";
         return command.ExecuteScalar() is long v ? v : 0;
     }

@@ -11,6 +11,7 @@ namespace Warden.Server.Storage;
 internal sealed class WardenDatabase
 {
     private readonly string _connectionString;
+    private long _opened;
 
     public WardenDatabase(string path)
     {
@@ -33,8 +34,15 @@ internal sealed class WardenDatabase
     /// <summary>Who makes configuration changes when no <see cref="ConfigActor"/> is set: "cli", or "server" in a running server.</summary>
     public string DefaultActor { get; set; } = "cli";
 
+    /// <summary>Who is making a configuration change on this flow: the <see cref="ConfigActor"/>, else <see cref="DefaultActor"/>.</summary>
+    public string CurrentActor => ConfigActor.Current ?? DefaultActor;
+
+    /// <summary>How many connections <see cref="Open"/> has handed out, so tests can see which paths touch the database.</summary>
+    public long Opened => Interlocked.Read(ref _opened);
+
     public SqliteConnection Open()
     {
+        Interlocked.Increment(ref _opened);
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
@@ -68,19 +76,40 @@ internal sealed class WardenDatabase
             changed = command.ExecuteNonQuery();
             if (changed > 0)
             {
-                var entry = logEvent ?? ConfigEvent.FromStatement(sql, command.Parameters, ConfigActor.Current ?? DefaultActor);
-                var now = Time.GetUtcNow();
-                LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, entry.ToEntry(now), now);
+                Record(connection, transaction, logEvent ?? ConfigEvent.FromStatement(sql, command.Parameters, CurrentActor));
             }
-        }
-
-        if (changed > 0)
-        {
-            ConfigVersion.Bump(connection, transaction);
         }
 
         transaction.Commit();
         return changed;
+    }
+
+    /// <summary>
+    /// Runs a configuration write of several statements (billing: a tenant and its account, a price version, a code
+    /// batch) in one IMMEDIATE transaction. When <paramref name="change"/> returns an event, the event is appended to
+    /// the transparency log and the configuration version bumped, committing together with the change as in the
+    /// single-statement overload. A change that refuses must do so before writing: the transaction always commits.
+    /// </summary>
+    /// <returns>What <paramref name="change"/> returned.</returns>
+    public T ChangeConfiguration<T>(Func<SqliteConnection, SqliteTransaction, (T Result, ConfigEvent? LogEvent)> change)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var (result, logEvent) = change(connection, transaction);
+        if (logEvent is not null)
+        {
+            Record(connection, transaction, logEvent);
+        }
+
+        transaction.Commit();
+        return result;
+    }
+
+    private void Record(SqliteConnection connection, SqliteTransaction transaction, ConfigEvent logEvent)
+    {
+        var now = Time.GetUtcNow();
+        LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, logEvent.ToEntry(now), now);
+        ConfigVersion.Bump(connection, transaction);
     }
 
     /// <summary>Applies every embedded migration newer than the database's version, each in its own transaction.</summary>

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Upstream stream for request {RequestId} on channel {Channel} broke after the response started: {Reason}")]
     public static partial void UpstreamStreamBroke(ILogger logger, string requestId, string channel, string reason);
 
+    [LoggerMessage(2003, LogLevel.Debug, "Client of request {RequestId} disconnected; its upstream call is cancelled")]
+    public static partial void ClientDisconnected(ILogger logger, string requestId);
+
     [LoggerMessage(3001, LogLevel.Information, "Configuration changed (version {Version}); reloaded {Keys} keys and {Channels} channels")]
     public static partial void ConfigReloaded(ILogger logger, long version, int keys, int channels);
 

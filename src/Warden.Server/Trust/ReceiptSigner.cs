@@ -45,7 +45,7 @@ internal sealed class ReceiptSigner
             ServedModel = request.ServedModel,
             Provider = target.Upstream.Profile.Id,
             Channel = target.ChannelName,
-            Jurisdiction = target.Upstream.Profile.Jurisdiction,
+            Jurisdiction = target.Jurisdiction,
             UpstreamRequestId = request.UpstreamRequestId,
             ClientRequestSha256 = request.ClientBodySha256(),
             UpstreamRequestSha256 = request.UpstreamRequestSha256,
@@ -58,9 +58,9 @@ internal sealed class ReceiptSigner
             Changes = [.. request.Changes],
             Redactions = [],
 
-            // One attempt until fallback across channels arrives; a committed 200 means the upstream answered 200.
-            Attempts = [new ReceiptAttempt(target.ChannelName, AttemptOutcome(request.Outcome), StatusCodes.Status200OK)],
-            Fallback = ReceiptFallback.None,
+            // The failed attempts before the one that answered, then that one (a committed 200 means the upstream answered 200).
+            Attempts = [.. request.Attempts, new ReceiptAttempt(target.ChannelName, AttemptOutcome(request.Outcome), StatusCodes.Status200OK)],
+            Fallback = request.Fallback,
         };
     }
 

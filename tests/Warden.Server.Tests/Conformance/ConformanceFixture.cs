@@ -28,7 +28,10 @@ public sealed class ConformanceFixture : IAsyncLifetime
         Simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, CancellationToken.None);
         foreach (string upstream in Upstreams)
         {
-            var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false });
+            // One Warden serves every client of this upstream, and the error tests send each fault many times: the
+            // circuit breaker would rightly open on the faulty models and answer for them (tests/.../Resilience covers that),
+            // so it is kept closed here, where the subject is each protocol's error shape.
+            var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false, Health = new Warden.Server.Routing.HealthOptions { FailuresToOpen = int.MaxValue } });
             var (provider, baseUrl) = upstream switch
             {
                 "chat" => ("simulator", Simulator.BaseUrl),

@@ -241,7 +241,7 @@ public sealed class SimulatorAnthropicTests(SimulatorFixture fixture) : IClassFi
     }
 
     [Theory]
-    [InlineData("429", 429, "rate_limit_error", "1")]
+    [InlineData("429", 429, "rate_limit_error", null)]
     [InlineData("429-5", 429, "rate_limit_error", "5")]
     [InlineData("529", 529, "overloaded_error", null)]
     [InlineData("500", 500, "api_error", null)]

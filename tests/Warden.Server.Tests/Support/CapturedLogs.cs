@@ -6,18 +6,22 @@ namespace Warden.Server.Tests.Support;
 internal sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(DateTimeOffset At, string Line)> _timed = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <summary>Every line with the wall-clock instant it was logged (for comparing with the simulator's own records).</summary>
+    public IReadOnlyCollection<(DateTimeOffset At, string Line)> Timed => _timed;
+
     public string All => string.Join('\n', _lines);
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines, _timed);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger(string category, ConcurrentQueue<string> lines, ConcurrentQueue<(DateTimeOffset At, string Line)> timed) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -26,7 +30,10 @@ internal sealed class CapturedLogs : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            lines.Enqueue($"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {exception}");
+            var at = TimeProvider.System.GetUtcNow();
+            string line = $"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {exception}";
+            lines.Enqueue(line);
+            timed.Enqueue((at, line));
         }
     }
 }

@@ -1,0 +1,245 @@
+using Warden.Core.Canonical;
+using Warden.Core.Providers;
+using Warden.Core.Trust;
+using Warden.Server.Hosting;
+using Warden.Server.Relay;
+using Warden.Server.Routing;
+using Warden.Server.Telemetry;
+using Warden.Server.Usage;
+
+namespace Warden.Server.Pipeline;
+
+/// <summary>
+/// Forwards a routed request: picks upstream keys in the selector's order and tries them until one answers, then
+/// reports the outcome to the health tracker. The rules live here and nowhere else:
+/// <list type="bullet">
+/// <item>Retry and fall back only before the commit point (an attempt that wrote anything to the client is final),
+/// only when <see cref="UpstreamErrorPolicy"/> says the failure is retryable, at most
+/// <see cref="WardenOptions.MaxAttempts"/> attempts and never starting one after <see cref="WardenOptions.RetryBudget"/>.</item>
+/// <item>Keys of the requested model come first; a declared fallback model (the key's own opt-in list) only after
+/// all of them, and its use is disclosed in the Warden-Fallback header and the receipt.</item>
+/// <item>A key whose circuit is open or which is cooling down after a 429 is skipped; a channel at its concurrency
+/// bound, or Warden at its total bound, is skipped; when nothing is left the client gets a fast 429/503 with
+/// Retry-After instead of a queue.</item>
+/// </list>
+/// </summary>
+internal sealed class AttemptLoop(
+    OpenAIChatRelay chatRelay,
+    PassThroughRelay passThrough,
+    TranslatingRelay translating,
+    RouteSelector selector,
+    UpstreamHealth health,
+    ConcurrencyGate gate,
+    WardenOptions options,
+    TimeProvider time,
+    ILogger<AttemptLoop> logger)
+{
+    public async Task ForwardAsync(HttpContext context, RelayRequest request)
+    {
+        long started = time.GetTimestamp();
+        UpstreamError? lastError = null;
+        TimeSpan? availableIn = null;
+        int emptyLegs = 0;
+        bool allCooling = true;
+        bool shed = false;
+        int attempts = 0;
+        foreach (var leg in request.Legs)
+        {
+            var plan = selector.Plan(leg.Candidates(), request.AffinityKey, options.RoutingStrategy);
+            if (plan.Order.Count == 0)
+            {
+                availableIn = Earliest(availableIn, plan.RetryAfter);
+                emptyLegs++;
+                foreach (var target in leg.Targets)
+                {
+                    allCooling &= health.Snapshot(leg.HealthKey(target)).State == "cooling";
+                }
+
+                continue;
+            }
+
+            foreach (int index in plan.Order)
+            {
+                if (attempts >= options.MaxAttempts || (attempts > 0 && time.GetElapsedTime(started) >= options.RetryBudget))
+                {
+                    await FailAsync(context, request, lastError, shed, availableIn, emptyLegs > 0 && allCooling);
+                    return;
+                }
+
+                var target = leg.Targets[index];
+                string healthKey = leg.HealthKey(target);
+                if (!health.TryBeginAttempt(healthKey))
+                {
+                    continue;
+                }
+
+                if (!gate.TryEnter(target.ChannelId, target.Tuned.MaxConcurrency ?? 0, out var lease))
+                {
+                    health.ReportAbandoned(healthKey);
+                    shed = true;
+                    continue;
+                }
+
+                attempts++;
+                AttemptResult result;
+                using (lease)
+                {
+                    result = await AttemptAsync(context, request, leg, target, healthKey);
+                }
+
+                if (!result.Failed)
+                {
+                    return;
+                }
+
+                var error = result.Error!;
+                lastError = error;
+                Log.UpstreamFailed(logger, request.Id, target.ChannelName, error.Kind, error.UpstreamStatus);
+                if (!UpstreamErrorPolicy.For(error.Kind).Retryable)
+                {
+                    await FailAsync(context, request, lastError, shed, availableIn, emptyLegs > 0 && allCooling);
+                    return;
+                }
+            }
+        }
+
+        await FailAsync(context, request, lastError, shed, availableIn, emptyLegs > 0 && allCooling);
+    }
+
+    /// <summary>One try of one key. Failed attempts leave no trace on the request except their entry in <see cref="RelayRequest.Attempts"/>.</summary>
+    private async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, RouteLeg leg, RouteTarget target, string healthKey)
+    {
+        var tuning = target.Tuned;
+        var firstByte = tuning.FirstByteTimeoutMs is { } firstMs ? TimeSpan.FromMilliseconds(firstMs) : options.FirstByteTimeout;
+        var idle = tuning.IdleTimeoutMs is { } idleMs ? TimeSpan.FromMilliseconds(idleMs) : options.IdleTimeout;
+        int changesBefore = request.Changes.Count;
+        request.Target = target;
+        request.Fallback = leg.IsFallback ? new ReceiptFallback(true, request.Facts!.Model, leg.Model) : ReceiptFallback.None;
+        using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes };
+        AttemptResult result;
+        bool reported = false;
+        try
+        {
+            result = await RelayFor(request, target).Invoke(context, request, attempt);
+            reported = true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && attempt.TimedOut && request.CommittedTimestamp is null)
+        {
+            // A timeout that surfaced as a cancellation (sending, or reading the headers): a failed attempt, retryable.
+            result = AttemptResult.Fail(attempt.TimeoutError());
+            reported = true;
+        }
+        catch (FormatException) when (request.CommittedTimestamp is null)
+        {
+            // The channel's declared policy cannot be applied to this body's shape: refused, never sent without it.
+            result = AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.RequestRejected,
+                $"The request's shape does not allow the declared policy of channel '{target.ChannelName}' (GET /v1/policy) to be applied.", 400));
+            reported = true;
+        }
+        finally
+        {
+            if (!reported)
+            {
+                // The client went away (the exception goes on to the pipeline): no verdict on the upstream.
+                health.ReportAbandoned(healthKey);
+            }
+        }
+
+        if (result.Failed)
+        {
+            var error = result.Error!;
+            health.ReportFailure(healthKey, error.Kind, error.RetryAfter);
+            request.Attempts.Add(new ReceiptAttempt(target.ChannelName, ErrorName(error.Kind), error.UpstreamStatus));
+            request.Changes.RemoveRange(changesBefore, request.Changes.Count - changesBefore);
+            request.ServedModel = null;
+            request.Usage = Core.Chat.Usage.NotReported;
+            request.UpstreamRequestSha256 = null;
+            request.Fallback = ReceiptFallback.None;
+            return result;
+        }
+
+        if (context.RequestAborted.IsCancellationRequested || request.Outcome == UsageOutcome.ClientError)
+        {
+            health.ReportAbandoned(healthKey);
+        }
+        else if (request.Outcome == UsageOutcome.Completed)
+        {
+            health.ReportSuccess(healthKey, attempt.TimeToHeaders ?? time.GetElapsedTime(request.StartTimestamp));
+        }
+        else
+        {
+            // Committed, then broken or failed mid-stream: the client was answered, but the key is not healthy.
+            health.ReportFailure(healthKey, UpstreamErrorKind.ServerError, null);
+        }
+
+        return result;
+    }
+
+    private Func<HttpContext, RelayRequest, UpstreamAttempt, Task<AttemptResult>> RelayFor(RelayRequest request, RouteTarget target)
+    {
+        var upstreamDialect = target.Upstream.Profile.Dialect;
+        if (upstreamDialect != request.Protocol.Dialect)
+        {
+            return translating.AttemptAsync;
+        }
+
+        return request.Protocol.Dialect switch
+        {
+            WireDialectName.OpenAIChat => chatRelay.AttemptAsync,
+
+            // Gemini's non-SSE stream (a JSON array) is re-framed through the codec; every other same-dialect call passes through.
+            WireDialectName.Gemini when request.Facts!.Stream && request.Context.GeminiSse == false => translating.AttemptAsync,
+            _ => passThrough.AttemptAsync,
+        };
+    }
+
+    /// <summary>Nothing answered: the last upstream error, or why no attempt could be made, in the client's protocol.</summary>
+    private static Task FailAsync(HttpContext context, RelayRequest request, UpstreamError? lastError, bool shed, TimeSpan? availableIn, bool coolingOnly)
+    {
+        if (lastError is not null)
+        {
+            return RelayOutput.FailBeforeCommitAsync(context, request, lastError);
+        }
+
+        request.Outcome = UsageOutcome.UpstreamError;
+        ClientError error;
+        TimeSpan retryAfter;
+        if (shed)
+        {
+            error = new ClientError(StatusCodes.Status503ServiceUnavailable, ClientErrorKind.Overloaded,
+                "Every channel serving this model is at its bound of concurrent requests; retry shortly.", null, "upstream_capacity");
+            retryAfter = TimeSpan.FromSeconds(1);
+        }
+        else if (coolingOnly)
+        {
+            error = new ClientError(StatusCodes.Status429TooManyRequests, ClientErrorKind.RateLimited,
+                "Every upstream key serving this model is rate limited by its provider; retry after the delay given.", null, "rate_limit_exceeded");
+            retryAfter = availableIn ?? UpstreamErrorPolicy.DefaultRetryAfter;
+        }
+        else
+        {
+            error = new ClientError(StatusCodes.Status503ServiceUnavailable, ClientErrorKind.Overloaded,
+                "Every upstream serving this model is failing and is paused; retry after the delay given.", null, "upstream_unavailable");
+            retryAfter = availableIn ?? UpstreamErrorPolicy.DefaultRetryAfter;
+        }
+
+        request.Status = error.Status;
+        return request.Protocol.WriteErrorAsync(context, error, retryAfter);
+    }
+
+    private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : (a < b ? a : b);
+
+    private static string ErrorName(UpstreamErrorKind kind) => kind switch
+    {
+        UpstreamErrorKind.ConnectFailed => "connect_failed",
+        UpstreamErrorKind.Timeout => "timeout",
+        UpstreamErrorKind.RateLimited => "rate_limited",
+        UpstreamErrorKind.Overloaded => "overloaded",
+        UpstreamErrorKind.ServerError => "server_error",
+        UpstreamErrorKind.CredentialRejected => "credential_rejected",
+        UpstreamErrorKind.RequestRejected => "request_rejected",
+        UpstreamErrorKind.ProtocolViolation => "protocol_violation",
+        UpstreamErrorKind.ResponseTooLarge => "response_too_large",
+        _ => kind.ToString(),
+    };
+}

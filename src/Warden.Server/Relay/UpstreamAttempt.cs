@@ -1,0 +1,107 @@
+using Warden.Core.Providers;
+using Warden.Server.Routing;
+
+namespace Warden.Server.Relay;
+
+/// <summary>
+/// One try of one upstream key for one request: the cancellation that ends it (the client going away, or one of the
+/// channel's timeouts) and what it measured. Until the response headers arrive the first-byte timeout runs; after
+/// them, the idle timeout runs between every two reads, so a stalled upstream ends in an error, never a hang.
+/// </summary>
+internal sealed class UpstreamAttempt : IDisposable
+{
+    private readonly CancellationTokenSource _source;
+    private readonly CancellationToken _client;
+    private readonly CancellationTokenRegistration _clientGone;
+    private readonly ILogger _logger;
+    private readonly string _requestId;
+    private readonly TimeProvider _time;
+    private readonly long _started;
+    private bool _headersReceived;
+
+    public UpstreamAttempt(
+        RouteTarget target, string upstreamModel, TimeSpan firstByteTimeout, TimeSpan idleTimeout, TimeProvider time, ILogger logger, string requestId, CancellationToken clientAborted)
+    {
+        Target = target;
+        UpstreamModel = upstreamModel;
+        FirstByteTimeout = firstByteTimeout;
+        IdleTimeout = idleTimeout;
+        _time = time;
+        _client = clientAborted;
+        _logger = logger;
+        _requestId = requestId;
+        _started = time.GetTimestamp();
+        _source = new CancellationTokenSource();
+        _source.CancelAfter(firstByteTimeout);
+
+        // Not a linked source: the disconnect is logged (the moment Warden observed it) and the upstream call cancelled
+        // in the same callback, in that order.
+        _clientGone = clientAborted.UnsafeRegister(
+            static state =>
+            {
+                var attempt = (UpstreamAttempt)state!;
+                Telemetry.Log.ClientDisconnected(attempt._logger, attempt._requestId);
+                attempt._source.Cancel();
+            },
+            this);
+    }
+
+    public RouteTarget Target { get; }
+
+    /// <summary>The model name sent upstream: the requested one, an alias's target, or a declared fallback model.</summary>
+    public string UpstreamModel { get; }
+
+    /// <summary>Largest complete answer read from the upstream.</summary>
+    public int MaxResponseBytes { get; init; } = RelayOutput.MaxResponseBytes;
+
+    /// <summary>How the model sent upstream differs from the requested one ("alias:a->m", "fallback:a->b"), or null.</summary>
+    public string? ModelChange { get; init; }
+
+    public TimeSpan FirstByteTimeout { get; }
+
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>Cancelled when the client goes away or a timeout of this attempt expires.</summary>
+    public CancellationToken Token => _source.Token;
+
+    /// <summary>True when the attempt ended because the upstream was too slow (not because the client left).</summary>
+    public bool TimedOut => _source.IsCancellationRequested && !_client.IsCancellationRequested;
+
+    /// <summary>Time from sending to the upstream's response headers, once they arrived.</summary>
+    public TimeSpan? TimeToHeaders { get; private set; }
+
+    /// <summary>The upstream answered with headers: from here the idle timeout guards every read.</summary>
+    public void HeadersReceived()
+    {
+        if (!_headersReceived)
+        {
+            _headersReceived = true;
+            TimeToHeaders = _time.GetElapsedTime(_started);
+        }
+
+        Touch();
+    }
+
+    /// <summary>Something arrived from the upstream: the idle timer starts over.</summary>
+    public void Touch()
+    {
+        if (!_source.IsCancellationRequested)
+        {
+            _source.CancelAfter(IdleTimeout);
+        }
+    }
+
+    /// <summary>The error for an attempt that timed out, naming which wait ran out.</summary>
+    public UpstreamError TimeoutError() => _headersReceived
+        ? new UpstreamError(UpstreamErrorKind.Timeout, $"The upstream provider sent nothing for {IdleTimeout.TotalSeconds:0.###} s.")
+        : new UpstreamError(UpstreamErrorKind.Timeout, $"The upstream provider did not answer within {FirstByteTimeout.TotalSeconds:0.###} s.");
+
+    /// <summary>How a stream that stalled after the commit point is described to the client.</summary>
+    public string StalledBecause() => $"the upstream sent nothing for {IdleTimeout.TotalSeconds:0.###} s";
+
+    public void Dispose()
+    {
+        _clientGone.Dispose();
+        _source.Dispose();
+    }
+}
