@@ -367,7 +367,11 @@ status=$(post_status "$SIM_PORT" /v1/messages "$B/anthropic.json" sim-anthropic)
 if [ "$status" != 200 ]; then
   NOTES+=("translation OpenAI client -> Anthropic upstream: not available yet (the simulator's POST /v1/messages answered $status)")
 else
-  status=$(post_status "$WARDEN_PORT" /v1/chat/completions "$B/chat-to-anthropic.json" warden-chat)
+  # The two channels were added by two CLI calls: the server may have reloaded between them, so wait for the second.
+  deadline=$((SECONDS + 10))
+  until status=$(post_status "$WARDEN_PORT" /v1/chat/completions "$B/chat-to-anthropic.json" warden-chat); [ "$status" = 200 ] || [ $SECONDS -ge $deadline ]; do
+    sleep 0.3
+  done
   if [ "$status" = 200 ]; then HAS_ANTHROPIC_UPSTREAM=1; else
     NOTES+=("translation OpenAI client -> Anthropic upstream: not available yet (Warden answered $status for a chat call to an Anthropic channel)")
   fi

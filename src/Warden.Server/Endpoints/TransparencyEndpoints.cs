@@ -6,6 +6,7 @@ using System.Text.Json;
 using Warden.Core.Trust;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
+using Warden.Server.Routing;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 using Warden.Server.Usage;
@@ -15,8 +16,9 @@ namespace Warden.Server.Endpoints;
 /// <summary>
 /// The transparency log over HTTP. Public (no key): the latest signed checkpoint, inclusion proofs by index or by leaf
 /// hash, consistency proofs: they reveal only hashes and sizes. With a key: an inclusion proof by request id for the
-/// caller's own receipt (<c>?receipt=</c>), and the entries (configuration events in full, receipt entries as hashes),
-/// readable by any client or admin key.
+/// caller's own receipt (<c>?receipt=</c>), and the entries (configuration events in full, receipt entries as hashes):
+/// an admin key reads every event, a client key the events that concern it or the models it may use (see
+/// <see cref="LogVisibility"/>); the others are listed by leaf hash only, so the log stays checkable end to end.
 /// </summary>
 internal static class TransparencyEndpoints
 {
@@ -148,7 +150,8 @@ internal static class TransparencyEndpoints
 
     private static async Task GetEntriesAsync(HttpContext context)
     {
-        if (Authenticate(context, KeyRole.Client) is null && Authenticate(context, KeyRole.Admin) is null)
+        var clientKey = Authenticate(context, KeyRole.Client);
+        if (clientKey is null && Authenticate(context, KeyRole.Admin) is null)
         {
             await UnauthorizedAsync(context);
             return;
@@ -176,6 +179,7 @@ internal static class TransparencyEndpoints
             rows = LogEntryRows.Read(connection, start, end);
         }
 
+        var catalog = context.RequestServices.GetRequiredService<ChannelCatalog>();
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -188,8 +192,18 @@ internal static class TransparencyEndpoints
                 writer.WriteString("kind", row.Kind);
                 writer.WriteString("leaf_hash", Convert.ToHexStringLower(row.LeafHash));
 
-                // The exact leaf data as text: a configuration event's JSON, or "receipt <hash>\n" (a hash only).
-                writer.WriteString("entry", Encoding.UTF8.GetString(row.Entry));
+                // The exact leaf data as text: a configuration event's JSON, or "receipt <hash>\n" (a hash only). A client
+                // key reads the events that concern it or the models it may use; others show as their hash only.
+                if (clientKey is null || row.Kind != LogEntryRows.ConfigKind || LogVisibility.MayRead(clientKey, row.Entry, catalog))
+                {
+                    writer.WriteString("entry", Encoding.UTF8.GetString(row.Entry));
+                }
+                else
+                {
+                    writer.WriteNull("entry");
+                    writer.WriteBoolean("withheld", true);
+                }
+
                 writer.WriteString("created_at", row.CreatedAt);
                 writer.WriteEndObject();
             }

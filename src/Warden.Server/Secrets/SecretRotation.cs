@@ -64,6 +64,10 @@ internal static class SecretRotation
                 count++;
             }
 
+            // The rotation is a configuration event like any other: logged in the same transaction (never the key itself).
+            var now = database.Time.GetUtcNow();
+            var logEvent = new Trust.ConfigEvent("master_key.rotate", rotated.CurrentKeyId, database.CurrentActor);
+            Trust.LogEntryRows.Append(connection, transaction, Trust.LogEntryRows.ConfigKind, logEvent.ToEntry(now), now);
             ConfigVersion.Bump(connection, transaction);
             transaction.Commit();
         }
