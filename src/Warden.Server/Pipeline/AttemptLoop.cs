@@ -194,10 +194,17 @@ internal sealed class AttemptLoop(
     }
 
     /// <summary>Nothing answered: the last upstream error, or why no attempt could be made, in the client's protocol.</summary>
-    private static Task FailAsync(HttpContext context, RelayRequest request, UpstreamError? lastError, bool shed, TimeSpan? availableIn, bool coolingOnly)
+    private Task FailAsync(HttpContext context, RelayRequest request, UpstreamError? lastError, bool shed, TimeSpan? availableIn, bool coolingOnly)
     {
         if (lastError is not null)
         {
+            // A 429 without Retry-After cooled the key down for the default time: the client is told the same wait,
+            // so its next try finds the key available instead of Warden's local 429.
+            if (lastError is { Kind: UpstreamErrorKind.RateLimited, RetryAfter: null })
+            {
+                lastError = lastError with { RetryAfter = options.Health.DefaultCoolDown };
+            }
+
             return RelayOutput.FailBeforeCommitAsync(context, request, lastError);
         }
 

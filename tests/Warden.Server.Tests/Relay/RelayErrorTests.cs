@@ -173,7 +173,7 @@ public sealed class RelayErrorTests(FaultFixture fixture) : IClassFixture<FaultF
 
     [Theory]
     [InlineData("sim-small~429-3", 429, "3")]
-    [InlineData("sim-small~429-0", 429, "1")]   // the upstream sent none: Warden still sends one (Codex needs it)
+    [InlineData("sim-small~429-0", 429, "5")]   // the upstream sent none: Warden sends the cool-down it applies to that key (Codex needs one)
     [InlineData("sim-small~503", 503, "1")]
     [InlineData("sim-small~529", 503, "1")]
     public async Task UpstreamRateLimitOrOverload_IsPassedOnWithRetryAfter(string model, int status, string retryAfter)
