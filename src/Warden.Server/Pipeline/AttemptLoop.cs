@@ -43,9 +43,14 @@ internal sealed class AttemptLoop(
         bool allCooling = true;
         bool shed = false;
         int attempts = 0;
+
+        // Cache affinity only matters when there is a choice; computing it costs a pass over the body.
+        string? affinityKey = request.Legs.Count > 1 || request.Legs[0].Targets.Length > 1
+            ? AffinityKey.From(context.Request.Headers, request.Body.Span, request.Protocol.Dialect, request.Key!.Id, request.Facts!.Model)
+            : null;
         foreach (var leg in request.Legs)
         {
-            var plan = selector.Plan(leg.Candidates(), request.AffinityKey, options.RoutingStrategy);
+            var plan = selector.Plan(leg.Candidates(), affinityKey, options.RoutingStrategy);
             if (plan.Order.Count == 0)
             {
                 availableIn = Earliest(availableIn, plan.RetryAfter);

@@ -58,7 +58,6 @@ internal sealed partial class RelayPipeline(
     {
         var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
         HashingResponseBodyFeature? responseHashing = null;
-
         try
         {
             if (await AuthenticateAsync(context, request)
@@ -422,12 +421,6 @@ internal sealed partial class RelayPipeline(
 
         request.Legs = legs;
         request.Target = targets[0];
-        if (targets.Length > 1 || legs.Count > 1)
-        {
-            // Cache affinity only matters when there is a choice; computing it costs a pass over the body.
-            request.AffinityKey = AffinityKey.From(context.Request.Headers, request.Body.Span, request.Protocol.Dialect, key.Id, requested);
-        }
-
         return true;
     }
 

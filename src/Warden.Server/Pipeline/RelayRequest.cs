@@ -64,9 +64,6 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>The models and keys this request may be served by, in the order they may be tried.</summary>
     public IReadOnlyList<RouteLeg> Legs { get; set; } = [];
 
-    /// <summary>The conversation's cache-affinity key (a hash; never content), or null.</summary>
-    public string? AffinityKey { get; set; }
-
     /// <summary>Every upstream attempt made, in order, for the receipt.</summary>
     public List<Core.Trust.ReceiptAttempt> Attempts { get; } = [];
 
