@@ -91,10 +91,24 @@ internal sealed class WardenTestServer : IAsyncDisposable
         return ReadUsage(DataDirectory);
     }
 
+    /// <summary>
+    /// The usage record of one request. The record is enqueued when the request's handler ends, which can be just after
+    /// the client has read the whole response, so this waits (bounded) for it to be enqueued before flushing.
+    /// </summary>
     public async Task<UsageRow> UsageForAsync(string requestId)
     {
-        await FlushUsageAsync();
-        return ReadUsage(DataDirectory).Single(r => r.Id == requestId);
+        for (int i = 0; i < 100; i++)
+        {
+            await FlushUsageAsync();
+            if (ReadUsage(DataDirectory).SingleOrDefault(r => r.Id == requestId) is { } row)
+            {
+                return row;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new InvalidOperationException($"Request {requestId} has no usage record.");
     }
 
     public static List<UsageRow> ReadUsage(string dataDirectory)
