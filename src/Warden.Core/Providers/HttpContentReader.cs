@@ -1,30 +1,75 @@
+using System.Buffers;
+
 namespace Warden.Core.Providers;
 
 /// <summary>Reads upstream bodies with a bound, so a misbehaving upstream cannot exhaust memory.</summary>
+/// <remarks>
+/// This is on the path of every complete answer, so it allocates only the array it returns: a declared
+/// Content-Length within the bound is read straight into an array of that size (not cleared first), and a body of
+/// unknown length grows in pooled buffers and is copied once at the end.
+/// </remarks>
 public static class HttpContentReader
 {
+    private const int FirstPooledBuffer = 16 * 1024;
+
     /// <summary>Reads at most <paramref name="limit"/> bytes of a body; the rest is left unread.</summary>
     public static async Task<byte[]> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(content);
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        byte[] buffer = new byte[Math.Min(limit, 81_920)];
-        int total = 0;
-        while (total < limit)
+        if (content.Headers.ContentLength is long declared && declared < limit)
         {
-            if (total == buffer.Length)
+            return await ReadDeclaredAsync(stream, (int)declared, cancellationToken);
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit, FirstPooledBuffer));
+        try
+        {
+            int total = 0;
+            while (total < limit)
             {
-                Array.Resize(ref buffer, (int)Math.Min(limit, buffer.Length * 2L));
+                if (total == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, buffer.Length * 2L));
+                    buffer.AsSpan(0, total).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read = await stream.ReadAsync(buffer.AsMemory(total, Math.Min(buffer.Length, limit) - total), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
             }
 
-            int read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken);
+            return buffer.AsSpan(0, total).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // The transport ends the body at its declared length (and fails a shorter one), so the array is filled exactly;
+    // an upstream that closes early leaves the bytes it did send.
+    private static async Task<byte[]> ReadDeclaredAsync(Stream stream, int length, CancellationToken cancellationToken)
+    {
+        byte[] body = GC.AllocateUninitializedArray<byte>(length);
+        int total = 0;
+        while (total < length)
+        {
+            int read = await stream.ReadAsync(body.AsMemory(total), cancellationToken);
             if (read == 0)
             {
-                break;
+                return body.AsSpan(0, total).ToArray();
             }
 
             total += read;
         }
 
-        return total == buffer.Length ? buffer : buffer.AsSpan(0, total).ToArray();
+        return body;
     }
 }

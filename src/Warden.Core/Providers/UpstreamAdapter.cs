@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Http.Headers;
 
 using Warden.Core.Canonical;
 using Warden.Core.Providers.OpenAI;
@@ -20,7 +20,12 @@ public sealed class UpstreamAdapter(HttpClient http)
     /// <summary>Most of an error body Warden reads; error bodies are small, anything larger is cut.</summary>
     private const int MaxErrorBodyBytes = 64 * 1024;
 
-    private static readonly ProductInfoHeaderValue UserAgent = new("Warden", "0.1");
+    private const string UserAgent = "Warden/0.1";
+
+    // Resolved upstream URLs by base and path: building a Uri parses it, and every call goes to one of a few.
+    // Bounded: cleared when channels and Gemini model paths ever add up to more than this.
+    private const int MaxCachedUris = 4096;
+    private static readonly ConcurrentDictionary<(Uri Base, string Path), Uri> Uris = new();
 
     /// <summary>Sends a Chat Completions body (the pass-through path of OpenAI-compatible upstreams).</summary>
     public Task<UpstreamCall> SendAsync(UpstreamTarget target, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken) =>
@@ -31,11 +36,13 @@ public sealed class UpstreamAdapter(HttpClient http)
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(upstreamRequest);
         var dialect = target.Profile.Dialect;
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, upstreamRequest.RelativePath(dialect)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(target.BaseUrl, upstreamRequest.RelativePath(dialect)));
+
+        // Fixed header values go in as text: typed header objects would be built and parsed again on every call.
         request.Content = new ReadOnlyMemoryContent(upstreamRequest.Body);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(upstreamRequest.Stream ? "text/event-stream" : "application/json"));
-        request.Headers.UserAgent.Add(UserAgent);
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        request.Headers.TryAddWithoutValidation("Accept", upstreamRequest.Stream ? "text/event-stream" : "application/json");
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         request.Options.Set(UpstreamTarget.AllowPrivateNetworkOption, target.AllowPrivateNetwork);
         if (target.ConnectTimeout is { } connectTimeout)
         {
@@ -55,7 +62,7 @@ public sealed class UpstreamAdapter(HttpClient http)
             switch (target.Profile.Auth)
             {
                 case AuthScheme.Bearer:
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Credential);
+                    request.Headers.TryAddWithoutValidation("Authorization", target.BearerAuthorization);
                     break;
                 case AuthScheme.XApiKey:
                     request.Headers.TryAddWithoutValidation("x-api-key", target.Credential);
@@ -94,6 +101,21 @@ public sealed class UpstreamAdapter(HttpClient http)
             var error = await ReadErrorAsync(response, target, cancellationToken);
             return UpstreamCall.Failed(error, upstreamRequestId);
         }
+    }
+
+    private static Uri Resolve(Uri baseUrl, string path)
+    {
+        if (Uris.TryGetValue((baseUrl, path), out var cached))
+        {
+            return cached;
+        }
+
+        if (Uris.Count >= MaxCachedUris)
+        {
+            Uris.Clear();
+        }
+
+        return Uris.GetOrAdd((baseUrl, path), static key => new Uri(key.Base, key.Path));
     }
 
     private static async Task<UpstreamError> ReadErrorAsync(HttpResponseMessage response, UpstreamTarget target, CancellationToken cancellationToken)

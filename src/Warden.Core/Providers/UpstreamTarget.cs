@@ -7,6 +7,7 @@ namespace Warden.Core.Providers;
 /// <param name="AllowPrivateNetwork">Whether connections may go to loopback or private addresses (checked when connecting).</param>
 public sealed record UpstreamTarget(Uri BaseUrl, ProviderProfile Profile, string? Credential, bool AllowPrivateNetwork)
 {
+
     /// <summary>Carries <see cref="AllowPrivateNetwork"/> on the HttpRequestMessage to the connect-time address check.</summary>
     public static HttpRequestOptionsKey<bool> AllowPrivateNetworkOption { get; } = new("warden.allow-private-network");
 
@@ -15,6 +16,9 @@ public sealed record UpstreamTarget(Uri BaseUrl, ProviderProfile Profile, string
 
     /// <summary>Longest wait for a connection to this upstream; null for the handler's default.</summary>
     public TimeSpan? ConnectTimeout { get; init; }
+
+    /// <summary>The Authorization header value of a bearer-auth upstream, built once per target instead of per call.</summary>
+    public string? BearerAuthorization { get; } = Credential is null ? null : "Bearer " + Credential;
 
     // The credential stays out of every string form of this record.
     public override string ToString() => $"{Profile.Id} {BaseUrl}";

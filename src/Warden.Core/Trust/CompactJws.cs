@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -14,26 +15,59 @@ namespace Warden.Core.Trust;
 /// </summary>
 public static class CompactJws
 {
+    // The protected header is the same for every token of a key and type: encoded once. Keys change only on
+    // rotation, so the cache stays a handful of entries.
+    private static readonly ConcurrentDictionary<(string Kid, string Type), byte[]> Headers = new();
+
     /// <summary>Signs <paramref name="payload"/> with <paramref name="key"/>; <paramref name="type"/> goes into "typ".</summary>
+    /// <remarks>
+    /// Every relayed answer is signed, so the token is assembled in one pooled buffer (header, payload and signature
+    /// encoded in place) and the only allocation is the returned string.
+    /// </remarks>
     public static string Sign(ReadOnlySpan<byte> payload, EcSigningKey key, string type)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrEmpty(type);
 
+        byte[] header = EncodedHeader(key.KeyId, type);
+        int headerB64 = header.Length;
+        int payloadB64 = Base64Url.GetEncodedLength(payload.Length);
+        int signingInputLength = headerB64 + 1 + payloadB64;
+        int total = signingInputLength + 1 + Base64Url.GetEncodedLength(EcSigningKey.SignatureLength);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            Span<byte> token = rented.AsSpan(0, total);
+            header.CopyTo(token);
+            token[headerB64] = (byte)'.';
+            Base64Url.EncodeToUtf8(payload, token[(headerB64 + 1)..]);
+            token[signingInputLength] = (byte)'.';
+
+            Span<byte> signature = stackalloc byte[EcSigningKey.SignatureLength];
+            key.Sign(token[..signingInputLength], signature);
+            Base64Url.EncodeToUtf8(signature, token[(signingInputLength + 1)..]);
+            return Encoding.ASCII.GetString(token);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static byte[] EncodedHeader(string kid, string type) => Headers.GetOrAdd((kid, type), static id =>
+    {
         var header = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(header, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("alg", "ES256");
-            writer.WriteString("kid", key.KeyId);
-            writer.WriteString("typ", type);
+            writer.WriteString("kid", id.Kid);
+            writer.WriteString("typ", id.Type);
             writer.WriteEndObject();
         }
 
-        string signingInput = Base64Url.EncodeToString(header.WrittenSpan) + "." + Base64Url.EncodeToString(payload);
-        byte[] signature = key.Sign(Encoding.ASCII.GetBytes(signingInput));
-        return signingInput + "." + Base64Url.EncodeToString(signature);
-    }
+        return Base64Url.EncodeToUtf8(header.WrittenSpan);
+    });
 
     /// <summary>Checks the token against the published keys and returns what was found, valid or not.</summary>
     public static JwsVerification Verify(string compact, JsonWebKeySet keys)

@@ -56,9 +56,22 @@ public sealed class EcSigningKey : IDisposable
     /// <summary>The PKCS#8 (DER) encoding of the private key, for the key store.</summary>
     public byte[] ExportPkcs8() => _ecdsa.ExportPkcs8PrivateKey();
 
+    /// <summary>The length of an ES256 signature: r||s, 32 bytes each.</summary>
+    public const int SignatureLength = 64;
+
     /// <summary>The 64-byte r||s ES256 signature of <paramref name="data"/>.</summary>
     public byte[] Sign(ReadOnlySpan<byte> data) =>
         _ecdsa.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+
+    /// <summary>Writes the ES256 signature of <paramref name="data"/> into <paramref name="signature"/> (<see cref="SignatureLength"/> bytes).</summary>
+    public void Sign(ReadOnlySpan<byte> data, Span<byte> signature)
+    {
+        if (!_ecdsa.TrySignData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation, out int written)
+            || written != SignatureLength)
+        {
+            throw new CryptographicException("The ES256 signature did not fit in 64 bytes.");
+        }
+    }
 
     /// <inheritdoc/>
     public void Dispose() => _ecdsa.Dispose();

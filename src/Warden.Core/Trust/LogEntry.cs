@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Warden.Core.Trust;
@@ -9,11 +11,31 @@ namespace Warden.Core.Trust;
 /// </summary>
 public static class LogEntry
 {
+    private static ReadOnlySpan<byte> ReceiptPrefix => "receipt "u8;
+
     /// <summary>The log entry recording a signed receipt.</summary>
     public static byte[] ForReceipt(string compactJws)
     {
         ArgumentException.ThrowIfNullOrEmpty(compactJws);
-        return Encoding.UTF8.GetBytes("receipt " + ReceiptJson.Sha256Hex(Encoding.ASCII.GetBytes(compactJws)) + "\n");
+
+        // One entry per relayed answer: hashed from a pooled copy of the token, written straight as bytes.
+        byte[] ascii = ArrayPool<byte>.Shared.Rent(Encoding.ASCII.GetMaxByteCount(compactJws.Length));
+        Span<byte> hash = stackalloc byte[32];
+        try
+        {
+            int length = Encoding.ASCII.GetBytes(compactJws, ascii);
+            SHA256.HashData(ascii.AsSpan(0, length), hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(ascii);
+        }
+
+        byte[] entry = new byte[ReceiptPrefix.Length + 64 + 1];
+        ReceiptPrefix.CopyTo(entry);
+        Convert.TryToHexStringLower(hash, entry.AsSpan(ReceiptPrefix.Length, 64), out _);
+        entry[^1] = (byte)'\n';
+        return entry;
     }
 
     /// <summary>The leaf hash of a receipt's log entry.</summary>

@@ -20,6 +20,9 @@ public static class ReceiptJson
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _payload;
+
     /// <summary>The JWS "typ" of a receipt.</summary>
     public const string JwsType = "warden-receipt+jws";
 
@@ -27,7 +30,14 @@ public static class ReceiptJson
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Signs the claims: a compact ES256 JWS whose payload is <see cref="ToUtf8"/>.</summary>
-    public static string Sign(ReceiptClaims claims, EcSigningKey key) => CompactJws.Sign(ToUtf8(claims), key, JwsType);
+    public static string Sign(ReceiptClaims claims, EcSigningKey key)
+    {
+        // One payload buffer per thread, reused: signing is synchronous, and every relayed answer is signed.
+        var payload = _payload ??= new ArrayBufferWriter<byte>(2048);
+        payload.ResetWrittenCount();
+        Write(claims, payload);
+        return CompactJws.Sign(payload.WrittenSpan, key, JwsType);
+    }
 
     /// <summary>The payload bytes.</summary>
     public static byte[] ToUtf8(ReceiptClaims claims)
@@ -45,7 +55,9 @@ public static class ReceiptJson
         w.WriteStartObject();
         w.WriteNumber("v", ReceiptClaims.CurrentVersion);
         w.WriteString("request_id", claims.RequestId);
-        w.WriteString("issued_at", claims.IssuedAt.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture));
+        Span<char> issuedAt = stackalloc char[TimeFormat.Length];
+        claims.IssuedAt.ToUniversalTime().TryFormat(issuedAt, out int issuedAtLength, TimeFormat, CultureInfo.InvariantCulture);
+        w.WriteString("issued_at", issuedAt[..issuedAtLength]);
         w.WriteString("key_fingerprint", claims.KeyFingerprint);
         w.WriteString("requested_model", claims.RequestedModel);
         WriteNullable(w, "served_model", claims.ServedModel);

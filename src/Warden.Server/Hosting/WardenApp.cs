@@ -130,6 +130,11 @@ internal sealed partial class WardenApp : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Warden", options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // Hosting starts an Activity and a logging scope for every request whenever this category is enabled at any
+        // level; it only writes request start/finish lines at Information, which Warden never shows. Off, so the
+        // request path pays for neither.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         options.ConfigureLogging?.Invoke(builder.Logging);
 

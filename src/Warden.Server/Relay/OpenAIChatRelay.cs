@@ -93,13 +93,13 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         string? brokenBecause = null;
         try
         {
-            while (await events.MoveNextAsync())
+            while (await RelayOutput.NextAsync(events, output, committed, clientAborted))
             {
                 var item = events.Current;
                 attempt.Touch();
                 if (!item.Data.AsSpan().SequenceEqual("[DONE]"u8))
                 {
-                    if (!ChatResponseReader.TryRead(item.Data, out var facts))
+                    if (!ChatResponseReader.TryRead(item.Data, out var facts, identity: request.ServedModel is null))
                     {
                         brokenBecause = "the upstream sent an event that is not valid JSON";
                         break;
@@ -140,7 +140,6 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
                 }
 
                 RelayOutput.WriteEvent(output, item.EventType, item.Data);
-                await output.FlushAsync(clientAborted);
                 attempt.Touch();
             }
         }

@@ -95,7 +95,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         long? lastSequence = null;
         try
         {
-            while (await items.MoveNextAsync())
+            while (await RelayOutput.NextAsync(items, output, committed, clientAborted))
             {
                 var item = items.Current;
                 attempt.Touch();
@@ -132,10 +132,10 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                     lastSequence = sequence;
                 }
 
-                await output.FlushAsync(clientAborted);
                 attempt.Touch();
                 if (failed is not null)
                 {
+                    await output.FlushAsync(clientAborted);
                     request.Outcome = UsageOutcome.UpstreamError;
                     return AttemptResult.Answered;
                 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.ServerSentEvents;
 using Warden.Core.Canonical;
 using Warden.Core.Providers;
@@ -103,6 +104,59 @@ internal static class RelayOutput
         if (request.Fallback.Used)
         {
             response.Headers["Warden-Fallback"] = $"from={request.Fallback.FromModel}; to={request.Fallback.ToModel}";
+        }
+    }
+
+    /// <summary>
+    /// The next upstream item of a stream, flushing what was written for the client first whenever that item is not
+    /// already at hand. Nothing is ever held back while Warden waits for the upstream (no buffering), and events that
+    /// arrived in one read leave in one write instead of a write per event. Nothing is flushed before the commit
+    /// point: a flush would send the status line.
+    /// </summary>
+    public static async ValueTask<bool> NextAsync<T>(IAsyncEnumerator<T> items, PipeWriter output, bool committed, CancellationToken clientAborted)
+    {
+        ValueTask<bool> next = items.MoveNextAsync();
+        if (!committed)
+        {
+            return await next;
+        }
+
+        if (next.IsCompletedSuccessfully)
+        {
+            bool more = next.Result;
+            if (!more)
+            {
+                // The end: the last events go out now, not after the settlement that follows.
+                await output.FlushAsync(clientAborted);
+            }
+
+            return more;
+        }
+
+        try
+        {
+            await output.FlushAsync(clientAborted);
+        }
+        catch
+        {
+            // The read is already under way: let it end (the client is gone, so the attempt's token cancels it)
+            // before the failure propagates, so the enumerator is never disposed in the middle of a read.
+            await ObserveAsync(next);
+            throw;
+        }
+
+        return await next;
+    }
+
+    private static async Task ObserveAsync(ValueTask<bool> pending)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // The flush's failure is the one that matters.
         }
     }
 

@@ -107,7 +107,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         string? brokenBecause = null;
         try
         {
-            while (await items.MoveNextAsync())
+            while (await RelayOutput.NextAsync(items, output, committed, clientAborted))
             {
                 var item = items.Current;
                 attempt.Touch();
@@ -157,7 +157,6 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                     encoder.Write(streamEvent, output);
                 }
 
-                await output.FlushAsync(clientAborted);
                 attempt.Touch();
             }
         }

@@ -8,8 +8,8 @@ namespace Warden.Server.Trust;
 /// </summary>
 internal interface IReceiptLog
 {
-    /// <summary>Appends the receipt's log entry in <paramref name="transaction"/>.</summary>
-    void Append(SqliteConnection connection, SqliteTransaction transaction, string compactJws, DateTimeOffset at);
+    /// <summary>Appends the receipt's log entry in <paramref name="transaction"/>, with the writer's command from <see cref="LogEntryRows.PrepareAppend"/>.</summary>
+    void Append(SqliteCommand preparedAppend, SqliteTransaction transaction, string compactJws, DateTimeOffset at);
 
     /// <summary>Called after a transaction that appended entries committed.</summary>
     void Committed();
@@ -24,8 +24,8 @@ internal sealed class ReceiptLogAppender : IReceiptLog
     /// <summary>Raised after a batch with receipts committed.</summary>
     public event Action? EntriesCommitted;
 
-    public void Append(SqliteConnection connection, SqliteTransaction transaction, string compactJws, DateTimeOffset at) =>
-        LogEntryRows.Append(connection, transaction, LogEntryRows.ReceiptKind, Core.Trust.LogEntry.ForReceipt(compactJws), at);
+    public void Append(SqliteCommand preparedAppend, SqliteTransaction transaction, string compactJws, DateTimeOffset at) =>
+        LogEntryRows.Append(preparedAppend, transaction, LogEntryRows.ReceiptKind, Core.Trust.LogEntry.ForReceipt(compactJws), at);
 
     public void Committed() => EntriesCommitted?.Invoke();
 }

@@ -20,18 +20,43 @@ internal static class LogEntryRows
     /// <summary>Appends an entry in <paramref name="transaction"/>; returns its index.</summary>
     public static long Append(SqliteConnection connection, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
+        using var command = PrepareAppend(connection);
+        return Append(command, transaction, kind, entry, at);
+    }
+
+    /// <summary>
+    /// The append statement, prepared on <paramref name="connection"/>: a writer that appends an entry per relayed
+    /// request keeps one instead of parsing the INSERT for every receipt.
+    /// </summary>
+    public static SqliteCommand PrepareAppend(SqliteConnection connection)
+    {
+        var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO log_entries (idx, kind, leaf_hash, entry, created_at)
             VALUES ((SELECT COALESCE(MAX(idx), -1) + 1 FROM log_entries), $kind, $leaf, $entry, $at)
             RETURNING idx
             """;
-        command.Parameters.AddWithValue("$kind", kind);
-        command.Parameters.AddWithValue("$leaf", MerkleHash.Leaf(entry));
-        command.Parameters.AddWithValue("$entry", entry);
-        command.Parameters.AddWithValue("$at", SqlTime.Format(at));
-        return (long)command.ExecuteScalar()!;
+        foreach (string name in (string[])["$kind", "$leaf", "$entry", "$at"])
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    /// <summary>Appends an entry with a command from <see cref="PrepareAppend"/>, in <paramref name="transaction"/>; returns its index.</summary>
+    public static long Append(SqliteCommand prepared, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at)
+    {
+        prepared.Transaction = transaction;
+        var p = prepared.Parameters;
+        p["$kind"].Value = kind;
+        p["$leaf"].Value = MerkleHash.Leaf(entry);
+        p["$entry"].Value = entry;
+        p["$at"].Value = SqlTime.Format(at);
+        long index = (long)prepared.ExecuteScalar()!;
+        prepared.Transaction = null;
+        return index;
     }
 
     /// <summary>Entries with index in [<paramref name="start"/>, <paramref name="end"/>), in order.</summary>

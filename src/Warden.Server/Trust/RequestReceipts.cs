@@ -56,7 +56,8 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
         // Written past the hashing writer: the receipt's hash covers the bytes before its own line.
         var output = hashing.Hashing.Inner;
         output.Write(TrailerPrefix);
-        output.Write(Encoding.ASCII.GetBytes(jws));
+        int written = Encoding.ASCII.GetBytes(jws, output.GetSpan(jws.Length));
+        output.Advance(written);
         output.Write("\n\n"u8);
         await output.FlushAsync(context.RequestAborted);
     }

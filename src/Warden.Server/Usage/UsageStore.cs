@@ -23,6 +23,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
     private Microsoft.Data.Sqlite.SqliteConnection? _writeConnection;
     private Microsoft.Data.Sqlite.SqliteCommand? _insert;
     private Microsoft.Data.Sqlite.SqliteCommand? _insertReceipt;
+    private Microsoft.Data.Sqlite.SqliteCommand? _appendLog;
 
     /// <summary>Inserts a batch in one transaction: one commit for many records is what makes metering cheap.</summary>
     public void InsertBatch(IReadOnlyList<UsageRecord> records)
@@ -69,6 +70,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             }
 
             _insertReceipt.Prepare();
+            _appendLog = receiptLog is null ? null : LogEntryRows.PrepareAppend(_writeConnection);
         }
 
         var command = _insert;
@@ -125,7 +127,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
         p["$jws"].Value = record.Receipt;
         p["$created"].Value = SqlTime.Format(record.CreatedAt);
         receipt.ExecuteNonQuery();
-        receiptLog?.Append(_writeConnection!, transaction, record.Receipt!, record.CreatedAt);
+        receiptLog?.Append(_appendLog!, transaction, record.Receipt!, record.CreatedAt);
     }
 
     /// <summary>Closes the writer's connection (after the writer drained, or after a failed commit).</summary>
@@ -137,6 +139,8 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             _insert = null;
             _insertReceipt?.Dispose();
             _insertReceipt = null;
+            _appendLog?.Dispose();
+            _appendLog = null;
             _writeConnection?.Dispose();
             _writeConnection = null;
         }

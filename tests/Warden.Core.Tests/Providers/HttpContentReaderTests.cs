@@ -69,6 +69,32 @@ public class HttpContentReaderTests
         Assert.Equal(100_000, stream.BytesRead);
     }
 
+    [Fact]
+    public async Task ReadBoundedAsync_DeclaredLengthLongerThanBody_ReturnsTheBytesThatArrived()
+    {
+        byte[] body = Pattern(3000);
+        using var content = new StreamContent(new TrickleStream(body, maxPerRead: 1000));
+        content.Headers.ContentLength = 5000;
+
+        byte[] read = await HttpContentReader.ReadBoundedAsync(content, 1_000_000, CancellationToken.None);
+
+        Assert.Equal(body, read);
+    }
+
+    [Fact]
+    public async Task ReadBoundedAsync_DeclaredLengthOverLimit_StopsAtLimit()
+    {
+        byte[] body = Pattern(300_000);
+        var stream = new TrickleStream(body, maxPerRead: 65_536);
+        using var content = new StreamContent(stream);
+        content.Headers.ContentLength = body.Length;
+
+        byte[] read = await HttpContentReader.ReadBoundedAsync(content, 100_001, CancellationToken.None);
+
+        Assert.Equal(body.AsSpan(0, 100_001).ToArray(), read);
+        Assert.Equal(100_001, stream.BytesRead);
+    }
+
     /// <summary>A non-seekable stream that hands out at most a few bytes per read and counts what it handed out.</summary>
     private sealed class TrickleStream(byte[] data, int maxPerRead) : Stream
     {

@@ -23,7 +23,14 @@ namespace Warden.Core.Providers.OpenAI;
 /// </remarks>
 public static class ChatResponseReader
 {
-    public static bool TryRead(ReadOnlySpan<byte> json, out ChatResponseFacts facts)
+    /// <summary>Reads the facts of one response or chunk.</summary>
+    /// <param name="json">The JSON.</param>
+    /// <param name="facts">What was found.</param>
+    /// <param name="identity">
+    /// Whether to materialise <c>id</c> and <c>model</c>: a stream's relay needs them from its first chunk only, and
+    /// every later chunk would allocate both strings again.
+    /// </param>
+    public static bool TryRead(ReadOnlySpan<byte> json, out ChatResponseFacts facts, bool identity = true)
     {
         facts = default;
         var reader = new Utf8JsonReader(json);
@@ -41,7 +48,11 @@ public static class ChatResponseReader
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("id"u8))
+                if (!identity && (reader.ValueTextEquals("id"u8) || reader.ValueTextEquals("model"u8)))
+                {
+                    reader.SkipPropertyValue();
+                }
+                else if (reader.ValueTextEquals("id"u8))
                 {
                     id = reader.ReadOptionalString();
                 }
