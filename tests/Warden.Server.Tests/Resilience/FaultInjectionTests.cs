@@ -118,6 +118,44 @@ public sealed class FaultInjectionTests
         Assert.Equal(SimulatorOutcome.ClientCancelled, Assert.Single(await lab.WaitForAsync("stall-20000")).Outcome);
     }
 
+    [Theory]
+    [InlineData("openai", "simulator")]               // same dialect, Chat Completions relay
+    [InlineData("anthropic", "simulator-anthropic")]  // same dialect, pass-through relay
+    [InlineData("anthropic", "simulator")]            // translated
+    public async Task StreamedEvent_ReachesTheClient_WhileTheUpstreamWaitsBeforeItsNext(string client, string provider)
+    {
+        // The upstream sends its first event, then nothing for a minute. Warden writes an event out whenever the next
+        // one is not already at hand, so the client reads the first event during that minute; a relay that held
+        // events until the next one arrived would leave this read waiting past its generous bound.
+        await using var lab = await RoutingLab.StartAsync();
+        lab.Add("pauses", "stall-60000", provider: provider);
+
+        // WaitAsync bounds the wait even where a read would not observe a cancellation token. Headers go out with
+        // the first event, so the bound covers the send too.
+        var (status, first) = await FirstEventAsync(lab, client).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotNull(first);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? FirstDataLine)> FirstEventAsync(RoutingLab lab, string client)
+    {
+        using var response = await lab.Server.Http.SendAsync(StreamRequest(lab, client), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        return (response.StatusCode, await FirstDataLineAsync(reader));
+    }
+
+    private static async Task<string?> FirstDataLineAsync(StreamReader reader)
+    {
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync();
+        }
+        while (line is not null && !line.StartsWith("data:", StringComparison.Ordinal));
+        return line;
+    }
+
     [Fact]
     public async Task DisconnectMidStream_EndsWithAnInStreamError_AndIsRecordedAsCut()
     {
