@@ -4,7 +4,7 @@ using Warden.Server.Keys;
 namespace Warden.Server.Billing;
 
 /// <summary>
-/// The two calls the request pipeline makes. Before forwarding, <see cref="ReserveAsync"/> applies the rate limits
+/// The two calls the request pipeline makes. Before forwarding, <see cref="ReserveAsync(ClientKey, string, Func{long}, long, string)"/> applies the rate limits
 /// and holds the worst case (estimated input plus max output at the dearest rates of the model's price, times the
 /// tenant multiplier); after the call, <see cref="SettleAsync"/> bills the upstream-reported usage at the same price
 /// version and refunds the rest, once per request id. A key that belongs to no tenant is rate-limited but not metered.
@@ -16,10 +16,22 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
     public Task<ReserveOutcome> ReserveAsync(ClientKey key, string model, long estimatedInputTokens, long maxOutputTokens, string requestId)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(estimatedInputTokens);
+        return ReserveAsync(key, model, () => estimatedInputTokens, maxOutputTokens, requestId);
+    }
+
+    /// <summary>
+    /// <see cref="ReserveAsync(ClientKey, string, long, long, string)"/> with the input estimate computed only when this
+    /// key's limits or hold use it (a token rate limit, or a tenant to bill): it reads the whole request body.
+    /// </summary>
+    public Task<ReserveOutcome> ReserveAsync(ClientKey key, string model, Func<long> estimateInputTokens, long maxOutputTokens, string requestId)
+    {
+        ArgumentNullException.ThrowIfNull(estimateInputTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(maxOutputTokens);
         var snapshot = catalog.Current;
         var tenant = snapshot.TenantOfKey(key.Id);
-        var decision = limiter.TryAcquire(snapshot.LimitsFor(tenant?.Id, key.Id), checked(estimatedInputTokens + maxOutputTokens));
+        var limits = snapshot.LimitsFor(tenant?.Id, key.Id);
+        long estimatedInputTokens = tenant is not null || HasTokenLimit(limits) ? estimateInputTokens() : 0;
+        var decision = limiter.TryAcquire(limits, checked(estimatedInputTokens + maxOutputTokens));
         if (decision.Lease is not { } lease)
         {
             return Refuse(new BillingRefusal(BillingRefusalKind.RateLimited,
@@ -50,6 +62,19 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
         }
 
         return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease), null));
+    }
+
+    private static bool HasTokenLimit(IReadOnlyList<RateLimits> limits)
+    {
+        foreach (var limit in limits)
+        {
+            if (limit.TokensPerMinute is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using Warden.Server.Storage;
 namespace Warden.Server.Billing;
 
 /// <summary>
-/// Everything <see cref="BillingGate.ReserveAsync"/> needs that changes only with configuration, read in one database
+/// Everything <see cref="BillingGate.ReserveAsync(Keys.ClientKey, string, Func{long}, long, string)"/> needs that changes only with configuration, read in one database
 /// snapshot: which tenant owns each key, the rate limits of every key and tenant, every price version by model and
 /// currency, and which keys have their own ledger account. Immutable, so the gate reads it without a lock or a query
 /// (issues 5 and 7: the per-request lookups cost more than the relaying); <see cref="BillingCatalog"/> swaps it whole.

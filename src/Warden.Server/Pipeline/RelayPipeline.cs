@@ -188,10 +188,8 @@ internal sealed partial class RelayPipeline(
     /// </summary>
     private async Task<bool> ReserveAsync(HttpContext context, RelayRequest request)
     {
-        long estimatedInput = TokenEstimator.EstimateFromJson(request.Body.Span);
         long maxOutput = request.Facts!.MaxOutputTokens is { } max and > 0 ? max : DefaultMaxOutputTokens;
-        request.EstimatedInputTokens = estimatedInput;
-        var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, estimatedInput, maxOutput, request.Id);
+        var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, request.EstimatedInputTokens, maxOutput, request.Id);
         if (outcome.Reservation is { } reservation)
         {
             request.Reservation = reservation;
@@ -231,7 +229,7 @@ internal sealed partial class RelayPipeline(
         string? method = null;
         if (usage.Source == Core.Chat.UsageSource.NotReported && request.CommittedTimestamp is not null)
         {
-            usage = new Core.Chat.Usage(request.EstimatedInputTokens, null, null, null, null, Core.Chat.UsageSource.Estimated);
+            usage = new Core.Chat.Usage(request.EstimatedInputTokens(), null, null, null, null, Core.Chat.UsageSource.Estimated);
             method = InputEstimateMethod;
         }
 

@@ -76,8 +76,14 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     public Core.Chat.Usage Usage { get; set; } = Core.Chat.Usage.NotReported;
 
-    /// <summary>The input tokens estimated from the body at reservation (the labelled estimate when no usage is reported).</summary>
-    public long EstimatedInputTokens { get; set; }
+    private long? _estimatedInputTokens;
+
+    /// <summary>
+    /// The input tokens estimated from the body (the hold's input side, and the labelled estimate when no usage is
+    /// reported), computed once and only when asked: it reads the whole body, and an unmetered key with no token
+    /// rate limit never needs it.
+    /// </summary>
+    public long EstimatedInputTokens() => _estimatedInputTokens ??= Core.Canonical.TokenEstimator.EstimateFromJson(Body.Span);
 
     /// <summary>The billing hold taken before forwarding (metered or not), settled once when the request ends.</summary>
     public Billing.Reservation? Reservation { get; set; }

@@ -33,6 +33,32 @@ public sealed class BillingGateTests
     }
 
     [Fact]
+    public async Task InputEstimate_IsComputedOnlyWhenATokenLimitOrTheHoldUsesIt()
+    {
+        // The estimate reads the whole request body, so a key with no tenant and no token limit never pays for it.
+        using var setup = new BillingSetup();
+        setup.Billing.Ledger.TopUp(setup.Tenant, null, 1_000_000, "admin:test");
+        var unmetered = setup.Folder.KeyIssuer.Issue("free-key", KeyRole.Client, null, null).Key;
+        int calls = 0;
+        long Estimate()
+        {
+            calls++;
+            return 1_000;
+        }
+
+        Assert.NotNull((await setup.Billing.Gate.ReserveAsync(unmetered, BillingSetup.Model, Estimate, 100, "r-free")).Reservation);
+        Assert.Equal(0, calls);
+
+        Assert.Null(setup.Billing.RateLimits.Set(new RateLimits("key", unmetered.Id, null, 1_000_000, null)));
+        Assert.NotNull((await setup.Billing.Gate.ReserveAsync(unmetered, BillingSetup.Model, Estimate, 100, "r-limited")).Reservation);
+        Assert.Equal(1, calls);
+
+        var held = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, Estimate, 100, "r-metered")).Reservation!;
+        Assert.Equal(2, calls);
+        Assert.Equal(5_250, held.ReservedMicros);   // 1_000 input at its dearest rate (3.75) + 100 output at 15
+    }
+
+    [Fact]
     public async Task SettlementUsesTheReservedPriceVersion_EvenAfterAPriceChange()
     {
         using var setup = new BillingSetup();
