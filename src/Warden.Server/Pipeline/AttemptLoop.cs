@@ -158,7 +158,7 @@ internal sealed class AttemptLoop(
             request.Changes.RemoveRange(changesBefore, request.Changes.Count - changesBefore);
             request.ServedModel = null;
             request.Usage = Core.Chat.Usage.NotReported;
-            request.UpstreamRequestSha256 = null;
+            request.UpstreamBody = null;
             request.Fallback = ReceiptFallback.None;
             return result;
         }

@@ -101,8 +101,26 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>Timestamp at which the first body byte went to the client: Warden's commit point.</summary>
     public long? CommittedTimestamp { get; set; }
 
-    /// <summary>SHA-256 (hex) of the body sent upstream; each relay sets it where it sends.</summary>
-    public string? UpstreamRequestSha256 { get; set; }
+    private ReadOnlyMemory<byte>? _upstreamBody;
+    private string? _upstreamBodySha256;
+
+    /// <summary>
+    /// The body sent upstream by the current attempt (null: none sent). Only its hash is used, for the receipt, and
+    /// it is computed when the receipt is signed: a stream's first event does not wait for hashing the body.
+    /// </summary>
+    public ReadOnlyMemory<byte>? UpstreamBody
+    {
+        get => _upstreamBody;
+        set
+        {
+            _upstreamBody = value;
+            _upstreamBodySha256 = null;
+        }
+    }
+
+    /// <summary>SHA-256 (hex) of <see cref="UpstreamBody"/>, computed once; the client's body hash when nothing was changed.</summary>
+    public string? UpstreamRequestSha256() => _upstreamBody is not { } body ? null
+        : _upstreamBodySha256 ??= body.Equals(Body) ? ClientBodySha256() : Core.Trust.ReceiptJson.Sha256Hex(body.Span);
 
     /// <summary>SHA-256 (hex) of a complete (non-streamed) answer's body, set when it is committed.</summary>
     public string? ResponseSha256 { get; set; }

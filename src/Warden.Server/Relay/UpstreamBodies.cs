@@ -38,7 +38,7 @@ internal sealed class UpstreamBodies(PolicyCatalog policies)
             request.Changes.AddRange(applied.Changes);
         }
 
-        request.UpstreamRequestSha256 = body.Equals(request.Body) ? request.ClientBodySha256() : Core.Trust.ReceiptJson.Sha256Hex(body.Span);
+        request.UpstreamBody = body;
         return body;
     }
 }

@@ -48,7 +48,7 @@ internal sealed class ReceiptSigner
             Jurisdiction = target.Jurisdiction,
             UpstreamRequestId = request.UpstreamRequestId,
             ClientRequestSha256 = request.ClientBodySha256(),
-            UpstreamRequestSha256 = request.UpstreamRequestSha256,
+            UpstreamRequestSha256 = request.UpstreamRequestSha256(),
             ResponseSha256 = responseSha256,
             Usage = request.Usage,
 
