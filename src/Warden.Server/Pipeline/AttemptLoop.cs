@@ -163,7 +163,7 @@ internal sealed class AttemptLoop(
             return result;
         }
 
-        if (context.RequestAborted.IsCancellationRequested || request.Outcome == UsageOutcome.ClientError)
+        if (context.RequestAborted.IsCancellationRequested || request.Outcome is UsageOutcome.ClientError or UsageOutcome.SettlementFailed)
         {
             health.ReportAbandoned(healthKey);
         }

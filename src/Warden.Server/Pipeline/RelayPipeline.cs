@@ -45,6 +45,10 @@ internal sealed partial class RelayPipeline(
     /// <summary>How settlements with no upstream-reported usage but a committed answer are labelled.</summary>
     public const string InputEstimateMethod = "TokenEstimator on the request text (input only; the upstream reported no usage)";
 
+    /// <summary>What a client gets instead of a complete answer whose settlement failed (the hold is never charged).</summary>
+    private static readonly ClientError SettlementFailedError = new(StatusCodes.Status503ServiceUnavailable, ClientErrorKind.Overloaded,
+        "Warden could not record the cost of this answer, so it was not delivered and nothing was charged; retry shortly.", null, "billing_unavailable");
+
     /// <summary>How much of an oversized body is read and discarded so the client can read its 413.</summary>
     private const long OversizeDrainBytes = 8 * 1024 * 1024;
 
@@ -69,9 +73,9 @@ internal sealed partial class RelayPipeline(
                 responseHashing = receipts.Prepare(context, request);
                 if (!request.Facts!.Stream)
                 {
-                    // A complete answer's receipt is signed as its headers go out; OnStarting callbacks run last
-                    // registered first, so this settles (from the usage already read) just before that signature.
-                    context.Response.OnStarting(() => request.ResponseSha256 is null ? Task.CompletedTask : SettleAsync(request));
+                    // A complete answer is settled at its commit point, before its status goes out (and so before its
+                    // receipt is signed as the headers go out): no client holds an answer whose settlement is not committed.
+                    request.SettleBeforeAnswer = () => SettleAnswerAsync(request);
                 }
 
                 await attempts.ForwardAsync(context, request);
@@ -217,17 +221,18 @@ internal sealed partial class RelayPipeline(
     /// (upstream error, refusal), as not reported (cost 0). A failure to settle is logged and leaves the hold for the
     /// stale-hold release, never a charge.
     /// </summary>
-    private async Task SettleAsync(RelayRequest request)
+    /// <returns>False when settling failed.</returns>
+    private async Task<bool> SettleAsync(RelayRequest request, bool answering = false)
     {
         if (request.Reservation is not { } reservation || request.SettleStarted)
         {
-            return;
+            return true;
         }
 
         request.SettleStarted = true;
         var usage = request.Usage;
         string? method = null;
-        if (usage.Source == Core.Chat.UsageSource.NotReported && request.CommittedTimestamp is not null)
+        if (usage.Source == Core.Chat.UsageSource.NotReported && (answering || request.CommittedTimestamp is not null))
         {
             usage = new Core.Chat.Usage(request.EstimatedInputTokens(), null, null, null, null, Core.Chat.UsageSource.Estimated);
             method = InputEstimateMethod;
@@ -236,11 +241,30 @@ internal sealed partial class RelayPipeline(
         try
         {
             request.Settlement = await billing.SettleAsync(reservation, usage, method);
+            return true;
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or OverflowException)
         {
             LogSettlementFailed(logger, request.Id, ex.GetType().Name);
+            return false;
         }
+    }
+
+    /// <summary>
+    /// Settles a complete answer before any of it is sent (<see cref="RelayRequest.SettleBeforeAnswer"/>). If that fails,
+    /// the answer is withheld and the client gets a 503 in its protocol instead: a metered answer is never acknowledged
+    /// unless its settlement is committed.
+    /// </summary>
+    private async Task<ClientError?> SettleAnswerAsync(RelayRequest request)
+    {
+        if (await SettleAsync(request, answering: true))
+        {
+            return null;
+        }
+
+        request.Status = SettlementFailedError.Status;
+        request.Outcome = UsageOutcome.SettlementFailed;
+        return SettlementFailedError;
     }
 
     [LoggerMessage(4001, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]

@@ -91,6 +91,12 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>Set when settlement of <see cref="Reservation"/> has been attempted, so it happens once.</summary>
     public bool SettleStarted { get; set; }
 
+    /// <summary>
+    /// Set by the pipeline for a complete (non-streamed) answer: settles it at its commit point, before anything is sent,
+    /// and returns the error to send instead of the answer when settling failed (null: send the answer).
+    /// </summary>
+    public Func<Task<ClientError?>>? SettleBeforeAnswer { get; set; }
+
     /// <summary>The settlement of a metered request (cost and price version for the receipt), once settled.</summary>
     public Billing.SettlementResult? Settlement { get; set; }
 

@@ -70,6 +70,13 @@ internal static class RelayOutput
     /// <summary>The commit point of a complete answer: the whole body is known before anything is sent.</summary>
     public static async Task WriteJsonAsync(HttpContext context, RelayRequest request, TimeProvider time, ReadOnlyMemory<byte> body)
     {
+        if (request.SettleBeforeAnswer is { } settle && await settle() is { } withheld)
+        {
+            // The answer's settlement failed: it is withheld, and since nothing was sent the client gets a clean error.
+            await request.Protocol.WriteErrorAsync(context, withheld);
+            return;
+        }
+
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";

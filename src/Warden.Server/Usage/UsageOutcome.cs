@@ -11,4 +11,7 @@ internal static class UsageOutcome
 
     /// <summary>Refused by billing before forwarding: no credit, a budget, a rate limit, or a model with no price.</summary>
     public const string RefusedBilling = "refused_billing";
+
+    /// <summary>The upstream answered, but the answer's settlement failed, so it was withheld (the client got a 503).</summary>
+    public const string SettlementFailed = "settlement_failed";
 }

@@ -2,16 +2,21 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Warden.Server.Tests.Cli;
 using Warden.Server.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Warden.Server.Tests.Billing;
 
 /// <summary>
 /// The real <c>warden serve</c> process, metered from the CLI, killed with SIGKILL under load and started again: the
 /// ledger still balances, every answered request is settled, and what the crash left held is released, never billed.
+/// Both servers' stdout and stderr are kept (keys masked) and written to the test output, and a missing settlement is
+/// reported with what the ledger, the usage records and the servers said about that request.
 /// </summary>
-public sealed class BillingCrashTests
+public sealed class BillingCrashTests(ITestOutputHelper testOutput)
 {
     private const long Funded = 1_000_000_000; // 1 000 USD
 
@@ -19,8 +24,20 @@ public sealed class BillingCrashTests
     public async Task KillNineUnderLoad_ThenRestart_LedgerChecksAndEveryAnsweredRequestIsSettled()
     {
         using var folder = new TempDirectory();
-        string data = Path.Combine(folder.Path, "data");
+        var output = new ServerOutput();
+        try
+        {
+            await KillAndRestartAsync(Path.Combine(folder.Path, "data"), output);
+        }
+        finally
+        {
+            await output.DrainAsync();
+            testOutput.WriteLine(output.Text);
+        }
+    }
 
+    private static async Task KillAndRestartAsync(string data, ServerOutput log)
+    {
         var (exit, output) = await CliTests.RunAsync("tenants", "add", "--name", "acme", "--currency", "USD", "--data", data);
         Assert.Equal(0, exit);
         (exit, output) = await CliTests.RunAsync("keys", "create", "--name", "acme-key", "--data", data);
@@ -33,31 +50,69 @@ public sealed class BillingCrashTests
         Assert.Equal(0, (await CliTests.RunAsync("credits", "topup", "--tenant", "acme", "--amount", "1000", "--data", data)).Exit);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
-        var server = await ServeAsync(data);
-        var answered = new ConcurrentBag<string>();
+        var server = await ServeAsync(data, log, "first");
+        var answered = new ConcurrentDictionary<string, Answer>(StringComparer.Ordinal);
+        var statuses = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        int killing = 0;
         using var stop = new CancellationTokenSource();
+        using var handler = new SocketsHttpHandler
+        {
+            // Once the kill has begun the port is free for whatever the rest of the suite binds next (it starts servers
+            // and simulators on port 0 in parallel, and a simulator answers any key with a 200): a connection made then
+            // could carry an answer that is not Warden's. So no request starts after the kill (see the workers), and a
+            // connection that completes after it is refused here: only connections to the live server carry answers.
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    if (Volatile.Read(ref killing) != 0)
+                    {
+                        throw new HttpRequestException("The kill had begun before this connection was made.");
+                    }
+
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
 #pragma warning disable RS0030 // the test is a plain client
-        using var http = new HttpClient { BaseAddress = server.Url };
+        using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.Url };
 #pragma warning restore RS0030
         string body = MeteredServer.ChatBody("sim-small", maxTokens: 32);
         var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            // Requests in flight at the kill run on; none starts after it.
+            while (!stop.IsCancellationRequested && Volatile.Read(ref killing) == 0)
             {
+                string outcome;
                 try
                 {
                     using var response = await http.SendAsync(MeteredServer.Chat(key, body), stop.Token);
                     byte[] answer = await response.Content.ReadAsByteArrayAsync(stop.Token);
+                    outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
                     if (response.StatusCode == HttpStatusCode.OK && answer.Length > 0)
                     {
                         // Acknowledged: the client holds the complete answer.
-                        answered.Add(Assert.Single(response.Headers.GetValues("x-request-id")));
+                        answered[Assert.Single(response.Headers.GetValues("x-request-id"))] = Answer.Of(response, log.ElapsedMs, "first");
                     }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
                 {
                     // The server was killed under this request.
+                    outcome = ex.GetType().Name;
+                    if (!statuses.ContainsKey(outcome))
+                    {
+                        log.Add("test", $"first {outcome}: {ex.Message} {ex.InnerException?.Message}");
+                    }
                 }
+
+                statuses.AddOrUpdate(outcome, 1, (_, n) => n + 1);
             }
         })).ToList();
 
@@ -67,38 +122,46 @@ public sealed class BillingCrashTests
             await Task.Delay(25);
         }
 
+        log.Add("test", $"SIGKILL after {answered.Count} answers{(server.Process.HasExited ? ", but the server had already exited" : "")}");
+        Interlocked.Exchange(ref killing, 1);
         server.Process.Kill();
         await server.Process.WaitForExitAsync();
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         server.Process.Dispose();
+        log.Add("test", "outcomes seen by the clients: " + string.Join(", ", statuses.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} x{s.Value}")));
         Assert.True(answered.Count >= 60, $"only {answered.Count} answers before the kill");
-        var acknowledged = answered.ToHashSet();
 
         // Restart: the data folder opens, the start-up release runs (these holds are younger than its age, so they stay).
-        var restarted = await ServeAsync(data);
+        var restarted = await ServeAsync(data, log, "restarted");
 #pragma warning disable RS0030 // the test is a plain client
         using (var check = new HttpClient { BaseAddress = restarted.Url })
 #pragma warning restore RS0030
         {
             using var again = await check.SendAsync(MeteredServer.Chat(key, body));
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-            acknowledged.Add(Assert.Single(again.Headers.GetValues("x-request-id")));
+            answered[Assert.Single(again.Headers.GetValues("x-request-id"))] = Answer.Of(again, log.ElapsedMs, "restarted");
         }
 
         Assert.Equal(0, await StopAsync(restarted.Process));
+        await log.DrainAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         (exit, output) = await CliTests.RunAsync("ledger", "check", "--data", data);
         Assert.True(exit == 0, output);
 
+        // Every answer came from Warden (its own request id header matches), so each must be in Warden's ledger.
+        var foreign = answered.Where(a => a.Value.WardenRequestId != a.Key).Select(a => a.Key).ToList();
+        Assert.True(foreign.Count == 0, Diagnose(data, foreign, answered, log, "came without Warden's own request id header"));
+
         // A complete answer is settled as its headers go out, before the client can have it: every acknowledged
         // request has exactly one settlement, billed from the usage the upstream reported.
         var settled = Settlements(data);
-        foreach (string id in acknowledged)
+        var unsettled = answered.Keys.Where(id => !settled.ContainsKey(id)).ToList();
+        Assert.True(unsettled.Count == 0, Diagnose(data, unsettled, answered, log, "were acknowledged but have no settlement"));
+        foreach (string id in answered.Keys)
         {
-            Assert.True(settled.TryGetValue(id, out var row), $"acknowledged request {id} has no settlement");
-            Assert.Equal("reported", row.Source);
+            Assert.Equal("reported", settled[id].Source);
         }
 
         // What the kill left held is released unbilled; afterwards no money is lost or double-counted.
@@ -111,6 +174,51 @@ public sealed class BillingCrashTests
         long balance = MeteredServer.CountRows(data, "SELECT balance_micros FROM accounts WHERE id LIKE 'tenant:%'");
         Assert.Equal(Funded - charged, balance);
         Assert.Equal(0, MeteredServer.CountRows(data, "SELECT COUNT(*) FROM settlements WHERE usage_note LIKE 'expired%' AND charged_micros <> 0"));
+    }
+
+    /// <summary>
+    /// The failure message for requests that break the invariant: what the client saw, what the database holds for each
+    /// (reservation, usage record), every server line naming it, and the end of the servers' output.
+    /// </summary>
+    private static string Diagnose(string data, List<string> ids, IReadOnlyDictionary<string, Answer> answered, ServerOutput log, string problem)
+    {
+        if (ids.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"{ids.Count} of {answered.Count} answered requests {problem}:");
+        foreach (string id in ids)
+        {
+            var answer = answered[id];
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"- {id}: answered by the {answer.Server} server at {answer.AtMs} ms, Warden-Request-Id {answer.WardenRequestId ?? "(none)"}, receipt {(answer.HasReceipt ? "present" : "absent")}");
+            text.AppendLine("  reservation: " + Row(data, "SELECT state || ' ' || amount_micros || ' micros at ' || created_at FROM reservations WHERE request_id = $id", id));
+            text.AppendLine("  usage record: " + Row(data, "SELECT status || ' ' || outcome || ' ' || usage_source FROM usage_records WHERE id = $id", id));
+            foreach (string line in log.Mentioning(id))
+            {
+                text.AppendLine("  server: " + line);
+            }
+        }
+
+        text.AppendLine("Server output (last 60 lines; all of it is in the test output):");
+        foreach (string line in log.Text.Split('\n').TakeLast(60))
+        {
+            text.AppendLine("  " + line);
+        }
+
+        return text.ToString();
+    }
+
+    private static string Row(string data, string sql, string id)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(
+            $"Data Source={Path.Combine(data, Warden.Server.Hosting.DataFolder.DatabaseFileName)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", id);
+        return command.ExecuteScalar() as string ?? "(none)";
     }
 
     private static Dictionary<string, (string Source, long Charged)> Settlements(string data)
@@ -130,7 +238,7 @@ public sealed class BillingCrashTests
         return rows;
     }
 
-    private static async Task<(Process Process, Uri Url)> ServeAsync(string dataDirectory)
+    private static async Task<(Process Process, Uri Url)> ServeAsync(string dataDirectory, ServerOutput log, string name)
     {
         string warden = typeof(Warden.Server.Hosting.WardenApp).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
@@ -142,10 +250,17 @@ public sealed class BillingCrashTests
         };
         start.Environment.Remove("WARDEN_MASTER_KEY");
         var process = Process.Start(start)!;
+        log.Add("test", $"{name} server started (pid {process.Id})");
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => log.Add("test", $"{name} server exited (code {process.ExitCode})");
+
+        // Both pipes are always drained (so the process never blocks on a full one) into the captured output.
+        log.Pump(process.StandardError, name + " stderr");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Uri? url = null;
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
+            log.Add(name + " stdout", line);
             if (line.StartsWith("Warden is listening on", StringComparison.Ordinal))
             {
                 url = new Uri(line["Warden is listening on".Length..].Trim());
@@ -153,16 +268,14 @@ public sealed class BillingCrashTests
 
             if (line.StartsWith("Data folder:", StringComparison.Ordinal) && url is not null)
             {
-                // Keep draining both pipes so the process never blocks on a full one.
-                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+                log.Pump(process.StandardOutput, name + " stdout");
                 return (process, url);
             }
         }
 
-        string error = await process.StandardError.ReadToEndAsync(CancellationToken.None);
+        await log.DrainAsync();
         process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("warden serve exited before printing its banner: " + error);
+        throw new InvalidOperationException("warden serve exited before printing its banner:\n" + log.Text);
     }
 
     private static async Task<int> StopAsync(Process process)
@@ -181,4 +294,14 @@ public sealed class BillingCrashTests
 
     private static string Line(string output, string prefix) =>
         output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
+
+    /// <summary>What the client saw of one acknowledged answer, for the failure message.</summary>
+    private sealed record Answer(long AtMs, string? WardenRequestId, bool HasReceipt, string Server)
+    {
+        public static Answer Of(HttpResponseMessage response, long atMs, string server) => new(
+            atMs,
+            response.Headers.TryGetValues("Warden-Request-Id", out var ids) ? ids.FirstOrDefault() : null,
+            response.Headers.Contains(Warden.Server.Trust.RequestReceipts.HeaderName),
+            server);
+    }
 }

@@ -7,6 +7,8 @@ using Warden.Server.Billing;
 using Warden.Server.Pipeline;
 using Warden.Server.Tests.Support;
 using Warden.Server.Tests.Trust;
+using Warden.Server.Trust;
+using Warden.Server.Usage;
 
 namespace Warden.Server.Tests.Billing;
 
@@ -171,6 +173,66 @@ public sealed class BillingPipelineTests
     }
 
     [Fact]
+    public async Task CompleteAnswerWhoseSettlementFails_IsWithheldAs503InTheClientsProtocol_AndNeverCharged()
+    {
+        await using var metered = await MeteredServer.StartAsync();
+        metered.SetPrice("sim-small", Rates);
+        metered.TopUp(10_000_000);
+        const string AnthropicBody = """{"model":"sim-small","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}""";
+
+        // Settling fails with a real SQLite error (as a full disk or a lock held past the timeout would) while holds
+        // still succeed: the answers must not go out as 200s, since no settlement of them is committed.
+        Execute(metered.Server.DataDirectory,
+            "CREATE TRIGGER refuse_settlement BEFORE INSERT ON settlements BEGIN SELECT RAISE(ABORT, 'settlement refused by the test'); END");
+        string chatId, messagesId;
+        using (var chat = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, MeteredServer.ChatBody("sim-small", 16))))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, chat.StatusCode);
+            chatId = Assert.Single(chat.Headers.GetValues("x-request-id"));
+            Assert.False(chat.Headers.Contains(RequestReceipts.HeaderName));
+            Assert.NotNull(chat.Headers.RetryAfter);
+            var error = await Requests.ErrorAsync(chat);
+            Assert.Equal("billing_unavailable", error.GetProperty("code").GetString());
+        }
+
+        using (var messages = await metered.Server.Http.SendAsync(MeteredServer.Messages(metered.Key, AnthropicBody)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, messages.StatusCode);
+            messagesId = Assert.Single(messages.Headers.GetValues("x-request-id"));
+            using var json = JsonDocument.Parse(await messages.Content.ReadAsByteArrayAsync());
+            Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
+            Assert.Equal("overloaded_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        }
+
+        // Nothing was charged: both holds are still open, and the records say why the answers were withheld.
+        Assert.Equal(0, metered.SettlementCount());
+        Assert.Equal(2, MeteredServer.CountRows(metered.Server.DataDirectory, "SELECT COUNT(*) FROM reservations WHERE state = 'open'"));
+        foreach (string id in (string[])[chatId, messagesId])
+        {
+            var row = await metered.Server.UsageForAsync(id);
+            Assert.Equal(503, row.Status);
+            Assert.Equal(UsageOutcome.SettlementFailed, row.Outcome);
+            Assert.Contains($"Settling request {id} failed", metered.Server.Logs.All, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(metered.Billing.Check.Run());
+
+        // Once the database takes settlements again, answers flow, and the withheld ones are released unbilled.
+        Execute(metered.Server.DataDirectory, "DROP TRIGGER refuse_settlement");
+        using (var ok = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, MeteredServer.ChatBody("sim-small", 16))))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Equal("reported", metered.Billing.Ledger.FindSettlement(Assert.Single(ok.Headers.GetValues("x-request-id")))!.UsageSource);
+        }
+
+        Assert.Equal(2, metered.Billing.Ledger.ReleaseStale(TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(1)));
+        Assert.Equal(0, MeteredServer.CountRows(metered.Server.DataDirectory, "SELECT COALESCE(SUM(charged_micros), 0) FROM settlements WHERE usage_note LIKE 'expired%'"));
+        long charged = MeteredServer.CountRows(metered.Server.DataDirectory, "SELECT COALESCE(SUM(charged_micros), 0) FROM settlements");
+        Assert.Equal(10_000_000 - charged, metered.Balance);
+        Assert.Empty(metered.Billing.Check.Run());
+    }
+
+    [Fact]
     public async Task ClientDisconnectMidStream_IsSettledWithTheLabelledInputEstimate_AndTheLedgerBalances()
     {
         await using var metered = await MeteredServer.StartAsync();
@@ -238,6 +300,15 @@ public sealed class BillingPipelineTests
         Assert.Equal(1_000_000 - young.ReservedMicros, ledger.Balance(setup.Tenant.AccountId));
         Assert.Empty(server.App.Data.Billing.Check.Run());
         Assert.Contains("Released 1 billing holds", server.Logs.All, StringComparison.Ordinal);
+    }
+
+    private static void Execute(string dataDirectory, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, Warden.Server.Hosting.DataFolder.DatabaseFileName)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static long Ceil(long tokens, long perMillion) => tokens <= 0 ? 0 : ((tokens * perMillion) + 999_999) / 1_000_000;
