@@ -107,35 +107,14 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         var flushes = new List<TaskCompletionSource>();
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
-            {
-                if (item.Record is not null)
-                {
-                    batch.Add(item.Record);
-                }
-                else
-                {
-                    flushes.Add(item.Flush!);
-                }
-            }
-
+            Drain(batch, flushes);
             if (flushes.Count == 0 && batch.Count < MaxBatch && _lastCommit != 0
                 && _time.GetElapsedTime(_lastCommit) is var sinceLast && sinceLast < CommitInterval)
             {
                 // Busy: the last commit was moments ago. Gather what arrives during the rest of the interval into
                 // this commit too, so under load a commit carries many records rather than a few.
                 await Task.Delay(CommitInterval - sinceLast, _time);
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
-                {
-                    if (item.Record is not null)
-                    {
-                        batch.Add(item.Record);
-                    }
-                    else
-                    {
-                        flushes.Add(item.Flush!);
-                    }
-                }
+                Drain(batch, flushes);
             }
 
             await CommitAsync(batch);
@@ -147,6 +126,22 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
             }
 
             flushes.Clear();
+        }
+    }
+
+    // Takes what is queued, up to a batch: records to commit, and flush requests to answer after the commit.
+    private void Drain(List<UsageRecord> batch, List<TaskCompletionSource> flushes)
+    {
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+        {
+            if (item.Record is not null)
+            {
+                batch.Add(item.Record);
+            }
+            else
+            {
+                flushes.Add(item.Flush!);
+            }
         }
     }
 
