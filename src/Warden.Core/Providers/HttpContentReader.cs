@@ -5,19 +5,23 @@ namespace Warden.Core.Providers;
 /// <summary>Reads upstream bodies with a bound, so a misbehaving upstream cannot exhaust memory.</summary>
 /// <remarks>
 /// This is on the path of every complete answer, so it allocates only the array it returns: a declared
-/// Content-Length within the bound is read straight into an array of that size (not cleared first), and a body of
-/// unknown length grows in pooled buffers and is copied once at the end.
+/// Content-Length within the bound (and at most 4 MB) is read straight into an array of that size (not cleared
+/// first), and any other body grows in pooled buffers and is copied once at the end.
 /// </remarks>
 public static class HttpContentReader
 {
     private const int FirstPooledBuffer = 16 * 1024;
+
+    // Largest declared length allocated up front: a larger declaration grows with the bytes that really arrive, so an
+    // upstream that declares a huge body and sends little cannot make Warden allocate it.
+    private const int MaxPresized = 4 * 1024 * 1024;
 
     /// <summary>Reads at most <paramref name="limit"/> bytes of a body; the rest is left unread.</summary>
     public static async Task<byte[]> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        if (content.Headers.ContentLength is long declared && declared < limit)
+        if (content.Headers.ContentLength is long declared && declared < limit && declared <= MaxPresized)
         {
             return await ReadDeclaredAsync(stream, (int)declared, cancellationToken);
         }

@@ -25,7 +25,8 @@ public sealed class UpstreamAdapter(HttpClient http)
     // Resolved upstream URLs by base and path: building a Uri parses it, and every call goes to one of a few.
     // Bounded: cleared when channels and Gemini model paths ever add up to more than this.
     private const int MaxCachedUris = 4096;
-    private static readonly ConcurrentDictionary<(Uri Base, string Path), Uri> Uris = new();
+    // Keyed by the base URL's exact text: Uri equality ignores user info, and two channels must never share a URL.
+    private static readonly ConcurrentDictionary<(string Base, string Path), Uri> Uris = new();
 
     /// <summary>Sends a Chat Completions body (the pass-through path of OpenAI-compatible upstreams).</summary>
     public Task<UpstreamCall> SendAsync(UpstreamTarget target, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken) =>
@@ -105,7 +106,7 @@ public sealed class UpstreamAdapter(HttpClient http)
 
     private static Uri Resolve(Uri baseUrl, string path)
     {
-        if (Uris.TryGetValue((baseUrl, path), out var cached))
+        if (Uris.TryGetValue((baseUrl.OriginalString, path), out var cached))
         {
             return cached;
         }
@@ -115,7 +116,7 @@ public sealed class UpstreamAdapter(HttpClient http)
             Uris.Clear();
         }
 
-        return Uris.GetOrAdd((baseUrl, path), static key => new Uri(key.Base, key.Path));
+        return Uris.GetOrAdd((baseUrl.OriginalString, path), static (key, root) => new Uri(root, key.Path), baseUrl);
     }
 
     private static async Task<UpstreamError> ReadErrorAsync(HttpResponseMessage response, UpstreamTarget target, CancellationToken cancellationToken)

@@ -82,6 +82,19 @@ public class HttpContentReaderTests
     }
 
     [Fact]
+    public async Task ReadBoundedAsync_LargeDeclaredLengthWithinLimit_ReadsTheWholeBody()
+    {
+        // Over the size allocated up front on the declaration's word alone: read as it arrives instead.
+        byte[] body = Pattern(5_000_000);
+        using var content = new StreamContent(new TrickleStream(body, maxPerRead: 100_000));
+        content.Headers.ContentLength = body.Length;
+
+        byte[] read = await HttpContentReader.ReadBoundedAsync(content, 10_000_000, CancellationToken.None);
+
+        Assert.Equal(body, read);
+    }
+
+    [Fact]
     public async Task ReadBoundedAsync_DeclaredLengthOverLimit_StopsAtLimit()
     {
         byte[] body = Pattern(300_000);
