@@ -23,9 +23,9 @@ public sealed class UpstreamAdapter(HttpClient http)
     private const string UserAgent = "Warden/0.1";
 
     // Resolved upstream URLs by base and path: building a Uri parses it, and every call goes to one of a few.
-    // Bounded: cleared when channels and Gemini model paths ever add up to more than this.
+    // Bounded: cleared when channels and Gemini model paths ever add up to more than this. Keyed by the base URL's
+    // exact text: Uri equality ignores user info, and two channels must never share a URL.
     private const int MaxCachedUris = 4096;
-    // Keyed by the base URL's exact text: Uri equality ignores user info, and two channels must never share a URL.
     private static readonly ConcurrentDictionary<(string Base, string Path), Uri> Uris = new();
 
     /// <summary>Sends a Chat Completions body (the pass-through path of OpenAI-compatible upstreams).</summary>
