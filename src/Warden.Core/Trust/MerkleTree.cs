@@ -1,17 +1,63 @@
 namespace Warden.Core.Trust;
 
 /// <summary>
-/// An append-only RFC 9162 Merkle tree held in memory: it keeps every leaf hash and the root of every complete
-/// power-of-two subtree, so the root of any earlier size, an inclusion proof (PATH) or a consistency proof
-/// (PROOF) costs O(log n) hashes. A million leaves take about 64 MB.
+/// An append-only RFC 9162 Merkle tree: the root of any earlier size, an inclusion proof (PATH) or a consistency
+/// proof (PROOF) costs O(log n) hashes.
 /// </summary>
+/// <remarks>
+/// <para>
+/// By default every leaf hash and the root of every complete power-of-two subtree are held in memory (64 bytes a
+/// leaf). A tree made with a <see cref="LeafHashReader"/> and a resident level L keeps in memory only the roots of
+/// complete subtrees of 2^L leaves and more, plus the leaves of the block of 2^L still filling; a subtree below that
+/// level in an earlier block is computed from that block's leaf hashes, read through the reader when a proof or an
+/// old root needs it (one block at a time, the last one kept). At L = 8 that is about a quarter of a byte a leaf, so
+/// a log of a hundred million entries fits in some 25 MB instead of 6.4 GB. Every block read is checked against the
+/// block's root held in memory, so stored leaf hashes changed after they were appended are detected, not served.
+/// </para>
+/// <para>Not safe for concurrent use: callers serialise access.</para>
+/// </remarks>
 public sealed class MerkleTree
 {
-    // _levels[k][i] is the root of the complete subtree over leaves [i * 2^k, (i + 1) * 2^k).
+    /// <summary>Fills <paramref name="destination"/> with the 32-byte leaf hashes of leaves [start, start + count), in order.</summary>
+    public delegate void LeafHashReader(long start, int count, Span<byte> destination);
+
+    // For level >= _residentLevel, _levels[level][i] is the root of the complete subtree over leaves
+    // [i * 2^level, (i + 1) * 2^level). Below it, _levels[level] holds only the nodes of the block still filling,
+    // numbered from that block's start.
     private readonly List<HashColumn> _levels = [new HashColumn()];
+    private readonly int _residentLevel;
+    private readonly LeafHashReader? _reader;
+    private long _size;
+
+    // The last earlier block read back: its start, and its nodes by level (level 0 = its leaf hashes).
+    private long _loadedBlock = -1;
+    private HashColumn[]? _loaded;
+
+    /// <summary>A tree holding every leaf hash in memory.</summary>
+    public MerkleTree()
+    {
+    }
+
+    /// <summary>
+    /// A tree that keeps in memory only subtrees of 2^<paramref name="residentLevel"/> leaves and more, and reads
+    /// earlier leaf hashes through <paramref name="reader"/> when it needs them.
+    /// </summary>
+    public MerkleTree(int residentLevel, LeafHashReader reader)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(residentLevel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(residentLevel, 20);
+        ArgumentNullException.ThrowIfNull(reader);
+        _residentLevel = residentLevel;
+        _reader = reader;
+    }
 
     /// <summary>Number of leaves.</summary>
-    public long Size => _levels[0].Count;
+    public long Size => _size;
+
+    private long BlockSize => 1L << _residentLevel;
+
+    // The first leaf of the block still filling (equal to Size when the last block is complete).
+    private long TailStart => _size & ~(BlockSize - 1);
 
     /// <summary>Appends a log entry (hashed as a leaf) and returns its index.</summary>
     public long Append(ReadOnlySpan<byte> entry)
@@ -29,8 +75,8 @@ public sealed class MerkleTree
             throw new ArgumentException($"A leaf hash is {MerkleHash.Size} bytes.", nameof(leafHash));
         }
 
-        int index = _levels[0].Count;
-        if (index == int.MaxValue)
+        long index = _size;
+        if (_levels[0].Count == int.MaxValue || (_residentLevel > 0 && (index >> _residentLevel) >= int.MaxValue))
         {
             throw new InvalidOperationException("The in-memory tree is full.");
         }
@@ -50,6 +96,16 @@ public sealed class MerkleTree
             _levels[level + 1].Add(node);
         }
 
+        _size = index + 1;
+        if (_residentLevel > 0 && (_size & (BlockSize - 1)) == 0)
+        {
+            // The block is complete and its root is at the resident level: its lower nodes need not stay.
+            for (int level = 0; level < _residentLevel; level++)
+            {
+                _levels[level].Clear();
+            }
+        }
+
         return index;
     }
 
@@ -58,7 +114,7 @@ public sealed class MerkleTree
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Size);
-        return _levels[0][(int)index].ToArray();
+        return Node(0, index).ToArray();
     }
 
     /// <summary>The current root (MTH of all leaves).</summary>
@@ -173,7 +229,7 @@ public sealed class MerkleTree
         if ((size & (size - 1)) == 0 && start % size == 0)
         {
             int level = 63 - (int)long.LeadingZeroCount(size);
-            _levels[level][(int)(start >> level)].CopyTo(destination);
+            Node(level, start >> level).CopyTo(destination);
             return;
         }
 
@@ -183,6 +239,64 @@ public sealed class MerkleTree
         SubtreeHash(start, k, left);
         SubtreeHash(start + k, size - k, right);
         MerkleHash.Node(left, right, destination);
+    }
+
+    // The root of complete subtree `position` at `level` (which must lie within the tree).
+    private ReadOnlySpan<byte> Node(int level, long position)
+    {
+        if (level >= _residentLevel)
+        {
+            return _levels[level][checked((int)position)];
+        }
+
+        long firstLeaf = position << level;
+        long tailStart = TailStart;
+        if (firstLeaf >= tailStart)
+        {
+            return _levels[level][(int)((firstLeaf - tailStart) >> level)];
+        }
+
+        long block = firstLeaf >> _residentLevel;
+        return LoadBlock(block)[level][(int)((firstLeaf - (block << _residentLevel)) >> level)];
+    }
+
+    // The nodes of complete earlier block `block` below the resident level, read back through the reader and checked
+    // against the block's root held in memory.
+    private HashColumn[] LoadBlock(long block)
+    {
+        if (_loadedBlock == block)
+        {
+            return _loaded!;
+        }
+
+        int leaves = (int)BlockSize;
+        byte[] hashes = new byte[leaves * MerkleHash.Size];
+        _reader!(block << _residentLevel, leaves, hashes);
+        var columns = new HashColumn[_residentLevel + 1];
+        columns[0] = new HashColumn(hashes);
+        Span<byte> node = stackalloc byte[MerkleHash.Size];
+        for (int level = 1; level <= _residentLevel; level++)
+        {
+            HashColumn below = columns[level - 1];
+            var column = new HashColumn();
+            for (int i = 0; i + 1 < below.Count; i += 2)
+            {
+                MerkleHash.Node(below[i], below[i + 1], node);
+                column.Add(node);
+            }
+
+            columns[level] = column;
+        }
+
+        if (!columns[_residentLevel][0].SequenceEqual(_levels[_residentLevel][checked((int)block)]))
+        {
+            throw new InvalidDataException(
+                $"The stored leaf hashes of entries {block << _residentLevel} to {((block + 1) << _residentLevel) - 1} no longer match the tree built from them.");
+        }
+
+        _loaded = columns;
+        _loadedBlock = block;
+        return columns;
     }
 
     private void CheckSize(long treeSize)

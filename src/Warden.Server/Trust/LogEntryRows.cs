@@ -76,6 +76,36 @@ internal static class LogEntryRows
         return rows;
     }
 
+    /// <summary>
+    /// Copies the leaf hashes of entries [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>)
+    /// into <paramref name="destination"/>; throws <see cref="InvalidDataException"/> when one is missing.
+    /// </summary>
+    public static void ReadLeafHashes(SqliteConnection connection, long start, int count, Span<byte> destination)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT idx, leaf_hash FROM log_entries WHERE idx >= $start AND idx < $end ORDER BY idx";
+        command.Parameters.AddWithValue("$start", start);
+        command.Parameters.AddWithValue("$end", start + count);
+        using var reader = command.ExecuteReader();
+        long expected = start;
+        while (reader.Read())
+        {
+            byte[] leaf = (byte[])reader.GetValue(1);
+            if (reader.GetInt64(0) != expected || leaf.Length != MerkleHash.Size)
+            {
+                break;
+            }
+
+            leaf.CopyTo(destination[(int)((expected - start) * MerkleHash.Size)..]);
+            expected++;
+        }
+
+        if (expected != start + count)
+        {
+            throw new InvalidDataException($"transparency log entry {expected} is missing or malformed.");
+        }
+    }
+
     /// <summary>The lowest index of an entry with this leaf hash, or null.</summary>
     public static long? FindByLeafHash(SqliteConnection connection, byte[] leafHash)
     {

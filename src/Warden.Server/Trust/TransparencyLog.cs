@@ -5,7 +5,9 @@ using Warden.Server.Storage;
 namespace Warden.Server.Trust;
 
 /// <summary>
-/// The running server's view of the transparency log: every leaf hash in an in-memory <see cref="MerkleTree"/>,
+/// The running server's view of the transparency log: a <see cref="MerkleTree"/> that keeps in memory the roots of
+/// complete blocks of 2^<see cref="DefaultResidentLevel"/> entries and reads older leaf hashes back from
+/// <c>log_entries</c> when a proof needs them (so memory grows by about a quarter of a byte per entry, not 64 bytes),
 /// checked at start against the last signed checkpoint, then kept up to date from <c>log_entries</c> (the usage
 /// writer and configuration writes, including the CLI's from another process, append there). Whenever the tree
 /// grew, it signs a new checkpoint with the receipt signing key: after each usage batch that stored receipts, on
@@ -15,10 +17,16 @@ internal sealed class TransparencyLog
 {
     public const string DefaultOrigin = "warden/transparency-log";
 
+    /// <summary>Subtrees of 2^8 = 256 entries and more stay in memory; a proof reads at most a few blocks of 256 leaf hashes.</summary>
+    public const int DefaultResidentLevel = 8;
+
+    // Rows read at a time when catching up with the table (at start the whole log is read and checked).
+    private const int ReadPage = 4096;
+
     private readonly WardenDatabase _database;
     private readonly SigningKeyRing _ring;
     private readonly TimeProvider _time;
-    private readonly MerkleTree _tree = new();
+    private readonly MerkleTree _tree;
     private readonly Lock _gate = new();
     private string? _latest;
     private long _latestSize = -1;
@@ -28,14 +36,15 @@ internal sealed class TransparencyLog
     private long _lastCommitRefresh;
 
     /// <summary>Loads and checks the log; throws <see cref="InvalidDataException"/> when it does not match its last checkpoint.</summary>
-    public TransparencyLog(WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin)
+    public TransparencyLog(WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin, int residentLevel = DefaultResidentLevel)
     {
         _database = database;
         _ring = ring;
         _time = time;
         Origin = origin;
+        _tree = new MerkleTree(residentLevel, ReadLeafHashes);
         using var connection = database.Open();
-        AppendRows(LogEntryRows.Read(connection, 0));
+        CatchUp(connection);
         string? last = LogEntryRows.LatestCheckpoint(connection);
         if (last is not null)
         {
@@ -68,7 +77,7 @@ internal sealed class TransparencyLog
         lock (_gate)
         {
             using var connection = _database.Open();
-            AppendRows(LogEntryRows.Read(connection, _tree.Size));
+            CatchUp(connection);
             if (_latest is null || _latestSize != _tree.Size)
             {
                 var checkpoint = new Checkpoint(Origin, _tree.Size, _tree.RootHash(), _time.GetUtcNow());
@@ -140,6 +149,25 @@ internal sealed class TransparencyLog
         Refresh();
         using var connection = _database.Open();
         return LogEntryRows.FindByLeafHash(connection, leafHash);
+    }
+
+    // Appends the entries stored past the tree's size, a page at a time.
+    private void CatchUp(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        List<LogEntryRows.Row> rows;
+        do
+        {
+            rows = LogEntryRows.Read(connection, _tree.Size, _tree.Size + ReadPage);
+            AppendRows(rows);
+        }
+        while (rows.Count == ReadPage);
+    }
+
+    // The tree's reader of earlier leaf hashes (called under the tree's callers' lock).
+    private void ReadLeafHashes(long start, int count, Span<byte> destination)
+    {
+        using var connection = _database.Open();
+        LogEntryRows.ReadLeafHashes(connection, start, count, destination);
     }
 
     private void AppendRows(List<LogEntryRows.Row> rows)

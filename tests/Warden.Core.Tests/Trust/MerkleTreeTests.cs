@@ -54,6 +54,79 @@ public class MerkleTreeTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_tree_keeping_only_upper_levels_gives_the_same_roots_leaves_and_proofs_as_the_full_tree(int residentLevel)
+    {
+        List<byte[]> entries = Entries(70);
+        MerkleTree full = TreeOf(entries);
+        List<byte[]> stored = [.. entries.Select(e => MerkleHash.Leaf(e))];
+        int reads = 0;
+        var tiled = new MerkleTree(residentLevel, (start, count, destination) =>
+        {
+            reads++;
+            for (int i = 0; i < count; i++)
+            {
+                stored[(int)start + i].CopyTo(destination[(i * MerkleHash.Size)..]);
+            }
+        });
+
+        for (int n = 1; n <= 70; n++)
+        {
+            tiled.AppendLeafHash(stored[n - 1]);
+            Assert.Equal(full.RootHash(n), tiled.RootHash());
+            for (int size = 1; size <= n; size++)
+            {
+                Assert.Equal(full.RootHash(size), tiled.RootHash(size));
+                for (int m = 0; m < size; m++)
+                {
+                    Assert.Equal(full.InclusionProof(m, size), tiled.InclusionProof(m, size));
+                }
+
+                for (int old = 0; old <= size; old++)
+                {
+                    Assert.Equal(full.ConsistencyProof(old, size), tiled.ConsistencyProof(old, size));
+                }
+            }
+        }
+
+        for (int m = 0; m < 70; m++)
+        {
+            Assert.Equal(stored[m], tiled.LeafHash(m));
+        }
+
+        // Earlier blocks were really read back rather than kept.
+        Assert.True(reads > 0);
+    }
+
+    [Fact]
+    public void A_tree_keeping_only_upper_levels_refuses_a_stored_leaf_hash_changed_after_it_was_appended()
+    {
+        List<byte[]> stored = [.. Entries(20).Select(e => MerkleHash.Leaf(e))];
+        var tree = new MerkleTree(2, (start, count, destination) =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                stored[(int)start + i].CopyTo(destination[(i * MerkleHash.Size)..]);
+            }
+        });
+        foreach (byte[] leaf in stored)
+        {
+            tree.AppendLeafHash(leaf);
+        }
+
+        byte[] before = tree.InclusionProof(5, 20)[0];
+        stored[9] = MerkleHash.Leaf([0xFF]);
+
+        // Leaf 9 is in block [8, 12); leaf 5's block [4, 8) was read and kept, so its proof is unaffected.
+        Assert.Equal(before, tree.InclusionProof(5, 20)[0]);
+        var refused = Assert.Throws<InvalidDataException>(() => tree.InclusionProof(9, 20));
+        Assert.Contains("entries 8 to 11", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => tree.LeafHash(10));
+    }
+
     [Fact]
     public void Leaf_and_node_hashes_are_domain_separated()
     {

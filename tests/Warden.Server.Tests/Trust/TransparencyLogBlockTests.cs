@@ -1,0 +1,86 @@
+using Microsoft.Data.Sqlite;
+using Warden.Core.Trust;
+using Warden.Server.Hosting;
+using Warden.Server.Tests.Support;
+using Warden.Server.Trust;
+
+namespace Warden.Server.Tests.Trust;
+
+/// <summary>
+/// The running log keeps only whole blocks' roots in memory and reads older leaf hashes back from the real SQLite
+/// file: its roots and proofs are those of a tree holding every leaf, and a stored leaf hash changed while it runs is
+/// refused rather than served in a proof.
+/// </summary>
+public sealed class TransparencyLogBlockTests
+{
+    [Fact]
+    public void ProofsFromBlocksReadBackFromSqlite_EqualThoseOfAFullTree()
+    {
+        using var directory = new TempDirectory();
+        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, TimeProvider.System);
+        var ring = new SigningKeyStore(folder.Database, folder.Ring, TimeProvider.System).LoadOrCreate();
+        var full = new MerkleTree();
+        AppendEntries(folder, full, 0, 21);
+
+        // Resident level 2: blocks of 4 leaves, so almost every proof reads blocks back.
+        var log = new TransparencyLog(folder.Database, ring, TimeProvider.System, residentLevel: 2);
+        AppendEntries(folder, full, 21, 30);
+        string checkpoint = log.Refresh();
+        long size = SignedCheckpoint.Verify(checkpoint, ring.PublicKeys).Checkpoint!.TreeSize;
+        Assert.Equal(full.Size, size);
+        Assert.Equal(full.RootHash(), SignedCheckpoint.Verify(checkpoint, ring.PublicKeys).Checkpoint!.RootHash());
+
+        for (long index = 0; index < size; index++)
+        {
+            var answer = log.Inclusion(index, null)!;
+            Assert.Equal(full.LeafHash(index), answer.LeafHash);
+            Assert.Equal(full.InclusionProof(index, size), answer.Proof);
+        }
+
+        for (long from = 0; from <= size; from++)
+        {
+            Assert.Equal(full.ConsistencyProof(from, size), log.Consistency(from, size));
+        }
+    }
+
+    [Fact]
+    public void ALeafHashChangedInTheFileWhileRunning_IsRefusedWhenItsBlockIsReadBack()
+    {
+        using var directory = new TempDirectory();
+        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, TimeProvider.System);
+        var ring = new SigningKeyStore(folder.Database, folder.Ring, TimeProvider.System).LoadOrCreate();
+        AppendEntries(folder, new MerkleTree(), 0, 16);
+        var log = new TransparencyLog(folder.Database, ring, TimeProvider.System, residentLevel: 2);
+        Assert.NotNull(log.Inclusion(1, null));
+
+        using (var connection = new SqliteConnection("Data Source=" + Path.Combine(directory.Path, DataFolder.DatabaseFileName)))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TRIGGER log_entries_no_update; UPDATE log_entries SET leaf_hash = $h WHERE idx = 9";
+            command.Parameters.AddWithValue("$h", MerkleHash.Leaf([0xFF]));
+            command.ExecuteNonQuery();
+        }
+
+        var refused = Assert.Throws<InvalidDataException>(() => log.Inclusion(8, null));
+        Assert.Contains("no longer match", refused.Message, StringComparison.Ordinal);
+
+        // Blocks that were not changed still prove.
+        Assert.NotNull(log.Inclusion(1, null));
+        Assert.NotNull(log.Inclusion(13, null));
+    }
+
+    private static void AppendEntries(DataFolder folder, MerkleTree mirror, int from, int to)
+    {
+        using var connection = folder.Database.Open();
+        using var transaction = connection.BeginTransaction();
+        for (int i = from; i < to; i++)
+        {
+            byte[] entry = System.Text.Encoding.UTF8.GetBytes($"receipt {i:x64}\n");
+            LogEntryRows.Append(connection, transaction, LogEntryRows.ReceiptKind, entry, DateTimeOffset.UnixEpoch);
+            mirror.Append(entry);
+        }
+
+        transaction.Commit();
+    }
+}
