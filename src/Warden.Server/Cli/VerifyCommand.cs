@@ -173,7 +173,8 @@ internal static class VerifyCommand
         }
         else if (serverUrl is not null)
         {
-            string path = "v1/transparency/proof/inclusion?leaf_hash=" + Convert.ToHexStringLower(LogEntry.ReceiptLeafHash(jws));
+            string path = "v1/transparency/proof/inclusion?leaf_hash=" + Convert.ToHexStringLower(LogEntry.ReceiptLeafHash(jws))
+                + "&request_id=" + Uri.EscapeDataString(ReceiptRequestId(jws));
             if (savedCheckpoint is not null && Checkpoint.TryParseBody(savedCheckpoint[..(savedCheckpoint.IndexOf("\n\n", StringComparison.Ordinal) + 1)], out var body, out _))
             {
                 path += string.Create(CultureInfo.InvariantCulture, $"&size={body!.TreeSize}");
@@ -189,6 +190,23 @@ internal static class VerifyCommand
         var (index, _, proof, checkpoint) = LogProofJson.ReadInclusion(json);
         string signed = savedCheckpoint ?? checkpoint ?? throw new FormatException("the inclusion proof has no checkpoint; give --checkpoint FILE");
         return new LogInclusionEvidence(index, proof, signed);
+    }
+
+    // The request id in the receipt's payload (the log finds a receipt's entry by it); empty when unreadable, which the
+    // server answers with "not found".
+    private static string ReceiptRequestId(string jws)
+    {
+        string[] parts = jws.Split('.');
+        try
+        {
+            return parts.Length == 3 && ReceiptJson.TryParse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]), out var claims, out _)
+                ? claims!.RequestId
+                : "";
+        }
+        catch (FormatException)
+        {
+            return "";
+        }
     }
 
     private static async Task<byte[]> FetchAsync(string serverUrl, string relative, CancellationToken cancellationToken)

@@ -14,8 +14,8 @@ using Warden.Server.Usage;
 namespace Warden.Server.Endpoints;
 
 /// <summary>
-/// The transparency log over HTTP. Public (no key): the latest signed checkpoint, inclusion proofs by index or by leaf
-/// hash, consistency proofs: they reveal only hashes and sizes. With a key: an inclusion proof by request id for the
+/// The transparency log over HTTP. Public (no key): the latest signed checkpoint, inclusion proofs by index, by leaf
+/// hash (a configuration entry) or by leaf hash and request id (a receipt), consistency proofs: they reveal only hashes and sizes. With a key: an inclusion proof by request id for the
 /// caller's own receipt (<c>?receipt=</c>), and the entries (configuration events in full, receipt entries as hashes):
 /// an admin key reads every event, a client key the events that concern it or the models it may use (see
 /// <see cref="LogVisibility"/>); the others are listed by leaf hash only, so the log stays checkable end to end.
@@ -59,6 +59,9 @@ internal static class TransparencyEndpoints
         }
 
         long index;
+
+        // For a receipt found by request id: the leaf hash its entry must have (checked on the answer).
+        byte[]? expectedLeaf = null;
         if (query.ContainsKey("receipt"))
         {
             var key = Authenticate(context, KeyRole.Client);
@@ -70,21 +73,21 @@ internal static class TransparencyEndpoints
 
             string requestId = query["receipt"].ToString();
             var store = context.RequestServices.GetRequiredService<ReceiptStore>();
-            string? jws = store.Find(requestId, key.Id);
-            if (jws is null)
+            var stored = store.FindStored(requestId, key.Id);
+            if (stored is null)
             {
                 await context.RequestServices.GetRequiredService<UsageWriter>().FlushAsync();
-                jws = store.Find(requestId, key.Id);
+                stored = store.FindStored(requestId, key.Id);
             }
 
-            long? found = jws is null ? null : log.Find(LogEntry.ReceiptLeafHash(jws));
-            if (found is null)
+            if (stored?.LogIndex is not { } logged)
             {
                 await NotFoundAsync(context, $"No logged receipt with request id '{requestId}' for this API key.");
                 return;
             }
 
-            index = found.Value;
+            index = logged;
+            expectedLeaf = LogEntry.ReceiptLeafHash(stored.Jws);
         }
         else if (query.ContainsKey("leaf_hash"))
         {
@@ -104,10 +107,26 @@ internal static class TransparencyEndpoints
                 return;
             }
 
-            long? found = log.Find(leaf);
+            // A receipt's entry is found through its request id (given with its leaf hash, which is checked, so the
+            // answer goes only to someone holding the receipt); a configuration entry by its leaf hash alone.
+            long? found;
+            if (query.ContainsKey("request_id"))
+            {
+                // No flush of the usage writer here, unlike the keyed lookup: anyone may call this, and a flush per
+                // call would let them force a commit per request. A receipt is stored within milliseconds anyway.
+                found = context.RequestServices.GetRequiredService<ReceiptStore>().FindLogIndex(query["request_id"].ToString());
+                expectedLeaf = leaf;
+            }
+            else
+            {
+                found = log.FindConfig(leaf);
+            }
+
             if (found is null)
             {
-                await NotFoundAsync(context, "No log entry has this leaf hash.");
+                await NotFoundAsync(context, query.ContainsKey("request_id")
+                    ? "No logged receipt with this request id and leaf hash."
+                    : "No configuration entry has this leaf hash (a receipt's entry is found with request_id=<its request id> as well).");
                 return;
             }
 
@@ -115,7 +134,7 @@ internal static class TransparencyEndpoints
         }
         else if (!TryLong(query["index"], out index))
         {
-            await BadRequestAsync(context, "Give index=N (with optional size=M), leaf_hash=<hex>, or receipt=<request id>.", "index");
+            await BadRequestAsync(context, "Give index=N (with optional size=M), leaf_hash=<hex> (with request_id=<id> for a receipt), or receipt=<request id>.", "index");
             return;
         }
 
@@ -123,6 +142,12 @@ internal static class TransparencyEndpoints
         if (answer is null)
         {
             await BadRequestAsync(context, "The index must be below the tree size, and the size at most the latest checkpoint's.", "index");
+            return;
+        }
+
+        if (expectedLeaf is not null && !answer.LeafHash.AsSpan().SequenceEqual(expectedLeaf))
+        {
+            await NotFoundAsync(context, "No logged receipt with this request id and leaf hash.");
             return;
         }
 

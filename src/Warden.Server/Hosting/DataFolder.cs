@@ -80,6 +80,11 @@ internal sealed class DataFolder
         var ring = MasterKeyRing.Load(full, masterKeyFromEnvironment);
         var database = new WardenDatabase(Path.Combine(full, DatabaseFileName)) { Time = time };
         database.Migrate(time);
+        using (var connection = database.Open())
+        {
+            Trust.LogEntryRows.MoveReceiptLookupsToRequestIds(connection);
+        }
+
         byte[] pepper = new SecretStore(database, ring).GetOrCreate(SecretStore.ClientKeyPepper);
         return new DataFolder(full, ring, database, new KeyHasher(pepper), time);
     }

@@ -46,12 +46,19 @@ internal static class LogEntryRows
     }
 
     /// <summary>Appends an entry with a command from <see cref="PrepareAppend"/>, in <paramref name="transaction"/>; returns its index.</summary>
-    public static long Append(SqliteCommand prepared, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at)
+    public static long Append(SqliteCommand prepared, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at) =>
+        Append(prepared, transaction, kind, entry, MerkleHash.Leaf(entry), at);
+
+    /// <summary>
+    /// <see cref="Append(SqliteCommand, SqliteTransaction, string, byte[], DateTimeOffset)"/> with the entry's leaf hash
+    /// already computed by the caller (who keeps it for the tree).
+    /// </summary>
+    public static long Append(SqliteCommand prepared, SqliteTransaction transaction, string kind, byte[] entry, byte[] leafHash, DateTimeOffset at)
     {
         prepared.Transaction = transaction;
         var p = prepared.Parameters;
         p["$kind"].Value = kind;
-        p["$leaf"].Value = MerkleHash.Leaf(entry);
+        p["$leaf"].Value = leafHash;
         p["$entry"].Value = entry;
         p["$at"].Value = SqlTime.Format(at);
         long index = (long)prepared.ExecuteScalar()!;
@@ -106,13 +113,81 @@ internal static class LogEntryRows
         }
     }
 
-    /// <summary>The lowest index of an entry with this leaf hash, or null.</summary>
-    public static long? FindByLeafHash(SqliteConnection connection, byte[] leafHash)
+    /// <summary>
+    /// The lowest index of a configuration entry with this leaf hash, or null. Receipt entries are not indexed by leaf
+    /// hash (their receipts row holds their index: see <see cref="MoveReceiptLookupsToRequestIds"/>).
+    /// </summary>
+    public static long? FindConfigByLeafHash(SqliteConnection connection, byte[] leafHash)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(idx) FROM log_entries WHERE leaf_hash = $leaf";
+        command.CommandText = "SELECT MIN(idx) FROM log_entries WHERE leaf_hash = $leaf AND kind <> 'receipt'";
         command.Parameters.AddWithValue("$leaf", leafHash);
         return command.ExecuteScalar() is long index ? index : null;
+    }
+
+    /// <summary>
+    /// Once, after migration 0007: gives every receipt stored before it the index of its log entry (found through the
+    /// old leaf-hash index), then drops that index, in one transaction. Does nothing when the old index is gone.
+    /// </summary>
+    public static void MoveReceiptLookupsToRequestIds(SqliteConnection connection)
+    {
+        using (var exists = connection.CreateCommand())
+        {
+            exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'log_entries_leaf'";
+            if ((long)exists.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var page = connection.CreateCommand();
+        page.Transaction = transaction;
+        page.CommandText = "SELECT request_id, jws FROM receipts WHERE log_idx IS NULL AND request_id > $after ORDER BY request_id LIMIT 1000";
+        var after = page.Parameters.Add("$after", SqliteType.Text);
+        using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = """
+            UPDATE receipts SET log_idx = (SELECT MIN(idx) FROM log_entries WHERE leaf_hash = $leaf AND kind = 'receipt')
+            WHERE request_id = $id
+            """;
+        var leaf = update.Parameters.Add("$leaf", SqliteType.Blob);
+        var id = update.Parameters.Add("$id", SqliteType.Text);
+        after.Value = "";
+        while (true)
+        {
+            var rows = new List<(string RequestId, string Jws)>();
+            using (var reader = page.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    rows.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var (requestId, jws) in rows)
+            {
+                leaf.Value = LogEntry.ReceiptLeafHash(jws);
+                id.Value = requestId;
+                update.ExecuteNonQuery();
+            }
+
+            after.Value = rows[^1].RequestId;
+        }
+
+        using (var drop = connection.CreateCommand())
+        {
+            drop.Transaction = transaction;
+            drop.CommandText = "DROP INDEX log_entries_leaf";
+            drop.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>The signed checkpoint with the largest tree size, or null.</summary>

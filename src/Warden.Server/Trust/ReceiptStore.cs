@@ -6,13 +6,36 @@ namespace Warden.Server.Trust;
 internal sealed class ReceiptStore(WardenDatabase database)
 {
     /// <summary>The receipt of <paramref name="requestId"/> if the key <paramref name="keyId"/> made that request; otherwise null.</summary>
-    public string? Find(string requestId, string keyId)
+    public string? Find(string requestId, string keyId) => FindStored(requestId, keyId)?.Jws;
+
+    /// <summary>
+    /// The receipt of <paramref name="requestId"/> and the index of its transparency-log entry (null when it was not
+    /// logged), if the key <paramref name="keyId"/> made that request; otherwise null.
+    /// </summary>
+    public StoredReceipt? FindStored(string requestId, string keyId)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT jws FROM receipts WHERE request_id = $id AND key_id = $key";
+        command.CommandText = "SELECT jws, log_idx FROM receipts WHERE request_id = $id AND key_id = $key";
         command.Parameters.AddWithValue("$id", requestId);
         command.Parameters.AddWithValue("$key", keyId);
-        return command.ExecuteScalar() as string;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new StoredReceipt(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)) : null;
+    }
+
+    /// <summary>
+    /// The index of the log entry of <paramref name="requestId"/>'s receipt, or null. Which key made the request is not
+    /// asked: callers give the entry's leaf hash too and check it, so only someone holding the receipt learns anything.
+    /// </summary>
+    public long? FindLogIndex(string requestId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT log_idx FROM receipts WHERE request_id = $id";
+        command.Parameters.AddWithValue("$id", requestId);
+        return command.ExecuteScalar() is long index ? index : null;
     }
 }
+
+/// <summary>A stored receipt and the index of its transparency-log entry.</summary>
+internal sealed record StoredReceipt(string Jws, long? LogIndex);

@@ -9,7 +9,8 @@ namespace Warden.Server.Trust;
 /// complete blocks of 2^<see cref="DefaultResidentLevel"/> entries and reads older leaf hashes back from
 /// <c>log_entries</c> when a proof needs them (so memory grows by about a quarter of a byte per entry, not 64 bytes),
 /// checked at start against the last signed checkpoint, then kept up to date from <c>log_entries</c> (the usage
-/// writer and configuration writes, including the CLI's from another process, append there). Whenever the tree
+/// writer hands over what it committed; configuration writes, including the CLI's from another process, are read
+/// from there). Whenever the tree
 /// grew, it signs a new checkpoint with the receipt signing key: after each usage batch that stored receipts, on
 /// every checkpoint or proof request, and at most one second after a CLI change (the background poll).
 /// </summary>
@@ -33,7 +34,7 @@ internal sealed class TransparencyLog
 
     // When the usage writer last asked for a checkpoint; under load it commits many small batches a second, and one
     // signed checkpoint a second is enough (requests for a checkpoint or proof always get a fresh one).
-    private long _lastCommitRefresh;
+    private long? _lastCommitRefresh;
 
     /// <summary>Loads and checks the log; throws <see cref="InvalidDataException"/> when it does not match its last checkpoint.</summary>
     public TransparencyLog(WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin, int residentLevel = DefaultResidentLevel)
@@ -68,6 +69,18 @@ internal sealed class TransparencyLog
     /// <summary>The log's name in its checkpoints.</summary>
     public string Origin { get; }
 
+    /// <summary>The number of entries in the tree now (without reading the table first).</summary>
+    public long Size
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tree.Size;
+            }
+        }
+    }
+
     /// <summary>The published keys that sign checkpoints.</summary>
     public JsonWebKeySet PublicKeys => _ring.PublicKeys;
 
@@ -92,14 +105,32 @@ internal sealed class TransparencyLog
     }
 
     /// <summary>
-    /// <see cref="Refresh"/> for the usage writer's commit notice, at most once a second (the poller and every
-    /// checkpoint or proof request refresh too): a failure here must not look like a failed usage batch (the batch
-    /// already committed), so it is left to the next poll or request, which reports it.
+    /// The usage writer's commit notice. The committed entries go straight into the tree when they follow its last
+    /// leaf (the writer computed their leaf hashes from the entries it stored, so reading them back would only repeat
+    /// that); when they do not (an entry from the CLI came in between and was not read yet) they are left for the next
+    /// read of the table. Then <see cref="Refresh"/>, at most once a second (the poller and every checkpoint or proof
+    /// request refresh too): a failure here must not look like a failed usage batch (the batch already committed), so
+    /// it is left to the next poll or request, which reports it.
     /// </summary>
-    public void RefreshAfterCommit()
+    public void RefreshAfterCommit(IReadOnlyList<AppendedEntry> committed)
     {
+        lock (_gate)
+        {
+            foreach (var entry in committed)
+            {
+                if (entry.Index == _tree.Size)
+                {
+                    _tree.AppendLeafHash(entry.LeafHash);
+                }
+                else if (entry.Index > _tree.Size)
+                {
+                    break;
+                }
+            }
+        }
+
         long now = _time.GetTimestamp();
-        if (_lastCommitRefresh != 0 && _time.GetElapsedTime(_lastCommitRefresh, now) < TimeSpan.FromSeconds(1))
+        if (_lastCommitRefresh is { } last && _time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
         {
             return;
         }
@@ -143,12 +174,12 @@ internal sealed class TransparencyLog
         }
     }
 
-    /// <summary>The index of the first entry whose leaf hash is <paramref name="leafHash"/>, or null.</summary>
-    public long? Find(byte[] leafHash)
+    /// <summary>The index of the first configuration entry whose leaf hash is <paramref name="leafHash"/>, or null.</summary>
+    public long? FindConfig(byte[] leafHash)
     {
         Refresh();
         using var connection = _database.Open();
-        return LogEntryRows.FindByLeafHash(connection, leafHash);
+        return LogEntryRows.FindConfigByLeafHash(connection, leafHash);
     }
 
     // Appends the entries stored past the tree's size, a page at a time.

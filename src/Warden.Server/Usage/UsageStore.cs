@@ -63,8 +63,8 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             _insert.Prepare();
 
             _insertReceipt = _writeConnection.CreateCommand();
-            _insertReceipt.CommandText = "INSERT OR REPLACE INTO receipts (request_id, key_id, jws, created_at) VALUES ($id, $key, $jws, $created)";
-            foreach (string name in (string[])["$id", "$key", "$jws", "$created"])
+            _insertReceipt.CommandText = "INSERT OR REPLACE INTO receipts (request_id, key_id, jws, created_at, log_idx) VALUES ($id, $key, $jws, $created, $log)";
+            foreach (string name in (string[])["$id", "$key", "$jws", "$created", "$log"])
             {
                 _insertReceipt.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
             }
@@ -74,6 +74,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
         }
 
         var command = _insert;
+        var appended = receiptLog is null ? null : new List<AppendedEntry>();
         using var transaction = _writeConnection!.BeginTransaction();
         command.Transaction = transaction;
         var p = command.Parameters;
@@ -104,21 +105,28 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             command.ExecuteNonQuery();
             if (r.Receipt is not null)
             {
-                InsertReceipt(r, transaction);
+                InsertReceipt(r, transaction, appended);
             }
         }
 
         transaction.Commit();
         command.Transaction = null;
         _insertReceipt!.Transaction = null;
-        if (receiptLog is not null && records.Any(r => r.Receipt is not null))
+        if (appended is { Count: > 0 })
         {
-            receiptLog.Committed();
+            receiptLog!.Committed(appended);
         }
     }
 
-    private void InsertReceipt(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+    private void InsertReceipt(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction, List<AppendedEntry>? appended)
     {
+        // The log entry first: the receipt row keeps its index, which is how a receipt's proof is found.
+        AppendedEntry? entry = receiptLog?.Append(_appendLog!, transaction, record.Receipt!, record.CreatedAt);
+        if (entry is { } logged)
+        {
+            appended!.Add(logged);
+        }
+
         var receipt = _insertReceipt!;
         receipt.Transaction = transaction;
         var p = receipt.Parameters;
@@ -126,8 +134,8 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
         p["$key"].Value = (object?)record.KeyId ?? DBNull.Value;
         p["$jws"].Value = record.Receipt;
         p["$created"].Value = SqlTime.Format(record.CreatedAt);
+        p["$log"].Value = entry is { } e ? e.Index : DBNull.Value;
         receipt.ExecuteNonQuery();
-        receiptLog?.Append(_appendLog!, transaction, record.Receipt!, record.CreatedAt);
     }
 
     /// <summary>Closes the writer's connection (after the writer drained, or after a failed commit).</summary>

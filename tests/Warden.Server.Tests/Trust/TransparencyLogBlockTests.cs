@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Warden.Core.Trust;
 using Warden.Server.Hosting;
+using Warden.Server.Tests.Simulator;
 using Warden.Server.Tests.Support;
 using Warden.Server.Trust;
 
@@ -70,17 +71,57 @@ public sealed class TransparencyLogBlockTests
         Assert.NotNull(log.Inclusion(13, null));
     }
 
-    private static void AppendEntries(DataFolder folder, MerkleTree mirror, int from, int to)
+    [Fact]
+    public void EntriesTheWriterCommitted_GoStraightIntoTheTree_UnlessAnEntryNotYetReadCameBetween()
     {
+        using var directory = new TempDirectory();
+        var time = new ManualTimeProvider();
+        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, time);
+        var ring = new SigningKeyStore(folder.Database, folder.Ring, time).LoadOrCreate();
+        var log = new TransparencyLog(folder.Database, ring, time, residentLevel: 2);
+        var full = new MerkleTree();
+
+        // Entries 0-2 come from elsewhere (the CLI); the writer's first notice (3-4) does not follow the tree, so the
+        // table is read (the first notice always refreshes).
+        AppendEntries(folder, full, 0, 3);
+        log.RefreshAfterCommit(AppendEntries(folder, full, 3, 5));
+        Assert.Equal(5, log.Size);
+
+        // Within the second after that refresh the table is not read again: the writer's entries 5-6 follow the
+        // tree and go straight in.
+        log.RefreshAfterCommit(AppendEntries(folder, full, 5, 7));
+        Assert.Equal(7, log.Size);
+
+        // Entry 7 from elsewhere has not been read, so the writer's 8-9 cannot follow yet: left for the table read.
+        AppendEntries(folder, full, 7, 8);
+        log.RefreshAfterCommit(AppendEntries(folder, full, 8, 10));
+        Assert.Equal(7, log.Size);
+
+        var checkpoint = SignedCheckpoint.Verify(log.Refresh(), ring.PublicKeys).Checkpoint!;
+        Assert.Equal(10, checkpoint.TreeSize);
+        Assert.Equal(full.RootHash(), checkpoint.RootHash());
+        for (long index = 0; index < 10; index++)
+        {
+            Assert.Equal(full.InclusionProof(index, 10), log.Inclusion(index, null)!.Proof);
+        }
+    }
+
+    // Appends entries [from, to) to the table in one transaction (and to the mirror tree); returns them as the writer
+    // reports them.
+    private static List<AppendedEntry> AppendEntries(DataFolder folder, MerkleTree mirror, int from, int to)
+    {
+        var appended = new List<AppendedEntry>();
         using var connection = folder.Database.Open();
         using var transaction = connection.BeginTransaction();
         for (int i = from; i < to; i++)
         {
             byte[] entry = System.Text.Encoding.UTF8.GetBytes($"receipt {i:x64}\n");
-            LogEntryRows.Append(connection, transaction, LogEntryRows.ReceiptKind, entry, DateTimeOffset.UnixEpoch);
+            long index = LogEntryRows.Append(connection, transaction, LogEntryRows.ReceiptKind, entry, DateTimeOffset.UnixEpoch);
+            appended.Add(new AppendedEntry(index, MerkleHash.Leaf(entry)));
             mirror.Append(entry);
         }
 
         transaction.Commit();
+        return appended;
     }
 }

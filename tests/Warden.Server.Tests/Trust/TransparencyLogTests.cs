@@ -140,6 +140,105 @@ public sealed class TransparencyLogTests
         Assert.Contains("the transparency log does not match its last signed checkpoint", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AReceiptsEntryIsFoundByRequestIdWithItsLeafHash_AConfigurationEntryByItsLeafHashAlone()
+    {
+        await using var server = await WardenTestServer.StartAsync();
+        var (request, _) = ReceiptWire.Build("chat", server.DemoKey, stream: false);
+        using var response = await server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string jws = Assert.Single(response.Headers.GetValues("Warden-Receipt"));
+        string requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+        string leaf = Convert.ToHexStringLower(LogEntry.ReceiptLeafHash(jws));
+        await server.FlushUsageAsync();
+
+        // Leaf hash and request id: the receipt's entry (no key needed; the stored entry's leaf hash is checked).
+        using var found = await server.Http.GetAsync($"v1/transparency/proof/inclusion?leaf_hash={leaf}&request_id={requestId}");
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        using var json = JsonDocument.Parse(await found.Content.ReadAsByteArrayAsync());
+        Assert.Equal(leaf, json.RootElement.GetProperty("leaf_hash").GetString());
+        long receiptIndex = json.RootElement.GetProperty("leaf_index").GetInt64();
+
+        // The same request id with another leaf hash, or a receipt's leaf hash alone, finds nothing.
+        string other = Convert.ToHexStringLower(LogEntry.ReceiptLeafHash(jws + "x"));
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync($"v1/transparency/proof/inclusion?leaf_hash={other}&request_id={requestId}")).StatusCode);
+        using var alone = await server.Http.GetAsync($"v1/transparency/proof/inclusion?leaf_hash={leaf}");
+        Assert.Equal(HttpStatusCode.NotFound, alone.StatusCode);
+        Assert.Contains("request_id", await alone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A configuration entry (a channel added) is found by its leaf hash alone.
+        server.AddChannel("looked-up-channel", new Uri("http://127.0.0.1:9/"), "sk-unused", "sim-looked-up");
+        long configIndex = await LastIndexAsync(server);
+        Assert.NotEqual(receiptIndex, configIndex);
+        using var byIndex = JsonDocument.Parse(await server.Http.GetByteArrayAsync($"v1/transparency/proof/inclusion?index={configIndex}"));
+        string configLeaf = byIndex.RootElement.GetProperty("leaf_hash").GetString()!;
+        using var byLeaf = JsonDocument.Parse(await server.Http.GetByteArrayAsync($"v1/transparency/proof/inclusion?leaf_hash={configLeaf}"));
+        Assert.Equal(configIndex, byLeaf.RootElement.GetProperty("leaf_index").GetInt64());
+    }
+
+    [Fact]
+    public async Task ReceiptsStoredBeforeTheLogIndexMigration_GetTheirEntrysIndex_AndTheLeafHashIndexIsDropped()
+    {
+        using var folder = new TempDirectory();
+        string requestId;
+        string jws;
+        string key;
+        await using (var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path))
+        {
+            key = server.DemoKey;
+            var (request, _) = ReceiptWire.Build("chat", key, stream: false);
+            using var response = await server.Http.SendAsync(request);
+            jws = Assert.Single(response.Headers.GetValues("Warden-Receipt"));
+            requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+            await server.FlushUsageAsync();
+        }
+
+        string database = Path.Combine(folder.Path, DataFolder.DatabaseFileName);
+        long logged;
+        using (var connection = new SqliteConnection("Data Source=" + database))
+        {
+            connection.Open();
+            Assert.Equal(0L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'log_entries_leaf'"));
+            logged = (long)Scalar(connection, $"SELECT log_idx FROM receipts WHERE request_id = '{requestId}'")!;
+
+            // The state a database had before migration 0007 ran: no index stored with the receipt, the old index there.
+            Execute(connection, "UPDATE receipts SET log_idx = NULL; CREATE INDEX log_entries_leaf ON log_entries (leaf_hash)");
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path))
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, "v1/transparency/proof/inclusion?receipt=" + requestId);
+            get.Headers.Authorization = new("Bearer", key);
+            using var proof = await server.Http.SendAsync(get);
+            Assert.Equal(HttpStatusCode.OK, proof.StatusCode);
+            using var json = JsonDocument.Parse(await proof.Content.ReadAsByteArrayAsync());
+            Assert.Equal(logged, json.RootElement.GetProperty("leaf_index").GetInt64());
+            Assert.Equal(Convert.ToHexStringLower(LogEntry.ReceiptLeafHash(jws)), json.RootElement.GetProperty("leaf_hash").GetString());
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var connection = new SqliteConnection("Data Source=" + database))
+        {
+            connection.Open();
+            Assert.Equal(logged, Scalar(connection, $"SELECT log_idx FROM receipts WHERE request_id = '{requestId}'"));
+            Assert.Equal(0L, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'log_entries_leaf'"));
+        }
+    }
+
+    private static async Task<long> LastIndexAsync(WardenTestServer server)
+    {
+        string signed = await server.Http.GetStringAsync("v1/transparency/checkpoint");
+        return SignedCheckpoint.Verify(signed, await ReceiptWire.JwksAsync(server)).Checkpoint!.TreeSize - 1;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
     private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
