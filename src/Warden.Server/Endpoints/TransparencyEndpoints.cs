@@ -15,8 +15,9 @@ namespace Warden.Server.Endpoints;
 
 /// <summary>
 /// The transparency log over HTTP. Public (no key): the latest signed checkpoint, inclusion proofs by index, by leaf
-/// hash (a configuration entry) or by leaf hash and request id (a receipt), consistency proofs: they reveal only hashes and sizes. With a key: an inclusion proof by request id for the
-/// caller's own receipt (<c>?receipt=</c>), and the entries (configuration events in full, receipt entries as hashes):
+/// hash (a configuration entry) or by leaf hash and request id (a receipt), consistency proofs: they reveal only
+/// hashes and sizes. With a key: an inclusion proof by request id for the caller's own receipt (<c>?receipt=</c>),
+/// and the entries (configuration events in full, receipt entries as hashes):
 /// an admin key reads every event, a client key the events that concern it or the models it may use (see
 /// <see cref="LogVisibility"/>); the others are listed by leaf hash only, so the log stays checkable end to end.
 /// </summary>

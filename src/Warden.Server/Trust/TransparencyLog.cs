@@ -10,9 +10,9 @@ namespace Warden.Server.Trust;
 /// <c>log_entries</c> when a proof needs them (so memory grows by about a quarter of a byte per entry, not 64 bytes),
 /// checked at start against the last signed checkpoint, then kept up to date from <c>log_entries</c> (the usage
 /// writer hands over what it committed; configuration writes, including the CLI's from another process, are read
-/// from there). Whenever the tree
-/// grew, it signs a new checkpoint with the receipt signing key: after each usage batch that stored receipts, on
-/// every checkpoint or proof request, and at most one second after a CLI change (the background poll).
+/// from there). Whenever the tree grew, it signs a new checkpoint with the receipt signing key: after each usage batch
+/// that stored receipts, on every checkpoint or proof request, and at most one second after a CLI change (the
+/// background poll).
 /// </summary>
 internal sealed class TransparencyLog
 {
@@ -37,7 +37,8 @@ internal sealed class TransparencyLog
     private long? _lastCommitRefresh;
 
     /// <summary>Loads and checks the log; throws <see cref="InvalidDataException"/> when it does not match its last checkpoint.</summary>
-    public TransparencyLog(WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin, int residentLevel = DefaultResidentLevel)
+    public TransparencyLog(
+        WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin, int residentLevel = DefaultResidentLevel)
     {
         _database = database;
         _ring = ring;
