@@ -9,5 +9,5 @@ CREATE INDEX log_entries_leaf_config ON log_entries (leaf_hash) WHERE kind <> 'r
 
 -- Two indexes no query uses, each one more insert per relayed request: receipts are read by request id (the primary
 -- key) and usage is summarised by time (usage_records_created_at stays).
-DROP INDEX receipts_key;
-DROP INDEX usage_records_key_id;
+DROP INDEX IF EXISTS receipts_key;
+DROP INDEX IF EXISTS usage_records_key_id;
