@@ -183,7 +183,8 @@ internal static class LogEntryRows
         using (var drop = connection.CreateCommand())
         {
             drop.Transaction = transaction;
-            drop.CommandText = "DROP INDEX log_entries_leaf";
+            // IF EXISTS: a CLI command and the server starting at once may both have seen the index.
+            drop.CommandText = "DROP INDEX IF EXISTS log_entries_leaf";
             drop.ExecuteNonQuery();
         }
 
