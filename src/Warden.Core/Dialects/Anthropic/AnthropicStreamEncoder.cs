@@ -22,6 +22,10 @@ internal sealed class AnthropicStreamEncoder : IStreamEncoder
     private int? _openIndex;
     private BlockKind _openKind;
     private PendingReasoning? _pending;
+
+    // One JSON writer for the whole stream, reset onto the output for each event instead of a new one per event.
+    // Never disposed between events: a disposed writer cannot be reset.
+    private Utf8JsonWriter? _writer;
     private Chat.Usage? _usage;
     private StopReason _stopReason = StopReason.Unknown;
     private string? _stopSequence;
@@ -90,30 +94,26 @@ internal sealed class AnthropicStreamEncoder : IStreamEncoder
 
         EnsureStarted(output);
         StopBlock(output);
-        using (var writer = BeginEvent(output, "message_delta"u8))
+        var writer = BeginEvent(output, "message_delta"u8);
+        writer.WriteStartObject("delta"u8);
+        writer.WriteString("stop_reason"u8, AnthropicStopReasons.ToWire(_stopReason));
+        if (_stopSequence is null)
         {
-            writer.WriteStartObject("delta"u8);
-            writer.WriteString("stop_reason"u8, AnthropicStopReasons.ToWire(_stopReason));
-            if (_stopSequence is null)
-            {
-                writer.WriteNull("stop_sequence"u8);
-            }
-            else
-            {
-                writer.WriteString("stop_sequence"u8, _stopSequence);
-            }
-
-            writer.WriteEndObject();
-            writer.WriteStartObject("usage"u8);
-            AnthropicUsage.FromCanonical(_usage).WriteMembers(writer);
-            writer.WriteEndObject();
-            EndEvent(writer, output);
+            writer.WriteNull("stop_sequence"u8);
+        }
+        else
+        {
+            writer.WriteString("stop_sequence"u8, _stopSequence);
         }
 
-        using (var writer = BeginEvent(output, "message_stop"u8))
-        {
-            EndEvent(writer, output);
-        }
+        writer.WriteEndObject();
+        writer.WriteStartObject("usage"u8);
+        AnthropicUsage.FromCanonical(_usage).WriteMembers(writer);
+        writer.WriteEndObject();
+        EndEvent(writer, output);
+
+        writer = BeginEvent(output, "message_stop"u8);
+        EndEvent(writer, output);
 
         _closed = true;
     }
@@ -138,7 +138,7 @@ internal sealed class AnthropicStreamEncoder : IStreamEncoder
         _reasoningOrigin = _upstreamDialect ?? GuessDialect(started.Id);
         _usage = started.Usage;
         var usage = AnthropicUsage.FromCanonical(started.Usage) with { OutputTokens = 0 };
-        using var writer = BeginEvent(output, "message_start"u8);
+        var writer = BeginEvent(output, "message_start"u8);
         writer.WriteStartObject("message"u8);
         writer.WriteString("id"u8, AnthropicResponseEncoder.MessageId(started.Id));
         writer.WriteString("type"u8, "message"u8);
@@ -187,7 +187,7 @@ internal sealed class AnthropicStreamEncoder : IStreamEncoder
             _pending = new PendingReasoning(block.ReasoningId, block.RedactedData);
         }
 
-        using var writer = BeginEvent(output, "content_block_start"u8);
+        var writer = BeginEvent(output, "content_block_start"u8);
         writer.WriteNumber("index"u8, index);
         writer.WriteStartObject("content_block"u8);
         switch (_openKind)
@@ -256,18 +256,16 @@ internal sealed class AnthropicStreamEncoder : IStreamEncoder
             _pending = null;
         }
 
-        using (var writer = BeginEvent(output, "content_block_stop"u8))
-        {
-            writer.WriteNumber("index"u8, index);
-            EndEvent(writer, output);
-        }
+        var writer = BeginEvent(output, "content_block_stop"u8);
+        writer.WriteNumber("index"u8, index);
+        EndEvent(writer, output);
 
         _openIndex = null;
     }
 
     private void WriteDelta(IBufferWriter<byte> output, ReadOnlySpan<byte> deltaType, ReadOnlySpan<byte> field, string value)
     {
-        using var writer = BeginEvent(output, "content_block_delta"u8);
+        var writer = BeginEvent(output, "content_block_delta"u8);
         writer.WriteNumber("index"u8, _openIndex ?? 0);
         writer.WriteStartObject("delta"u8);
         writer.WriteString("type"u8, deltaType);
@@ -289,10 +287,11 @@ internal sealed class AnthropicStreamEncoder : IStreamEncoder
     }
 
     /// <summary>Writes "event: &lt;type&gt;\ndata: " and opens the data object with its "type" member.</summary>
-    private static Utf8JsonWriter BeginEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> eventType)
+    private Utf8JsonWriter BeginEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> eventType)
     {
         WriteEventHeader(output, eventType);
-        var writer = new Utf8JsonWriter(output, AnthropicJson.WriterOptions);
+        var writer = _writer ??= new Utf8JsonWriter(output, AnthropicJson.WriterOptions);
+        writer.Reset(output);
         writer.WriteStartObject();
         writer.WriteString("type"u8, eventType);
         return writer;

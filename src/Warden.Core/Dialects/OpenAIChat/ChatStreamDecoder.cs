@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Warden.Core.Canonical;
@@ -34,9 +35,12 @@ internal sealed class ChatStreamDecoder : IStreamDecoder
             return true;
         }
 
+        // The document reads a pooled copy of the event (it needs memory it can hold), returned when it is disposed.
+        byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
         try
         {
-            using var document = JsonDocument.Parse(data.ToArray(), ChatJson.DocumentOptions);
+            data.CopyTo(copy);
+            using var document = JsonDocument.Parse(copy.AsMemory(0, data.Length), ChatJson.DocumentOptions);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -50,7 +54,11 @@ internal sealed class ChatStreamDecoder : IStreamDecoder
                 return true;
             }
 
-            Start(ChatJson.GetString(root, "id") ?? string.Empty, ChatJson.GetString(root, "model") ?? string.Empty, sink);
+            if (!_started)
+            {
+                // Only the first chunk's id and model are used: later chunks repeat them.
+                Start(ChatJson.GetString(root, "id") ?? string.Empty, ChatJson.GetString(root, "model") ?? string.Empty, sink);
+            }
             if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
             {
                 foreach (var choice in choices.EnumerateArray())
@@ -78,6 +86,10 @@ internal sealed class ChatStreamDecoder : IStreamDecoder
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 

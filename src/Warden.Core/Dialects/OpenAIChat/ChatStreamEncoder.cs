@@ -29,6 +29,7 @@ internal sealed class ChatStreamEncoder : IStreamEncoder
     private bool _ended;
     private StopReason _lastReason = StopReason.EndTurn;
     private Usage? _usage;
+    private Utf8JsonWriter? _writer;
 
     public ChatStreamEncoder(CanonicalRequest request, long created)
     {
@@ -156,47 +157,49 @@ internal sealed class ChatStreamEncoder : IStreamEncoder
     private void WriteChunk(IBufferWriter<byte> output, DeltaKind kind, string? text = null, int toolIndex = 0, string? toolId = null, string? toolName = null, Usage? usage = null)
     {
         output.Write(DataPrefix);
-        using (var writer = new Utf8JsonWriter(output, ChatJson.WriterOptions))
+
+        // One JSON writer for the whole stream, reset onto the output for each chunk (never disposed between chunks:
+        // a disposed writer cannot be reset).
+        var writer = _writer ??= new Utf8JsonWriter(output, ChatJson.WriterOptions);
+        writer.Reset(output);
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, _id);
+        writer.WriteString("object"u8, "chat.completion.chunk");
+        writer.WriteNumber("created"u8, _created);
+        writer.WriteString("model"u8, _model);
+        writer.WriteStartArray("choices"u8);
+        if (kind != DeltaKind.UsageOnly)
         {
             writer.WriteStartObject();
-            writer.WriteString("id"u8, _id);
-            writer.WriteString("object"u8, "chat.completion.chunk");
-            writer.WriteNumber("created"u8, _created);
-            writer.WriteString("model"u8, _model);
-            writer.WriteStartArray("choices"u8);
-            if (kind != DeltaKind.UsageOnly)
+            writer.WriteNumber("index"u8, 0);
+            writer.WriteStartObject("delta"u8);
+            WriteDelta(writer, kind, text, toolIndex, toolId, toolName);
+            writer.WriteEndObject();
+            writer.WriteNull("logprobs"u8);
+            if (kind == DeltaKind.Finish)
             {
-                writer.WriteStartObject();
-                writer.WriteNumber("index"u8, 0);
-                writer.WriteStartObject("delta"u8);
-                WriteDelta(writer, kind, text, toolIndex, toolId, toolName);
-                writer.WriteEndObject();
-                writer.WriteNull("logprobs"u8);
-                if (kind == DeltaKind.Finish)
-                {
-                    writer.WriteString("finish_reason"u8, text);
-                }
-                else
-                {
-                    writer.WriteNull("finish_reason"u8);
-                }
-
-                writer.WriteEndObject();
+                writer.WriteString("finish_reason"u8, text);
             }
-
-            writer.WriteEndArray();
-            if (usage is not null)
+            else
             {
-                ChatUsage.Write(writer, usage);
-            }
-            else if (_request.IncludeUsage == true)
-            {
-                writer.WriteNull("usage"u8);
+                writer.WriteNull("finish_reason"u8);
             }
 
             writer.WriteEndObject();
         }
 
+        writer.WriteEndArray();
+        if (usage is not null)
+        {
+            ChatUsage.Write(writer, usage);
+        }
+        else if (_request.IncludeUsage == true)
+        {
+            writer.WriteNull("usage"u8);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
         output.Write(EventEnd);
     }
 
