@@ -3,16 +3,7 @@ namespace Warden.Core.Trust;
 /// <summary>A growable, contiguous list of 32-byte hashes (one level of the Merkle tree), without an object per hash.</summary>
 internal sealed class HashColumn
 {
-    private byte[] _data;
-
-    public HashColumn() => _data = new byte[MerkleHash.Size * 16];
-
-    /// <summary>A column holding the hashes in <paramref name="hashes"/> (a whole number of 32-byte hashes), without copying them.</summary>
-    public HashColumn(byte[] hashes)
-    {
-        _data = hashes;
-        Count = hashes.Length / MerkleHash.Size;
-    }
+    private byte[] _data = new byte[MerkleHash.Size * 16];
 
     public int Count { get; private set; }
 

@@ -31,7 +31,7 @@ public sealed class MerkleTree
 
     // The last earlier block read back: its start, and its nodes by level (level 0 = its leaf hashes).
     private long _loadedBlock = -1;
-    private HashColumn[]? _loaded;
+    private List<HashColumn>? _loaded;
 
     /// <summary>A tree holding every leaf hash in memory.</summary>
     public MerkleTree()
@@ -262,32 +262,24 @@ public sealed class MerkleTree
 
     // The nodes of complete earlier block `block` below the resident level, read back through the reader and checked
     // against the block's root held in memory.
-    private HashColumn[] LoadBlock(long block)
+    private List<HashColumn> LoadBlock(long block)
     {
         if (_loadedBlock == block)
         {
             return _loaded!;
         }
 
+        // The block's nodes are those of a full in-memory tree over its leaves alone (its subtrees are aligned).
         int leaves = (int)BlockSize;
         byte[] hashes = new byte[leaves * MerkleHash.Size];
         _reader!(block << _residentLevel, leaves, hashes);
-        var columns = new HashColumn[_residentLevel + 1];
-        columns[0] = new HashColumn(hashes);
-        Span<byte> node = stackalloc byte[MerkleHash.Size];
-        for (int level = 1; level <= _residentLevel; level++)
+        var blockTree = new MerkleTree();
+        for (int i = 0; i < leaves; i++)
         {
-            HashColumn below = columns[level - 1];
-            var column = new HashColumn();
-            for (int i = 0; i + 1 < below.Count; i += 2)
-            {
-                MerkleHash.Node(below[i], below[i + 1], node);
-                column.Add(node);
-            }
-
-            columns[level] = column;
+            blockTree.AppendLeafHash(hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
         }
 
+        var columns = blockTree._levels;
         if (!columns[_residentLevel][0].SequenceEqual(_levels[_residentLevel][checked((int)block)]))
         {
             throw new InvalidDataException(

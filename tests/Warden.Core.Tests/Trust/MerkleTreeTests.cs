@@ -7,6 +7,15 @@ public class MerkleTreeTests
     private static List<byte[]> Entries(int count) =>
         [.. Enumerable.Range(0, count).Select(i => new byte[] { (byte)i, (byte)(i * 7), (byte)(i >> 8) })];
 
+    // Reads leaf hashes from a list, as the server reads them from its table (the list may be changed to tamper).
+    private static MerkleTree.LeafHashReader ReaderOver(List<byte[]> stored) => (start, count, destination) =>
+    {
+        for (int i = 0; i < count; i++)
+        {
+            stored[(int)start + i].CopyTo(destination[(i * MerkleHash.Size)..]);
+        }
+    };
+
     private static MerkleTree TreeOf(IEnumerable<byte[]> entries)
     {
         var tree = new MerkleTree();
@@ -64,13 +73,11 @@ public class MerkleTreeTests
         MerkleTree full = TreeOf(entries);
         List<byte[]> stored = [.. entries.Select(e => MerkleHash.Leaf(e))];
         int reads = 0;
+        var readStored = ReaderOver(stored);
         var tiled = new MerkleTree(residentLevel, (start, count, destination) =>
         {
             reads++;
-            for (int i = 0; i < count; i++)
-            {
-                stored[(int)start + i].CopyTo(destination[(i * MerkleHash.Size)..]);
-            }
+            readStored(start, count, destination);
         });
 
         for (int n = 1; n <= 70; n++)
@@ -105,13 +112,7 @@ public class MerkleTreeTests
     public void A_tree_keeping_only_upper_levels_refuses_a_stored_leaf_hash_changed_after_it_was_appended()
     {
         List<byte[]> stored = [.. Entries(20).Select(e => MerkleHash.Leaf(e))];
-        var tree = new MerkleTree(2, (start, count, destination) =>
-        {
-            for (int i = 0; i < count; i++)
-            {
-                stored[(int)start + i].CopyTo(destination[(i * MerkleHash.Size)..]);
-            }
-        });
+        var tree = new MerkleTree(2, ReaderOver(stored));
         foreach (byte[] leaf in stored)
         {
             tree.AppendLeafHash(leaf);

@@ -18,8 +18,7 @@ public sealed class TransparencyLogBlockTests
     public void ProofsFromBlocksReadBackFromSqlite_EqualThoseOfAFullTree()
     {
         using var directory = new TempDirectory();
-        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, TimeProvider.System);
-        var ring = new SigningKeyStore(folder.Database, folder.Ring, TimeProvider.System).LoadOrCreate();
+        var (folder, ring) = Open(directory, TimeProvider.System);
         var full = new MerkleTree();
         AppendEntries(folder, full, 0, 21);
 
@@ -48,8 +47,7 @@ public sealed class TransparencyLogBlockTests
     public void ALeafHashChangedInTheFileWhileRunning_IsRefusedWhenItsBlockIsReadBack()
     {
         using var directory = new TempDirectory();
-        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, TimeProvider.System);
-        var ring = new SigningKeyStore(folder.Database, folder.Ring, TimeProvider.System).LoadOrCreate();
+        var (folder, ring) = Open(directory, TimeProvider.System);
         AppendEntries(folder, new MerkleTree(), 0, 16);
         var log = new TransparencyLog(folder.Database, ring, TimeProvider.System, residentLevel: 2);
         Assert.NotNull(log.Inclusion(1, null));
@@ -76,8 +74,7 @@ public sealed class TransparencyLogBlockTests
     {
         using var directory = new TempDirectory();
         var time = new ManualTimeProvider();
-        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, time);
-        var ring = new SigningKeyStore(folder.Database, folder.Ring, time).LoadOrCreate();
+        var (folder, ring) = Open(directory, time);
         var log = new TransparencyLog(folder.Database, ring, time, residentLevel: 2);
         var full = new MerkleTree();
 
@@ -104,6 +101,12 @@ public sealed class TransparencyLogBlockTests
         {
             Assert.Equal(full.InclusionProof(index, 10), log.Inclusion(index, null)!.Proof);
         }
+    }
+
+    private static (DataFolder Folder, SigningKeyRing Ring) Open(TempDirectory directory, TimeProvider time)
+    {
+        var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, time);
+        return (folder, new SigningKeyStore(folder.Database, folder.Ring, time).LoadOrCreate());
     }
 
     // Appends entries [from, to) to the table in one transaction (and to the mirror tree); returns them as the writer
