@@ -17,6 +17,12 @@ internal static class RelayOutput
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventPrefix = "event: "u8.ToArray();
 
+    /// <summary>
+    /// Largest event written in one piece: Kestrel's response writer hands out pooled blocks of 4 KB, less its chunk
+    /// framing, and asking for more than that makes it allocate an array for the one write.
+    /// </summary>
+    private const int OneShotEventBytes = 4000;
+
     /// <summary>The failure when the upstream answered in the other mode (a stream for a non-streamed call, or the reverse).</summary>
     public static UpstreamError? StreamModeMismatch(HttpResponseMessage response, bool streamAsked)
     {
@@ -170,7 +176,34 @@ internal static class RelayOutput
     /// <summary>Writes one SSE event; multi-line data gets a "data:" field per line so it round-trips.</summary>
     public static void WriteEvent(IBufferWriter<byte> output, string eventType, ReadOnlySpan<byte> data)
     {
-        if (eventType != SseParser.EventTypeDefault)
+        bool named = eventType != SseParser.EventTypeDefault;
+        int nameBytes = named ? System.Text.Encoding.UTF8.GetByteCount(eventType) : 0;
+        int total = (named ? EventPrefix.Length + nameBytes + 1 : 0) + DataPrefix.Length + data.Length + 2;
+        if (total <= OneShotEventBytes && !data.Contains((byte)'\n'))
+        {
+            // The usual event: one line of data, written with one span and one Advance (so one hash update and one
+            // buffer request on the response's writer instead of one per piece).
+            var span = output.GetSpan(total);
+            int at = 0;
+            if (named)
+            {
+                EventPrefix.CopyTo(span);
+                at = EventPrefix.Length;
+                at += System.Text.Encoding.UTF8.GetBytes(eventType, span[at..]);
+                span[at++] = (byte)'\n';
+            }
+
+            DataPrefix.CopyTo(span[at..]);
+            at += DataPrefix.Length;
+            data.CopyTo(span[at..]);
+            at += data.Length;
+            span[at++] = (byte)'\n';
+            span[at++] = (byte)'\n';
+            output.Advance(at);
+            return;
+        }
+
+        if (named)
         {
             output.Write(EventPrefix);
             output.Write(System.Text.Encoding.UTF8.GetBytes(eventType));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Warden.Core.Providers;
 using Warden.Server.Routing;
 
@@ -8,6 +9,12 @@ namespace Warden.Server.Relay;
 /// channel's timeouts) and what it measured. Until the response headers arrive the first-byte timeout runs; after
 /// them, the idle timeout runs between every two reads, so a stalled upstream ends in an error, never a hang.
 /// </summary>
+/// <remarks>
+/// The idle timeout is checked, not re-armed, on every read: <see cref="Touch"/> only notes the time (it runs twice per
+/// streamed event, and re-arming a timer takes the timer queue's lock each time). One timer fires after the idle
+/// timeout and either cancels the attempt, if nothing arrived since, or waits again for the rest of the period.
+/// Like the first-byte timeout, it runs on real time, not on the server's <see cref="TimeProvider"/>.
+/// </remarks>
 internal sealed class UpstreamAttempt : IDisposable
 {
     private readonly CancellationTokenSource _source;
@@ -18,6 +25,9 @@ internal sealed class UpstreamAttempt : IDisposable
     private readonly TimeProvider _time;
     private readonly long _started;
     private bool _headersReceived;
+    private ITimer? _idleTimer;
+    private long _lastActivity;
+    private volatile bool _disposed;
 
     public UpstreamAttempt(
         RouteTarget target, string upstreamModel, TimeSpan firstByteTimeout, TimeSpan idleTimeout, TimeProvider time, ILogger logger, string requestId, CancellationToken clientAborted)
@@ -73,21 +83,46 @@ internal sealed class UpstreamAttempt : IDisposable
     /// <summary>The upstream answered with headers: from here the idle timeout guards every read.</summary>
     public void HeadersReceived()
     {
+        Touch();
         if (!_headersReceived)
         {
             _headersReceived = true;
             TimeToHeaders = _time.GetElapsedTime(_started);
+            if (!_source.IsCancellationRequested)
+            {
+                // The first-byte deadline is met: from here only the idle timer can end the attempt.
+                _source.CancelAfter(Timeout.InfiniteTimeSpan);
+                _idleTimer = TimeProvider.System.CreateTimer(static state => ((UpstreamAttempt)state!).CheckIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _idleTimer.Change(IdleTimeout, Timeout.InfiniteTimeSpan);
+            }
         }
-
-        Touch();
     }
 
-    /// <summary>Something arrived from the upstream: the idle timer starts over.</summary>
-    public void Touch()
+    /// <summary>Something arrived from the upstream: the idle period starts over.</summary>
+    public void Touch() => Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
+
+    private void CheckIdle()
     {
-        if (!_source.IsCancellationRequested)
+        var quiet = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity));
+        if (_disposed)
         {
-            _source.CancelAfter(IdleTimeout);
+            return;
+        }
+
+        try
+        {
+            if (quiet >= IdleTimeout)
+            {
+                _source.Cancel();
+            }
+            else
+            {
+                _idleTimer!.Change(IdleTimeout - quiet, Timeout.InfiniteTimeSpan);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt ended while the timer fired.
         }
     }
 
@@ -101,6 +136,8 @@ internal sealed class UpstreamAttempt : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
+        _idleTimer?.Dispose();
         _clientGone.Dispose();
         _source.Dispose();
     }
