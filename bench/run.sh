@@ -27,13 +27,14 @@ RESULTS="$HERE/results/latest.md"
 if [ "$MODE" = quick ]; then
   DURATION=2; ROUNDS=1; WARMUP=1; JIT_WARMUP_MAX=30; TTFE_SAMPLES=20; HOLD=2; LIMIT=600
 else
-  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=60; TTFE_SAMPLES=100; HOLD=5; LIMIT=1080
+  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=60; TTFE_SAMPLES=100; HOLD=5; LIMIT=1260
 fi
 JIT_WARMUP=1          # seconds per request kind in one warm-up pass; passes repeat until the JIT is quiet
 CONCURRENCY=(1 32)
 STREAM_COUNT=1000     # open streams for the memory measurement
 TTFE_PACE_MS=5        # pause between streamed events while measuring time to first event
 LONG_PACE_MS=2000     # pause between events of the 1,000 long streams (16 events: ~30 s if nobody closes them)
+MANY_EVENTS_FAULT=long-4  # the many-event stream for CPU per event: 4 KiB of text in ~12-character chunks (~345 events)
 MAX_REQUESTS=$((DURATION * 40000))  # per wrk run: a safety bound far above what this machine can serve
 
 say() { printf '%s\n' "$*" >&2; }
@@ -236,7 +237,7 @@ run_cell() {
 # nginx gets exactly the direct request; Warden gets its own (the same one for pass-through, another dialect
 # for translation). Rounds interleave direct, nginx, warden so drifting load hits each alike.
 scenario() {
-  local name=$1 dpath=$2 dbody=$3 dauth=$4 wpath=$5 wbody=$6 wauth=$7 conc round
+  local name=$1 dpath=$2 dbody=$3 dauth=$4 wpath=$5 wbody=$6 wauth=$7 concs=${8:-${CONCURRENCY[*]}} conc round
   if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then return 0; fi
   if [ "${JIT_PASS:-0}" = 1 ]; then
     # The simulator and Warden are .NET: both get the same untimed load first, at middling concurrency.
@@ -245,7 +246,7 @@ scenario() {
     return 0
   fi
   say "bench: scenario $name"
-  for conc in "${CONCURRENCY[@]}"; do
+  for conc in $concs; do
     for round in $(seq 0 "$ROUNDS"); do
       run_cell "$name" "$conc" "$round" direct "$dpath" "$dbody" "$dauth"
       run_cell "$name" "$conc" "$round" nginx "$dpath" "$dbody" "$dauth"
@@ -263,6 +264,10 @@ printf '{"model":"sim-small","max_tokens":256,%s}' "$PROMPT" > "$B/chat.json"
 printf '{"model":"sim-small","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/chat-stream.json"
 printf '{"model":"sim-small~pace-%s","max_tokens":256,"stream":true,%s}' "$TTFE_PACE_MS" "$PROMPT" > "$B/chat-paced.json"
 printf '{"model":"sim-small~pace-%s","max_tokens":256,"stream":true,%s}' "$LONG_PACE_MS" "$PROMPT" > "$B/chat-long.json"
+# Many-event streams for CPU per event: the simulator's long-N fault streams N KiB of text in its usual small chunks.
+printf '{"model":"sim-small~%s","max_tokens":256,"stream":true,%s}' "$MANY_EVENTS_FAULT" "$PROMPT" > "$B/chat-many.json"
+printf '{"model":"sim-small~%s","max_tokens":256,"stream":true,%s}' "$MANY_EVENTS_FAULT" "$PROMPT" > "$B/anthropic-many.json"
+printf '{"model":"sim-small~latency-0~%s","max_tokens":256,"stream":true,%s}' "$MANY_EVENTS_FAULT" "$PROMPT" > "$B/chat-to-anthropic-many.json"
 printf '{"model":"sim-small","max_tokens":256,%s}' "$PROMPT" > "$B/anthropic.json"
 printf '{"model":"sim-small","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/anthropic-stream.json"
 printf '{"model":"sim-small~pace-%s","max_tokens":256,"stream":true,%s}' "$TTFE_PACE_MS" "$PROMPT" > "$B/anthropic-paced.json"
@@ -335,13 +340,14 @@ WARDEN_PID=$!; PIDS+=("$WARDEN_PID")
 wait_for_line "$WORK/warden.log" 'listening on' 60 >/dev/null
 
 # A client key limited to the benchmark's models, and channels to the simulator instead of the demo channel.
-CHAT_MODELS="sim-small,sim-small~pace-$TTFE_PACE_MS,sim-small~pace-$LONG_PACE_MS"
-CLIENT_KEY=$(dotnet "$WARDEN_DLL" keys create --name bench --models "$CHAT_MODELS,sim-small~latency-0" --data "$DATA" | awk '/^Key:/ {print $2}')
+CHAT_MODELS="sim-small,sim-small~pace-$TTFE_PACE_MS,sim-small~pace-$LONG_PACE_MS,sim-small~$MANY_EVENTS_FAULT"
+ANTHROPIC_MODELS="sim-small~latency-0,sim-small~latency-0~$MANY_EVENTS_FAULT"
+CLIENT_KEY=$(dotnet "$WARDEN_DLL" keys create --name bench --models "$CHAT_MODELS,$ANTHROPIC_MODELS" --data "$DATA" | awk '/^Key:/ {print $2}')
 dotnet "$WARDEN_DLL" channels remove demo-simulator --data "$DATA" >/dev/null
 dotnet "$WARDEN_DLL" channels add --name bench-chat --provider simulator --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
   --models "$CHAT_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
 dotnet "$WARDEN_DLL" channels add --name bench-anthropic --provider simulator-anthropic --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
-  --models "sim-small~latency-0" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
+  --models "$ANTHROPIC_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
 
 # The running server picks CLI changes up within a second.
 deadline=$((SECONDS + 20))
@@ -381,6 +387,8 @@ for note in "${NOTES[@]}"; do say "bench: $note"; done
 # Events per stream (data: lines a client receives), for CPU per event.
 EVENTS=$(curl -sN --max-time 10 -H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
   --data-binary "@$B/chat-stream.json" "http://127.0.0.1:$WARDEN_PORT/v1/chat/completions" | grep -c '^data:' || true)
+MANY_EVENTS=$(curl -sN --max-time 10 -H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+  --data-binary "@$B/chat-many.json" "http://127.0.0.1:$WARDEN_PORT/v1/chat/completions" | grep -c '^data:' || true)
 IDLE_RSS=$(rss_kb "$WARDEN_PID")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -391,15 +399,18 @@ CHAT=/v1/chat/completions
 all_scenarios() {
 scenario "chat pass-through" $CHAT "$B/chat.json" sim-chat $CHAT "$B/chat.json" warden-chat
 scenario "chat pass-through stream" $CHAT "$B/chat-stream.json" sim-chat $CHAT "$B/chat-stream.json" warden-chat
+scenario "chat pass-through many-event stream" $CHAT "$B/chat-many.json" sim-chat $CHAT "$B/chat-many.json" warden-chat 32
 scenario "agent 100KB" $CHAT "$B/agent-nostream.json" sim-chat $CHAT "$B/agent-nostream.json" warden-chat
 scenario "agent 100KB stream" $CHAT "$B/agent.json" sim-chat $CHAT "$B/agent.json" warden-chat
 if [ $HAS_MESSAGES = 1 ]; then
   scenario "anthropic->chat" $CHAT "$B/chat.json" sim-chat /v1/messages "$B/anthropic.json" warden-anthropic
   scenario "anthropic->chat stream" $CHAT "$B/chat-stream.json" sim-chat /v1/messages "$B/anthropic-stream.json" warden-anthropic
+  scenario "anthropic->chat many-event stream" $CHAT "$B/chat-many.json" sim-chat /v1/messages "$B/anthropic-many.json" warden-anthropic 32
 fi
 if [ $HAS_ANTHROPIC_UPSTREAM = 1 ]; then
   scenario "chat->anthropic" /v1/messages "$B/anthropic.json" sim-anthropic $CHAT "$B/chat-to-anthropic.json" warden-chat
   scenario "chat->anthropic stream" /v1/messages "$B/anthropic-stream.json" sim-anthropic $CHAT "$B/chat-to-anthropic-stream.json" warden-chat
+  scenario "chat->anthropic many-event stream" /v1/messages "$B/anthropic-many.json" sim-anthropic $CHAT "$B/chat-to-anthropic-many.json" warden-chat 32
 fi
 }
 # .NET compiles hot methods again in the background (tiered JIT, PGO) for a while after start; measuring before that
@@ -478,7 +489,7 @@ report() {
   echo
   echo "rps: requests (whole responses, streams included) per second. +p50/+p99: latency added over direct (wrk, whole"
   echo "response). CPU µs/req: utime+stime of that server's processes (simulator's in the direct run) per request."
-  echo "A stream here is $EVENTS data events (the simulator's sim-small answer)."
+  echo "A stream here is $EVENTS data events (the simulator's sim-small answer); a many-event stream $MANY_EVENTS (its $MANY_EVENTS_FAULT fault)."
   echo
   echo "## Time to first streamed event (pace ${TTFE_PACE_MS} ms, $TTFE_SAMPLES samples each, kept-alive connection)"
   echo
@@ -506,11 +517,14 @@ report() {
   echo
   echo "## Budget (DESIGN.md §7)"
   echo
-  awk -F'\t' -v events="$EVENTS" -v ttfe_file="$TTFE_OUT" -v streams_file="$STREAMS_OUT" '
+  awk -F'\t' -v events="$EVENTS" -v many="$MANY_EVENTS" -v ttfe_file="$TTFE_OUT" -v streams_file="$STREAMS_OUT" '
     { k = $1 SUBSEP $2 SUBSEP $3; cnt[k]++; rps[k] += $5; p50[k] += $6; cpu[k] += $10 }
     function avg(s, c, t, arr) { k = s SUBSEP c SUBSEP t; return cnt[k] ? arr[k] / cnt[k] : -1 }
     # Warden over nginx in one cell; -1 when either was not run (BENCH_ONLY), so nothing is called met by accident.
     function ratio(s, c, arr,   w, n) { w = avg(s, c, "warden", arr); n = avg(s, c, "nginx", arr); return w < 0 || n <= 0 ? -1 : w / n }
+    # Warden CPU per event of scenario s at c: (many-event stream - short stream) / the events more; empty if not run.
+    function slope(s, c,   a, b) { a = avg(s " many-event stream", c, "warden", cpu); b = avg(s " stream", c, "warden", cpu)
+      return a < 0 || b < 0 || many <= events ? "" : (a - b) / (many - events) }
     function line(what, budget, value, ok) { printf "- %s: budget %s; measured %s: %s\n", what, budget, value, ok ? "met" : "NOT met" }
     END {
       for (c = 1; c <= 32; c += 31) {
@@ -527,12 +541,17 @@ report() {
       } else print "- added median latency at c=1: not measured (cell not run)"
       while ((getline l < ttfe_file) > 0) { split(l, f, "\t"); if (f[1] == "ttfe") t[f[2]] = f[5] }
       if ("direct" in t && "warden" in t) line("added time to first streamed event", "<= 300 µs", sprintf("+%.0f µs (nginx +%.0f µs)", t["warden"] - t["direct"], t["nginx"] - t["direct"]), t["warden"] - t["direct"] <= 300)
-      if (avg("anthropic->chat stream", 1, "warden", cpu) >= 0) {
-        v = avg("anthropic->chat stream", 32, "warden", cpu) / events
-        line("translation CPU per stream event (anthropic->chat, c=32)", "<= 2 µs", sprintf("%.1f µs (all of Warden'\''s CPU per stream / %d events)", v, events), v <= 2)
-      } else print "- translation CPU per stream event: not measured (no translation endpoint yet)"
-      v = avg("chat pass-through stream", 32, "warden", cpu) / events
-      if (v >= 0) printf "- for reference, pass-through CPU per stream event (c=32): %.1f µs (all of Warden'\''s CPU per stream / %d events)\n", v, events
+      # CPU per event is a slope: what a stream of many events costs more than a short one, over the events it has
+      # more. Dividing the CPU of a whole stream by its events would charge the work of the request itself (auth, routing, the
+      # request translation, signing, metering) to its events.
+      more = many - events
+      p = slope("chat pass-through", 32)
+      if (p != "") printf "- for reference, pass-through CPU per stream event (c=32): %.2f µs (a %d-event stream costs %.0f µs more than a %d-event one)\n", p, many, p * more, events
+      tx = slope("anthropic->chat", 32)
+      if (p != "" && tx != "") line("translation CPU per stream event (anthropic->chat, c=32)", "<= 2 µs", sprintf("%.2f µs more than pass-through (%.2f against %.2f µs per event)", tx - p, tx, p), tx - p <= 2)
+      else print "- translation CPU per stream event (anthropic->chat): not measured (cells not run)"
+      tx = slope("chat->anthropic", 32)
+      if (p != "" && tx != "") printf "- the other direction (chat->anthropic, c=32): %.2f µs more than pass-through (%.2f µs per event)\n", tx - p, tx
       while ((getline l < streams_file) > 0) { split(l, f, "\t"); if (f[1] == "streams") { peak = f[6]; opened = f[3]; total = f[2] } }
       if (total) line("resident memory with " total " open streams", "<= 150 MB", sprintf("%.0f MB (%d open)", peak / 1024, opened), peak <= 150 * 1024 && opened == total)
       a = avg("agent 100KB", 1, "warden", p50) - avg("agent 100KB", 1, "direct", p50); b = avg("chat pass-through", 1, "warden", p50) - avg("chat pass-through", 1, "direct", p50)

@@ -13,9 +13,9 @@ internal static class SimulatorAnswerComposer
         var seedText = request.LastUserText;
         var reasons = request.Reasoning;
 
-        // huge-N is about response size, so it always answers with text, ignores max_tokens and skips
-        // reasoning (which would otherwise triple the size).
-        if (faults.HugeKilobytes is int kilobytes)
+        // huge-N and long-N are about response size (long-N about the number of events), so they always answer with
+        // text, ignore max_tokens and skip reasoning (which would otherwise triple the size).
+        if ((faults.HugeKilobytes ?? faults.LongKilobytes) is int kilobytes)
         {
             var filler = SimulatorText.Filler(seedText, kilobytes * 1024);
             return new SimulatorAnswer(filler, null, [], "stop", Usage(request, SimulatorTokens.Count(filler), 0));

@@ -7,7 +7,7 @@ namespace Warden.Server.Simulator;
 internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Parameter, string Text)
 {
     public const string KnownFaults =
-        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, pace-N";
+        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, long-N, pace-N";
 
     /// <summary>The one fault whose name contains a dash; matched whole before the "name-N" split.</summary>
     public const string MidstreamErrorName = "midstream-error";
@@ -58,6 +58,7 @@ internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Par
             "nousage" => (SimulatorFaultKind.NoUsage, ParameterRule.None, 0),
             "stall" => (SimulatorFaultKind.Stall, ParameterRule.Required, MaxMilliseconds),
             "huge" => (SimulatorFaultKind.Huge, ParameterRule.Required, MaxKilobytes),
+            "long" => (SimulatorFaultKind.Long, ParameterRule.Required, MaxKilobytes),
             "pace" => (SimulatorFaultKind.Pace, ParameterRule.Required, MaxMilliseconds),
             _ => null,
         };
@@ -81,9 +82,9 @@ internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Par
                 return false;
         }
 
-        if (s.Kind == SimulatorFaultKind.Huge && parameter == 0)
+        if (s.Kind is SimulatorFaultKind.Huge or SimulatorFaultKind.Long && parameter == 0)
         {
-            error = "Simulator fault 'huge-0' is out of range: N must be at least 1.";
+            error = $"Simulator fault '{name}-0' is out of range: N must be at least 1.";
             return false;
         }
 

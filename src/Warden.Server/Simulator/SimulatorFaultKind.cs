@@ -13,6 +13,9 @@ internal enum SimulatorFaultKind
     NoUsage,
     Stall,
     Huge,
+
+    /// <summary>long-N: N KiB of text like huge-N, streamed in the usual small chunks (many events, as a model sends them).</summary>
+    Long,
     Pace,
 
     /// <summary>midstream-error: the dialect's in-stream error event after some output.</summary>

@@ -21,6 +21,7 @@ internal sealed class SimulatorFaultPlan
                 case SimulatorFaultKind.Pace: PaceMs = value; break;
                 case SimulatorFaultKind.Disconnect: DisconnectAfterChunks = value; break;
                 case SimulatorFaultKind.Huge: HugeKilobytes = value; break;
+                case SimulatorFaultKind.Long: LongKilobytes = value; break;
                 case SimulatorFaultKind.Malformed: Malformed = true; break;
                 case SimulatorFaultKind.NoUsage: NoUsage = true; break;
                 case SimulatorFaultKind.MidstreamError: MidstreamError = true; break;
@@ -43,6 +44,9 @@ internal sealed class SimulatorFaultPlan
     public int? DisconnectAfterChunks { get; }
 
     public int? HugeKilobytes { get; }
+
+    /// <summary>long-N: an answer of N KiB of text in ordinary small chunks (huge-N wins when both are given).</summary>
+    public int? LongKilobytes { get; }
 
     public bool Malformed { get; }
 

@@ -195,6 +195,24 @@ public sealed class SimulatorDialectFaultTests(SimulatorFixture fixture) : IClas
         Assert.StartsWith("Simulated ", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Dialects))]
+    public async Task Long_StreamsNKilobytesOfText_InSmallPieces_WhereHugeUsesLargeOnes(string dialect)
+    {
+        var @case = SimulatorDialectCase.For(dialect);
+        using var longResponse = await @case.PostAsync(_client, "big", stream: true, header: "long-4");
+        var longPieces = @case.TextPieces(await SimulatorDialectCalls.ReadEventsAsync(longResponse));
+        using var hugeResponse = await @case.PostAsync(_client, "big", stream: true, header: "huge-4");
+        var hugePieces = @case.TextPieces(await SimulatorDialectCalls.ReadEventsAsync(hugeResponse));
+
+        // The same text either way; long-N in pieces of the usual size (12 characters by default), so hundreds of events.
+        Assert.Equal(string.Concat(hugePieces), string.Concat(longPieces));
+        Assert.Equal(4 * 1024, string.Concat(longPieces).Length);
+        Assert.True(longPieces.Count >= 4 * 1024 / 24, $"long-4 came in {longPieces.Count} pieces");
+        Assert.True(hugePieces.Count <= 8, $"huge-4 came in {hugePieces.Count} pieces");
+        Assert.All(longPieces, piece => Assert.True(piece.Length <= 24, $"a piece of {piece.Length} characters"));
+    }
+
     private static async Task<int> ReadRestAsync(SseEventReader events)
     {
         var count = 0;

@@ -30,6 +30,16 @@ public sealed class SimulatorFaultPlanTests
     }
 
     [Fact]
+    public void TryCreate_Long_KeepsItsKilobytesApartFromHuge()
+    {
+        Assert.True(SimulatorFaultPlan.TryCreate("long-3", [], out var plan, out var error), error);
+
+        Assert.Equal(3, plan.LongKilobytes);
+        Assert.Null(plan.HugeKilobytes);
+        Assert.Equal("long-3", plan.Description);
+    }
+
+    [Fact]
     public void TryCreate_SuffixAndHeaderOfSameKind_HeaderOverridesSuffix()
     {
         Assert.True(SimulatorFaultPlan.TryCreate("latency-9,500", ["latency-1", "429-3", "nousage"], out var plan, out _));
@@ -57,6 +67,8 @@ public sealed class SimulatorFaultPlanTests
     [InlineData("latency--5", "not a non-negative integer")]
     [InlineData("stall-600001", "out of range")]
     [InlineData("huge-0", "out of range")]
+    [InlineData("long-0", "out of range")]
+    [InlineData("long", "needs a parameter")]
     [InlineData("nousage-1", "takes no parameter")]
     public void TryCreate_InvalidFault_ExplainsWhy(string header, string expected)
     {
