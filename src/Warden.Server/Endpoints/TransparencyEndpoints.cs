@@ -139,7 +139,17 @@ internal static class TransparencyEndpoints
             return;
         }
 
-        var answer = log.Inclusion(index, size);
+        InclusionAnswer? answer;
+        try
+        {
+            answer = log.Inclusion(index, size);
+        }
+        catch (InvalidDataException tampered)
+        {
+            await IntegrityFailureAsync(context, tampered);
+            return;
+        }
+
         if (answer is null)
         {
             await BadRequestAsync(context, "The index must be below the tree size, and the size at most the latest checkpoint's.", "index");
@@ -164,7 +174,17 @@ internal static class TransparencyEndpoints
             return;
         }
 
-        var proof = context.RequestServices.GetRequiredService<TransparencyLog>().Consistency(from, to);
+        IReadOnlyList<byte[]>? proof;
+        try
+        {
+            proof = context.RequestServices.GetRequiredService<TransparencyLog>().Consistency(from, to);
+        }
+        catch (InvalidDataException tampered)
+        {
+            await IntegrityFailureAsync(context, tampered);
+            return;
+        }
+
         if (proof is null)
         {
             await BadRequestAsync(context, "from must be at most to, and to at most the latest checkpoint's size.", "to");
@@ -260,6 +280,19 @@ internal static class TransparencyEndpoints
 
     private static Task NotFoundAsync(HttpContext context, string message) =>
         OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, message, "not_found_error", null, "log_entry_not_found");
+
+    /// <summary>
+    /// Leaf hashes read back from the database no longer match the block roots the running log holds: someone changed
+    /// the file under it. Nothing is proved from it; the operator is told in the log, the caller gets a clear error.
+    /// </summary>
+    private static Task IntegrityFailureAsync(HttpContext context, InvalidDataException tampered)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TransparencyLog).FullName!);
+        Telemetry.Log.TransparencyLogTampered(logger, tampered.Message);
+        return OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status500InternalServerError,
+            "The stored transparency log no longer matches the tree this server signed, so no proof is served from that part of it. " + tampered.Message,
+            "server_error", null, "log_integrity_failure");
+    }
 
     private static async Task WriteJsonAsync(HttpContext context, byte[] json)
     {

@@ -186,7 +186,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton<RelayPipeline>();
         var signingKeys = new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate();
         services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time));
-        services.AddSingleton(sp => new TransparencyLog(data.Database, signingKeys, options.Time));
+        services.AddSingleton(sp => new TransparencyLog(data.Database, signingKeys, options.Time, residentLevel: options.TransparencyLogResidentLevel));
         services.AddSingleton<TransparencyLogPoller>();
         services.AddHostedService(sp => sp.GetRequiredService<TransparencyLogPoller>());
         services.AddSingleton<RequestReceipts>();

@@ -50,6 +50,13 @@ internal sealed record WardenOptions
     /// <summary>A channel's idle timeout (longest silence between two reads after the headers) when it sets none.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The transparency log keeps the leaf hashes of its last 2^N entries in memory, and of older ones only the root of
+    /// each block of 2^N; a proof reaching into an older block reads its leaf hashes back and checks them against that
+    /// root (docs/trust.md).
+    /// </summary>
+    public int TransparencyLogResidentLevel { get; init; } = Trust.TransparencyLog.DefaultResidentLevel;
+
     /// <summary>Most upstream calls in flight across all channels; beyond it requests are shed with a fast 503 (0: no bound).</summary>
     public int MaxConcurrentUpstreamCalls { get; init; } = 4096;
 

@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(2003, LogLevel.Debug, "Client of request {RequestId} disconnected; its upstream call is cancelled")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
 
+    [LoggerMessage(4001, LogLevel.Critical, "The stored transparency log does not match the tree Warden signed; no proof is served from the changed part: {Reason}")]
+    public static partial void TransparencyLogTampered(ILogger logger, string reason);
+
     [LoggerMessage(3001, LogLevel.Information, "Configuration changed (version {Version}); reloaded {Keys} keys and {Channels} channels")]
     public static partial void ConfigReloaded(ILogger logger, long version, int keys, int channels);
 

@@ -226,6 +226,52 @@ public sealed class TransparencyLogTests
         }
     }
 
+    [Fact]
+    public async Task ALeafHashChangedInTheFileWhileServing_GetsAnIntegrityError_NotAProof_AndIsLoggedAsCritical()
+    {
+        // Blocks of 4 entries: the running log keeps only the roots of older blocks and reads their leaf hashes back.
+        await using var server = await WardenTestServer.StartAsync(o => o with { TransparencyLogResidentLevel = 2 });
+        for (int i = 0; await LastIndexAsync(server) < 14; i++)
+        {
+            server.AddChannel($"logged-{i}", new Uri("http://127.0.0.1:9/"), "sk-unused", $"sim-logged-{i}");
+        }
+
+        long size = await LastIndexAsync(server) + 1;
+        using (var before = await server.Http.GetAsync("v1/transparency/proof/inclusion?index=5"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        // Block 2 (entries 8 to 11) is read last, so block 1 is not the one kept from the request above.
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("v1/transparency/proof/inclusion?index=9")).StatusCode);
+        using (var connection = new SqliteConnection("Data Source=" + Path.Combine(server.DataDirectory, DataFolder.DatabaseFileName)))
+        {
+            connection.Open();
+            Execute(connection, "DROP TRIGGER log_entries_no_update");
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE log_entries SET leaf_hash = $h WHERE idx = 6";
+            update.Parameters.AddWithValue("$h", MerkleHash.Leaf([0xFF]));
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        using var refused = await server.Http.GetAsync("v1/transparency/proof/inclusion?index=5");
+        Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+        using (var error = JsonDocument.Parse(await refused.Content.ReadAsByteArrayAsync()))
+        {
+            Assert.Equal("log_integrity_failure", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Contains("entries 4 to 7", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.True(refused.Headers.Contains("x-request-id"));
+        using var consistency = await server.Http.GetAsync($"v1/transparency/proof/consistency?from=6&to={size}");
+        Assert.Equal(HttpStatusCode.InternalServerError, consistency.StatusCode);
+        Assert.Contains(server.Logs.Lines, line => line.Contains("does not match the tree Warden signed", StringComparison.Ordinal) && line.Contains("entries 4 to 7", StringComparison.Ordinal));
+
+        // Entries in blocks nobody changed still prove.
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("v1/transparency/proof/inclusion?index=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("v1/transparency/proof/inclusion?index=13")).StatusCode);
+    }
+
     private static async Task<long> LastIndexAsync(WardenTestServer server)
     {
         string signed = await server.Http.GetStringAsync("v1/transparency/checkpoint");
