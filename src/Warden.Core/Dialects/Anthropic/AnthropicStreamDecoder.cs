@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Warden.Core.Canonical;
 
@@ -22,18 +23,36 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
     public bool Decode(string eventType, ReadOnlySpan<byte> data, List<StreamEvent> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        JsonElement root;
+
+        // The document reads a pooled copy of the event (it needs memory it can hold) and is disposed when the event is
+        // decoded: nothing decoded keeps a JsonElement, only strings and numbers.
+        byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
         try
         {
-            var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = AnthropicJson.MaxDepth });
-            using var document = JsonDocument.ParseValue(ref reader);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+            data.CopyTo(copy);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(copy.AsMemory(0, data.Length), AnthropicJson.DocumentOptions);
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
 
+            using (document)
+            {
+                return Decode(eventType, document.RootElement, sink);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private bool Decode(string eventType, JsonElement root, List<StreamEvent> sink)
+    {
         if (root.ValueKind != JsonValueKind.Object)
         {
             return false;
