@@ -48,16 +48,9 @@ internal static class ReceiptEndpoints
             return;
         }
 
-        var store = context.RequestServices.GetRequiredService<ReceiptStore>();
-        string? jws = store.Find(requestId, auth.Key!.Id);
-        if (jws is null)
-        {
-            // Receipts are written off the request path: a request that just ended may still be in the queue.
-            await context.RequestServices.GetRequiredService<UsageWriter>().FlushAsync();
-            jws = store.Find(requestId, auth.Key.Id);
-        }
-
-        if (jws is null)
+        var stored = await context.RequestServices.GetRequiredService<ReceiptStore>()
+            .FindStoredAsync(requestId, auth.Key!.Id, context.RequestServices.GetRequiredService<UsageWriter>());
+        if (stored?.Jws is not { } jws)
         {
             // The same answer whether the receipt does not exist or belongs to another key.
             await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound,

@@ -73,14 +73,8 @@ internal static class TransparencyEndpoints
             }
 
             string requestId = query["receipt"].ToString();
-            var store = context.RequestServices.GetRequiredService<ReceiptStore>();
-            var stored = store.FindStored(requestId, key.Id);
-            if (stored is null)
-            {
-                await context.RequestServices.GetRequiredService<UsageWriter>().FlushAsync();
-                stored = store.FindStored(requestId, key.Id);
-            }
-
+            var stored = await context.RequestServices.GetRequiredService<ReceiptStore>()
+                .FindStoredAsync(requestId, key.Id, context.RequestServices.GetRequiredService<UsageWriter>());
             if (stored?.LogIndex is not { } logged)
             {
                 await NotFoundAsync(context, $"No logged receipt with request id '{requestId}' for this API key.");

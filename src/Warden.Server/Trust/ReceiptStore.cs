@@ -1,12 +1,25 @@
 using Warden.Server.Storage;
+using Warden.Server.Usage;
 
 namespace Warden.Server.Trust;
 
 /// <summary>Reads stored receipts (the usage writer stores them, in the same transaction as the usage record).</summary>
 internal sealed class ReceiptStore(WardenDatabase database)
 {
-    /// <summary>The receipt of <paramref name="requestId"/> if the key <paramref name="keyId"/> made that request; otherwise null.</summary>
-    public string? Find(string requestId, string keyId) => FindStored(requestId, keyId)?.Jws;
+    /// <summary>
+    /// <see cref="FindStored"/> for a request that may have just ended: receipts are written off the request path, so
+    /// when nothing is found the usage writer's queue is flushed and the lookup made once more.
+    /// </summary>
+    public async Task<StoredReceipt?> FindStoredAsync(string requestId, string keyId, UsageWriter writer)
+    {
+        if (FindStored(requestId, keyId) is { } stored)
+        {
+            return stored;
+        }
+
+        await writer.FlushAsync();
+        return FindStored(requestId, keyId);
+    }
 
     /// <summary>
     /// The receipt of <paramref name="requestId"/> and the index of its transparency-log entry (null when it was not
