@@ -27,7 +27,7 @@ RESULTS="$HERE/results/latest.md"
 if [ "$MODE" = quick ]; then
   DURATION=2; ROUNDS=1; WARMUP=1; JIT_WARMUP_MAX=30; TTFE_SAMPLES=20; HOLD=2; LIMIT=600
 else
-  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=60; TTFE_SAMPLES=100; HOLD=5; LIMIT=1260
+  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=90; TTFE_SAMPLES=100; HOLD=5; LIMIT=1260
 fi
 JIT_WARMUP=1          # seconds per request kind in one warm-up pass; passes repeat until the JIT is quiet
 CONCURRENCY=(1 32)
