@@ -11,6 +11,9 @@ namespace Warden.Bench;
 /// </summary>
 internal static class TimeToFirstEvent
 {
+    /// <summary>Pause before each sample, so the work the previous target does after its stream ended is over.</summary>
+    private const int SettleMilliseconds = 5;
+
     public static async Task<int> RunAsync(IReadOnlyList<RawRequest> targets, int samples, TextWriter output, CancellationToken cancellationToken)
     {
         var results = targets.ToDictionary(t => t.Name, _ => new List<double>());
@@ -18,11 +21,16 @@ internal static class TimeToFirstEvent
         var buffer = new byte[256 * 1024];
         var sockets = new Dictionary<string, System.Net.Sockets.Socket>();
 
-        // One untimed round first so every path is warm (JIT, pooled upstream connections).
+        // One untimed round first so every path is warm (JIT, pooled upstream connections). Each sample starts with
+        // the next target in turn, and waits a few milliseconds first: a relay finishes a stream's work (metering,
+        // signing) after the stream ends, and measured side by side a Warden that always came right after another was
+        // 100-200 µs slower than when it came first, so a fixed order without a pause would bias the comparison.
         for (int sample = -1; sample < samples; sample++)
         {
-            foreach (var target in targets)
+            for (int turn = 0; turn < targets.Count; turn++)
             {
+                var target = targets[(Math.Max(sample, 0) + turn) % targets.Count];
+                await Task.Delay(SettleMilliseconds, cancellationToken);
                 if (!sockets.TryGetValue(target.Name, out var socket))
                 {
                     sockets[target.Name] = socket = await target.ConnectAsync(cancellationToken);

@@ -90,7 +90,7 @@ internal sealed class UpstreamAttempt : IDisposable
             TimeToHeaders = _time.GetElapsedTime(_started);
             if (!_source.IsCancellationRequested)
             {
-                // The first-byte deadline is met: from here only the idle timer can end the attempt.
+                // The first byte came in time: from here the idle timer guards the upstream.
                 _source.CancelAfter(Timeout.InfiniteTimeSpan);
                 _idleTimer = TimeProvider.System.CreateTimer(static state => ((UpstreamAttempt)state!).CheckIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 _idleTimer.Change(IdleTimeout, Timeout.InfiniteTimeSpan);
