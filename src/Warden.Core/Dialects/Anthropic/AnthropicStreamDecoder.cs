@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Json;
 
 namespace Warden.Core.Dialects.Anthropic;
 
@@ -24,30 +24,20 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
     {
         ArgumentNullException.ThrowIfNull(sink);
 
-        // The document reads a pooled copy of the event (it needs memory it can hold) and is disposed when the event is
-        // decoded: nothing decoded keeps a JsonElement, only strings and numbers.
-        byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
+        // Disposed once the event is decoded: nothing decoded keeps a JsonElement, only strings and numbers.
+        PooledJsonDocument document;
         try
         {
-            data.CopyTo(copy);
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(copy.AsMemory(0, data.Length), AnthropicJson.DocumentOptions);
-            }
-            catch (JsonException)
-            {
-                return false;
-            }
-
-            using (document)
-            {
-                return Decode(eventType, document.RootElement, sink);
-            }
+            document = PooledJsonDocument.Parse(data, AnthropicJson.DocumentOptions);
         }
-        finally
+        catch (JsonException)
         {
-            ArrayPool<byte>.Shared.Return(copy);
+            return false;
+        }
+
+        using (document)
+        {
+            return Decode(eventType, document.RootElement, sink);
         }
     }
 

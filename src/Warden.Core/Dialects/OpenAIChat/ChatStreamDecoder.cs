@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Json;
 using Warden.Core.Providers;
 
 namespace Warden.Core.Dialects.OpenAIChat;
@@ -35,12 +35,9 @@ internal sealed class ChatStreamDecoder : IStreamDecoder
             return true;
         }
 
-        // The document reads a pooled copy of the event (it needs memory it can hold), returned when it is disposed.
-        byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
         try
         {
-            data.CopyTo(copy);
-            using var document = JsonDocument.Parse(copy.AsMemory(0, data.Length), ChatJson.DocumentOptions);
+            using var document = PooledJsonDocument.Parse(data, ChatJson.DocumentOptions);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -59,6 +56,7 @@ internal sealed class ChatStreamDecoder : IStreamDecoder
                 // Only the first chunk's id and model are used: later chunks repeat them.
                 Start(ChatJson.GetString(root, "id") ?? string.Empty, ChatJson.GetString(root, "model") ?? string.Empty, sink);
             }
+
             if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
             {
                 foreach (var choice in choices.EnumerateArray())
@@ -86,10 +84,6 @@ internal sealed class ChatStreamDecoder : IStreamDecoder
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             return false;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 
