@@ -118,10 +118,16 @@ public sealed class FaultInjectionTests
         Assert.Equal(SimulatorOutcome.ClientCancelled, Assert.Single(await lab.WaitForAsync("stall-20000")).Outcome);
     }
 
+    /// <summary>A client and an upstream provider for each stream relay.</summary>
+    public static TheoryData<string, string> EveryStreamRelay() => new()
+    {
+        { "openai", "simulator" },               // same dialect, Chat Completions relay
+        { "anthropic", "simulator-anthropic" },  // same dialect, pass-through relay
+        { "anthropic", "simulator" },            // translated
+    };
+
     [Theory]
-    [InlineData("openai", "simulator")]               // same dialect, Chat Completions relay
-    [InlineData("anthropic", "simulator-anthropic")]  // same dialect, pass-through relay
-    [InlineData("anthropic", "simulator")]            // translated
+    [MemberData(nameof(EveryStreamRelay))]
     public async Task AStreamLongerThanTheIdleTimeout_WhoseGapsAreShorter_IsNotCut(string client, string provider)
     {
         // 16 events 200 ms apart (about 3 s in all) against an idle timeout of 1.5 s: the idle period is measured from
@@ -142,9 +148,7 @@ public sealed class FaultInjectionTests
     }
 
     [Theory]
-    [InlineData("openai", "simulator")]               // same dialect, Chat Completions relay
-    [InlineData("anthropic", "simulator-anthropic")]  // same dialect, pass-through relay
-    [InlineData("anthropic", "simulator")]            // translated
+    [MemberData(nameof(EveryStreamRelay))]
     public async Task StreamedEvent_ReachesTheClient_WhileTheUpstreamWaitsBeforeItsNext(string client, string provider)
     {
         // The upstream sends its first event, then nothing for a minute. Warden writes an event out whenever the next
