@@ -103,7 +103,7 @@ internal sealed partial class RelayPipeline(
             receipts.EnsureIssued(request, responseHashing);
             responseHashing?.Dispose();
             await usage.EnqueueAsync(request.ToRecord(time));
-            request.ReturnBody();
+            await request.ReturnBodyAsync();
         }
     }
 
@@ -137,7 +137,7 @@ internal sealed partial class RelayPipeline(
             }
 
             await usage.EnqueueAsync(request.ToRecord(time));
-            request.ReturnBody();
+            await request.ReturnBodyAsync();
         }
     }
 
@@ -374,6 +374,7 @@ internal sealed partial class RelayPipeline(
 
     private static async Task<bool> InspectAsync(HttpContext context, RelayRequest request)
     {
+        request.StartHashingBody();
         if (request.Protocol.Dialect == WireDialectName.OpenAIChat)
         {
             // The Chat pass-through relay needs stream_options facts beyond the common ones.

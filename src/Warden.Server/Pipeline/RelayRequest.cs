@@ -37,16 +37,36 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     private byte[]? _rentedBody;
 
-    /// <summary>Takes a pooled buffer holding the body; <see cref="ReturnBody"/> gives it back when the request ends.</summary>
+    /// <summary>Takes a pooled buffer holding the body; <see cref="ReturnBodyAsync"/> gives it back when the request ends.</summary>
     public void UseRentedBody(byte[] rented, int length)
     {
         _rentedBody = rented;
         Body = rented.AsMemory(0, length);
     }
 
-    /// <summary>Returns the body's pooled buffer, cleared so no prompt bytes linger in reused memory.</summary>
-    public void ReturnBody()
+    /// <summary>
+    /// For a request that may get a receipt: a large body starts being hashed on another thread now, while the request
+    /// is inspected, routed and sent (<see cref="BackgroundSha256"/>); a small one is hashed when the receipt is signed.
+    /// </summary>
+    public void StartHashingBody()
     {
+        if (Body.Length >= BackgroundSha256.MinimumBytes && _clientBodyHash is null && _clientBodySha256 is null)
+        {
+            _clientBodyHash = BackgroundSha256.Start(Body);
+        }
+    }
+
+    /// <summary>
+    /// Returns the body's pooled buffer, cleared so no prompt bytes linger in reused memory, once no thread hashes it
+    /// any more. The body and its hashes must not be asked for after this.
+    /// </summary>
+    public async ValueTask ReturnBodyAsync()
+    {
+        if (_clientBodyHash is { } hashing)
+        {
+            await hashing.ReleaseAsync();
+        }
+
         if (_rentedBody is { } rented)
         {
             _rentedBody = null;
@@ -109,10 +129,13 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     private ReadOnlyMemory<byte>? _upstreamBody;
     private string? _upstreamBodySha256;
+    private BackgroundSha256? _upstreamBodyHash;
 
     /// <summary>
     /// The body sent upstream by the current attempt (null: none sent). Only its hash is used, for the receipt, and
-    /// it is computed when the receipt is signed: a stream's first event does not wait for hashing the body.
+    /// it is never computed before the body goes upstream: a small body is hashed when the receipt is signed, a large
+    /// one that differs from the client's (translated or changed) on another thread meanwhile. The body is an array of
+    /// its own (never pooled), so an attempt that is given up may leave its hash running.
     /// </summary>
     public ReadOnlyMemory<byte>? UpstreamBody
     {
@@ -121,12 +144,16 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
         {
             _upstreamBody = value;
             _upstreamBodySha256 = null;
+            _upstreamBodyHash = value is { Length: >= BackgroundSha256.MinimumBytes } changed && !changed.Equals(Body)
+                ? BackgroundSha256.Start(changed)
+                : null;
         }
     }
 
     /// <summary>SHA-256 (hex) of <see cref="UpstreamBody"/>, computed once; the client's body hash when nothing was changed.</summary>
     public string? UpstreamRequestSha256() => _upstreamBody is not { } body ? null
-        : _upstreamBodySha256 ??= body.Equals(Body) ? ClientBodySha256() : Core.Trust.ReceiptJson.Sha256Hex(body.Span);
+        : _upstreamBodySha256 ??= body.Equals(Body) ? ClientBodySha256()
+            : _upstreamBodyHash?.Result ?? Core.Trust.ReceiptJson.Sha256Hex(body.Span);
 
     /// <summary>SHA-256 (hex) of a complete (non-streamed) answer's body, set when it is committed.</summary>
     public string? ResponseSha256 { get; set; }
@@ -135,9 +162,10 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     public string? Receipt { get; set; }
 
     private string? _clientBodySha256;
+    private BackgroundSha256? _clientBodyHash;
 
     /// <summary>SHA-256 (hex) of the client's request body, computed once (while the body is held).</summary>
-    public string ClientBodySha256() => _clientBodySha256 ??= Core.Trust.ReceiptJson.Sha256Hex(Body.Span);
+    public string ClientBodySha256() => _clientBodySha256 ??= _clientBodyHash?.Result ?? Core.Trust.ReceiptJson.Sha256Hex(Body.Span);
 
     public UsageRecord ToRecord(TimeProvider time)
     {

@@ -98,6 +98,46 @@ public sealed class ReceiptRelayTests(ConformanceFixture fixture) : IClassFixtur
         Assert.Equal(jws, json.RootElement.GetProperty("receipt").GetString());
     }
 
+    public static TheoryData<string, string, bool> LargeBodies() => new()
+    {
+        { "chat", "chat", false }, { "chat", "chat", true }, { "anthropic", "chat", false }, { "chat", "anthropic", true },
+    };
+
+    /// <summary>
+    /// A body of over 64 KB is hashed on another thread while it goes upstream (<c>BackgroundSha256</c>), and its pooled
+    /// buffer is cleared when the request ends: the receipt must still cover exactly the bytes sent, and a changed
+    /// upstream body (translated, or stream_options added) must get its own hash, equal for equal requests.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LargeBodies))]
+    public async Task ALargeBody_HashedWhileItGoesUpstream_IsCoveredByTheReceipt(string client, string upstream, bool stream)
+    {
+        var server = fixture.For(upstream);
+        string text = string.Concat(Enumerable.Range(0, 6000).Select(i => $"part {i:D5}, "));
+        var keys = await ReceiptWire.JwksAsync(server);
+        var claims = new List<ReceiptClaims>();
+        foreach (int round in new[] { 1, 2 })
+        {
+            var (request, requestBody) = ReceiptWire.Build(client, server.DemoKey, stream, text: text);
+            Assert.True(requestBody.Length > 64 * 1024, $"round {round}: the body is large");
+            using var response = await server.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            byte[] received = await response.Content.ReadAsByteArrayAsync();
+            var (body, jws) = stream ? ReceiptWire.SplitTrailer(received) : (received, Assert.Single(response.Headers.GetValues("Warden-Receipt")));
+
+            var verified = ReceiptWire.AssertVerifies(jws, keys, requestBody, body);
+            Assert.Equal(ReceiptJson.Sha256Hex(requestBody), verified.ClientRequestSha256);
+            Assert.NotNull(verified.UpstreamRequestSha256);
+            claims.Add(verified);
+        }
+
+        // Pass-through of a complete answer sends the client's bytes; the others send a body of their own.
+        bool unchanged = client == upstream && !stream;
+        Assert.Equal(unchanged, claims[0].ClientRequestSha256 == claims[0].UpstreamRequestSha256);
+        Assert.Equal(claims[0].UpstreamRequestSha256, claims[1].UpstreamRequestSha256);
+        Assert.NotEqual(claims[0].RequestId, claims[1].RequestId);
+    }
+
     [Theory]
     [MemberData(nameof(GeminiStreams))]
     public async Task GeminiStream_HasNoTrailer_ButItsReceiptIsStoredWithTheWholeBodyHash(string client, string upstream)

@@ -10,18 +10,21 @@ internal static class ReceiptWire
 {
     public static readonly byte[] TrailerPrefix = ": warden-receipt "u8.ToArray();
 
-    /// <summary>A request of <paramref name="protocol"/> ("chat", "anthropic", "responses", "gemini", "gemini-array").</summary>
-    public static (HttpRequestMessage Request, byte[] Body) Build(string protocol, string key, bool stream, string model = "sim-small")
+    /// <summary>
+    /// A request of <paramref name="protocol"/> ("chat", "anthropic", "responses", "gemini", "gemini-array") whose one
+    /// user message is <paramref name="text"/> (plain ASCII without quotes or backslashes).
+    /// </summary>
+    public static (HttpRequestMessage Request, byte[] Body) Build(string protocol, string key, bool stream, string model = "sim-small", string text = "Hello, receipts.")
     {
         string streamField = stream ? ",\"stream\":true" : "";
         var (path, body) = protocol switch
         {
-            "chat" => ("v1/chat/completions", $"{{\"model\":\"{model}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello, receipts.\"}}]{streamField}}}"),
-            "anthropic" => ("v1/messages", $"{{\"model\":\"{model}\",\"max_tokens\":256,\"messages\":[{{\"role\":\"user\",\"content\":\"Hello, receipts.\"}}]{streamField}}}"),
-            "responses" => ("v1/responses", $"{{\"model\":\"{model}\",\"input\":\"Hello, receipts.\"{streamField}}}"),
+            "chat" => ("v1/chat/completions", $"{{\"model\":\"{model}\",\"messages\":[{{\"role\":\"user\",\"content\":\"{text}\"}}]{streamField}}}"),
+            "anthropic" => ("v1/messages", $"{{\"model\":\"{model}\",\"max_tokens\":256,\"messages\":[{{\"role\":\"user\",\"content\":\"{text}\"}}]{streamField}}}"),
+            "responses" => ("v1/responses", $"{{\"model\":\"{model}\",\"input\":\"{text}\"{streamField}}}"),
             "gemini" => (stream ? $"v1beta/models/{model}:streamGenerateContent?alt=sse" : $"v1beta/models/{model}:generateContent",
-                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hello, receipts.\"}]}]}"),
-            "gemini-array" => ($"v1beta/models/{model}:streamGenerateContent", "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hello, receipts.\"}]}]}"),
+                $"{{\"contents\":[{{\"role\":\"user\",\"parts\":[{{\"text\":\"{text}\"}}]}}]}}"),
+            "gemini-array" => ($"v1beta/models/{model}:streamGenerateContent", $"{{\"contents\":[{{\"role\":\"user\",\"parts\":[{{\"text\":\"{text}\"}}]}}]}}"),
             _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
         };
         byte[] bytes = Encoding.UTF8.GetBytes(body);
