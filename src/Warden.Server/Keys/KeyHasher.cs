@@ -23,11 +23,27 @@ internal sealed class KeyHasher(byte[] pepper)
         return key[..(prefixLength + HintRandomChars)] + "…";
     }
 
+    /// <summary>
+    /// This thread's HMAC under this hasher's pepper, kept between calls: a one-shot <c>HMACSHA256.HashData</c> makes
+    /// OpenSSL look up the algorithm and set up a context on every request, which measured about 70 µs per request on
+    /// an idle server here (the first request after a pause), against about 30 µs for a kept context.
+    /// </summary>
+    [ThreadStatic]
+    private static (KeyHasher Owner, IncrementalHash Hmac)? _threadHmac;
+
     public byte[] Hash(string key)
     {
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(key.Length, 512))];
         int length = Encoding.UTF8.GetBytes(key.AsSpan(0, Math.Min(key.Length, 512)), utf8);
-        return HMACSHA256.HashData(pepper, utf8[..length]);
+        if (_threadHmac is not { } kept || !ReferenceEquals(kept.Owner, this))
+        {
+            _threadHmac?.Hmac.Dispose();
+            kept = (this, IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, pepper));
+            _threadHmac = kept;
+        }
+
+        kept.Hmac.AppendData(utf8[..length]);
+        return kept.Hmac.GetHashAndReset();
     }
 
     private static string Base64Url(byte[] bytes) =>
