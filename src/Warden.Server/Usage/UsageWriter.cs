@@ -10,7 +10,8 @@ namespace Warden.Server.Usage;
 /// <remarks>
 /// When idle a record is committed as soon as it arrives; under load commits are at least
 /// <see cref="CommitInterval"/> apart and each takes up to <see cref="MaxBatch"/> records, so at most one batch is
-/// in flight. A flush request is never held back. A full queue makes requests wait
+/// in flight. A flush request taken with a batch is not held back for the interval (one that arrives while the writer
+/// already waits is answered with that commit, at most one interval later). A full queue makes requests wait
 /// rather than drop records: nothing acknowledged is lost to back-pressure.
 /// </remarks>
 internal sealed class UsageWriter : IHostedService, IAsyncDisposable
