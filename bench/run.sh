@@ -37,41 +37,14 @@ LONG_PACE_MS=2000     # pause between events of the 1,000 long streams (16 event
 MANY_EVENTS_FAULT=long-4  # the many-event stream for CPU per event: 4 KiB of text in ~12-character chunks (~345 events)
 MAX_REQUESTS=$((DURATION * 40000))  # per wrk run: a safety bound far above what this machine can serve
 
-say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
 
 # ---------------------------------------------------------------------------------------------------------
-# Processes and cleanup
+# Processes and cleanup: everything started is stopped, and the temporary folder removed, on exit, on Ctrl+C and
+# past the overall time limit
 # ---------------------------------------------------------------------------------------------------------
-WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
-PIDS=()
-WATCHDOG=""
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null || true
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'say "bench: interrupted"; exit 130' INT TERM
-
-# The whole run is bounded: past LIMIT seconds the script stops itself (the trap cleans up).
-# The watchdog's own sleep is ended with it, so nothing outlives the run.
-(
-  sleep "$LIMIT" & sleeper=$!
-  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-  wait "$sleeper"
-  say "bench: time limit of ${LIMIT}s reached, stopping"
-  kill -TERM $$
-) 2>/dev/null &
-WATCHDOG=$!
+bench_guard "$LIMIT"
 
 # ---------------------------------------------------------------------------------------------------------
 # Tools
@@ -99,70 +72,14 @@ WARDEN_DLL="$OUT_DIR/warden/warden.dll"
 TOOL_DLL="$OUT_DIR/tool/warden-bench.dll"
 
 # ---------------------------------------------------------------------------------------------------------
-# Helpers
+# Helpers (more in lib.sh)
 # ---------------------------------------------------------------------------------------------------------
-free_port() {
-  local port
-  for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 20000))
-    if ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then echo "$port"; return; fi
-  done
-  say "bench: no free port found"; return 1
-}
-
-# wait_for_line FILE PATTERN SECONDS: prints the first matching line.
-wait_for_line() {
-  local file=$1 pattern=$2 deadline=$((SECONDS + $3))
-  while [ $SECONDS -lt $deadline ]; do
-    if grep -m1 -E "$pattern" "$file" 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  say "bench: timed out waiting for '$pattern' in $file:"; cat "$file" >&2; return 1
-}
-
-# CPU time of processes in clock ticks (utime + stime, fields 14 and 15 of /proc/PID/stat).
-ticks() {
-  local total=0 pid t
-  for pid in "$@"; do
-    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
-    total=$((total + ${t:-0}))
-  done
-  echo "$total"
-}
-
-# Resident memory (VmRSS) of processes in kB.
-rss_kb() {
-  local total=0 pid r
-  for pid in "$@"; do
-    r=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || r=0
-    total=$((total + ${r:-0}))
-  done
-  echo "$total"
-}
-
-# jit_ticks PID...: CPU ticks so far of every ".NET Tiered Com(pilation)" thread, as "pid/tid ticks" lines.
-jit_ticks() {
-  local pid task
-  for pid in "$@"; do
-    for task in /proc/"$pid"/task/*; do
-      [ "$(cat "$task/comm" 2>/dev/null)" = ".NET Tiered Com" ] || continue
-      echo "$pid/${task##*/} $(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
-    done
-  done
-}
-
 # thread_ticks PID: "name<TAB>ticks" for every thread of a process (names are cut to 15 characters by Linux).
 thread_ticks() {
   local task
   for task in /proc/"$1"/task/*; do
     printf '%s\t%s\n' "$(cat "$task/comm" 2>/dev/null)" "$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')"
   done
-}
-
-# jit_delta BEFORE AFTER: ticks the tiering threads spent between two jit_ticks snapshots (new threads count whole).
-jit_delta() {
-  awk 'NR == FNR { before[$1] = $2; next } { d += $2 - ($1 in before ? before[$1] : 0) } END { print d + 0 }' \
-    <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
 nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true); }
