@@ -86,8 +86,7 @@ case "$SCENARIO" in
   *) say "bench: unknown scenario $SCENARIO (see --help)"; exit 2 ;;
 esac
 
-# The simulator (from build A) and the two Wardens, configured alike: a client key restricted to the benchmark's
-# models, and channels to the simulator in place of the demo channel.
+# The simulator (from build A) and the two Wardens, configured alike (configure_warden, as bench/run.sh does).
 SIM_KEY="sim-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export BENCH_SIM_KEY=$SIM_KEY
 SIM_PORT=$(free_port)
@@ -106,13 +105,7 @@ for side in a b; do
     > "$WORK/warden-$side.log" 2>&1 &
   PID[$side]=$!; PIDS+=("$!")
   wait_for_line "$WORK/warden-$side.log" 'listening on' 60 >/dev/null
-  cli=(dotnet "$WORK/$side/warden.dll")
-  KEY[$side]=$("${cli[@]}" keys create --name bench --models "$CHAT_MODELS,$ANTHROPIC_MODELS" --data "$WORK/data-$side" | awk '/^Key:/ {print $2}')
-  "${cli[@]}" channels remove demo-simulator --data "$WORK/data-$side" >/dev/null
-  "${cli[@]}" channels add --name bench-chat --provider simulator --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
-    --models "$CHAT_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$WORK/data-$side" >/dev/null
-  "${cli[@]}" channels add --name bench-anthropic --provider simulator-anthropic --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
-    --models "$ANTHROPIC_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$WORK/data-$side" >/dev/null
+  KEY[$side]=$(configure_warden "$WORK/$side/warden.dll" "$WORK/data-$side" "$SIM_PORT" "$CHAT_MODELS" "$ANTHROPIC_MODELS")
 done
 
 headers() { printf '%s\n' "Authorization: Bearer $1" "x-api-key: $1" "anthropic-version: 2023-06-01" "Content-Type: application/json"; }
@@ -120,9 +113,8 @@ headers() { printf '%s\n' "Authorization: Bearer $1" "x-api-key: $1" "anthropic-
 # The running servers pick CLI changes up within a second.
 for side in a b; do
   deadline=$((SECONDS + 20))
-  args=(); while IFS= read -r h; do args+=(-H "$h"); done < <(headers "${KEY[$side]}")
-  until [ "$(curl -s -o "$WORK/probe.out" -w '%{http_code}' --max-time 10 "${args[@]}" --data-binary "@$B/body.json" \
-      "http://127.0.0.1:${PORT[$side]}$REQ_PATH" || echo 000)" = 200 ]; do
+  mapfile -t probe_headers < <(headers "${KEY[$side]}")
+  until [ "$(post_code "http://127.0.0.1:${PORT[$side]}$REQ_PATH" "$B/body.json" "${probe_headers[@]}")" = 200 ]; do
     if [ $SECONDS -ge $deadline ]; then say "bench: Warden $side does not answer $SCENARIO:"; cat "$WORK/probe.out" >&2; exit 1; fi
     sleep 0.3
   done
@@ -131,13 +123,10 @@ done
 RAW="$WORK/raw.tsv"
 # run SIDE ROUND DURATION: one wrk run against one Warden; round 0 is a warm-up and is not recorded.
 run() {
-  local side=$1 round=$2 duration=$3 threads=1 args=() h t0 t1 out line
-  [ "$CONC" -ge 2 ] && threads=2
-  while IFS= read -r h; do args+=(-H "$h"); done < <(headers "${KEY[$side]}")
+  local side=$1 round=$2 duration=$3 headers=() t0 t1 out line
+  mapfile -t headers < <(headers "${KEY[$side]}")
   t0=$(ticks "${PID[$side]}")
-  out=$(BENCH_BODY="$B/body.json" BENCH_THREADS=$threads BENCH_MAX_REQUESTS=$MAX_REQUESTS \
-    timeout $((duration + 20)) wrk -t"$threads" -c"$CONC" -d"${duration}s" --timeout 10s -s "$HERE/wrk/post.lua" \
-    "${args[@]}" "http://127.0.0.1:${PORT[$side]}$REQ_PATH" 2>&1) || true
+  out=$(wrk_post "http://127.0.0.1:${PORT[$side]}$REQ_PATH" "$B/body.json" "$CONC" "$duration" "$MAX_REQUESTS" "${headers[@]}")
   t1=$(ticks "${PID[$side]}")
   [ "$round" = 0 ] && return 0
   line=$(grep -m1 '^WRKRESULT' <<< "$out") || { say "bench: wrk failed against $side: $out"; return 0; }

@@ -94,3 +94,39 @@ jit_delta() {
   awk 'NR == FNR { before[$1] = $2; next } { d += $2 - ($1 in before ? before[$1] : 0) } END { print d + 0 }' \
     <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
+
+# configure_warden DLL DATA SIM_PORT CHAT_MODELS ANTHROPIC_MODELS: sets a (running) Warden's data folder up for a
+# benchmark and prints the client key: a key restricted to both model lists, the demo channel removed, and two channels
+# to the simulator: bench-chat (OpenAI-compatible) for CHAT_MODELS and bench-anthropic (the simulator-anthropic
+# profile) for ANTHROPIC_MODELS. The simulator's key is read from BENCH_SIM_KEY.
+configure_warden() {
+  local cli=(dotnet "$1") data=$2 sim_port=$3 chat_models=$4 anthropic_models=$5
+  "${cli[@]}" keys create --name bench --models "$chat_models,$anthropic_models" --data "$data" | awk '/^Key:/ {print $2}'
+  "${cli[@]}" channels remove demo-simulator --data "$data" >/dev/null
+  "${cli[@]}" channels add --name bench-chat --provider simulator --base-url "http://127.0.0.1:$sim_port/v1/" \
+    --models "$chat_models" --credential-env BENCH_SIM_KEY --allow-private-network --data "$data" >/dev/null
+  "${cli[@]}" channels add --name bench-anthropic --provider simulator-anthropic --base-url "http://127.0.0.1:$sim_port/v1/" \
+    --models "$anthropic_models" --credential-env BENCH_SIM_KEY --allow-private-network --data "$data" >/dev/null
+}
+
+# wrk_post URL BODY CONC DURATION MAX_REQUESTS [HEADER...]: one wrk run POSTing the file BODY (bench/wrk/post.lua),
+# bounded in time (DURATION seconds, plus a timeout) and in requests; prints wrk's output, whose WRKRESULT line has
+# the counts and latencies. Never fails: a broken run shows as output without that line.
+wrk_post() {
+  local url=$1 body=$2 conc=$3 duration=$4 max=$5 threads=1 args=() h
+  shift 5
+  [ "$conc" -ge 2 ] && threads=2
+  for h in "$@"; do args+=(-H "$h"); done
+  BENCH_BODY=$body BENCH_THREADS=$threads BENCH_MAX_REQUESTS=$max \
+    timeout $((duration + 20)) wrk -t"$threads" -c"$conc" -d"${duration}s" --timeout 10s \
+    -s "$(dirname "${BASH_SOURCE[0]}")/wrk/post.lua" "${args[@]}" "$url" 2>&1 || true
+}
+
+# post_code URL BODY [HEADER...]: POSTs the file BODY once and prints the HTTP status (000 when nothing answered);
+# the answer is kept in $WORK/probe.out for error messages.
+post_code() {
+  local url=$1 body=$2 args=() h
+  shift 2
+  for h in "$@"; do args+=(-H "$h"); done
+  curl -s -o "$WORK/probe.out" -w '%{http_code}' --max-time 10 "${args[@]}" --data-binary "@$body" "$url" || echo 000
+}

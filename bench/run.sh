@@ -96,9 +96,9 @@ headers_for() {
 
 # post_status PORT PATH BODY AUTH: the HTTP status of one request (used to probe what exists).
 post_status() {
-  local args=() h
-  while IFS= read -r h; do args+=(-H "$h"); done < <(headers_for "$4")
-  curl -s -o "$WORK/probe.out" -w '%{http_code}' --max-time 10 "${args[@]}" --data-binary "@$3" "http://127.0.0.1:$1$2" || echo 000
+  local headers=()
+  mapfile -t headers < <(headers_for "$4")
+  post_code "http://127.0.0.1:$1$2" "$3" "${headers[@]}"
 }
 
 # raw_request FILE PORT PATH BODY AUTH [CONNECTION]: the exact bytes of one HTTP/1.1 request, for the measuring tool.
@@ -119,18 +119,15 @@ pids_of() { case "$1" in direct) echo "$SIM_PID" ;; nginx) nginx_pids ;; warden)
 # (ROUND jit is the longer warm-up that lets .NET's tiered JIT finish before anything is measured).
 run_cell() {
   local scenario=$1 conc=$2 round=$3 target=$4 path=$5 body=$6 auth=$7
-  local threads=1 args=() h pids
-  [ "$conc" -ge 2 ] && threads=2
-  while IFS= read -r h; do args+=(-H "$h"); done < <(headers_for "$auth")
+  local headers=() pids
+  mapfile -t headers < <(headers_for "$auth")
   local duration=$DURATION
   [ "$round" = 0 ] && duration=$WARMUP
   [ "$round" = jit ] && duration=$JIT_WARMUP
   read -r -a pids <<< "$(pids_of "$target")"
   local t0 s0 t1 s1 out line
   t0=$(ticks "${pids[@]}"); s0=$(ticks "$SIM_PID")
-  out=$(BENCH_BODY=$body BENCH_THREADS=$threads BENCH_MAX_REQUESTS=$MAX_REQUESTS \
-    timeout $((duration + 20)) wrk -t"$threads" -c"$conc" -d"${duration}s" --timeout 10s -s "$HERE/wrk/post.lua" \
-    "${args[@]}" "http://127.0.0.1:$(port_of "$target")$path" 2>&1) || true
+  out=$(wrk_post "http://127.0.0.1:$(port_of "$target")$path" "$body" "$conc" "$duration" "$MAX_REQUESTS" "${headers[@]}")
   t1=$(ticks "${pids[@]}"); s1=$(ticks "$SIM_PID")
   case "$round" in 0|jit) return 0 ;; esac
   if ! line=$(grep -m1 '^WRKRESULT' <<< "$out"); then
@@ -259,12 +256,7 @@ wait_for_line "$WORK/warden.log" 'listening on' 60 >/dev/null
 # A client key limited to the benchmark's models, and channels to the simulator instead of the demo channel.
 CHAT_MODELS="sim-small,sim-small~pace-$TTFE_PACE_MS,sim-small~pace-$LONG_PACE_MS,sim-small~$MANY_EVENTS_FAULT"
 ANTHROPIC_MODELS="sim-small~latency-0,sim-small~latency-0~$MANY_EVENTS_FAULT"
-CLIENT_KEY=$(dotnet "$WARDEN_DLL" keys create --name bench --models "$CHAT_MODELS,$ANTHROPIC_MODELS" --data "$DATA" | awk '/^Key:/ {print $2}')
-dotnet "$WARDEN_DLL" channels remove demo-simulator --data "$DATA" >/dev/null
-dotnet "$WARDEN_DLL" channels add --name bench-chat --provider simulator --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
-  --models "$CHAT_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
-dotnet "$WARDEN_DLL" channels add --name bench-anthropic --provider simulator-anthropic --base-url "http://127.0.0.1:$SIM_PORT/v1/" \
-  --models "$ANTHROPIC_MODELS" --credential-env BENCH_SIM_KEY --allow-private-network --data "$DATA" >/dev/null
+CLIENT_KEY=$(configure_warden "$WARDEN_DLL" "$DATA" "$SIM_PORT" "$CHAT_MODELS" "$ANTHROPIC_MODELS")
 
 # The running server picks CLI changes up within a second.
 deadline=$((SECONDS + 20))
