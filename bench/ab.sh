@@ -4,7 +4,8 @@
 # Warden's CPU per request, and B against A. It tells a change's effect apart from the host's drift (bench/README.md).
 # Usage: bench/ab.sh [--scenario NAME] [--conc N] [--rounds N] [--seconds S] [--env-a "K=V ..."] [--env-b "K=V ..."] A [B]
 #   A, B: a git revision (built from `git archive`), or . for the working tree; B defaults to the working tree.
-#   Scenarios: chat (default), chat-stream, agent, agent-stream, anthropic-stream, anthropic-many, to-anthropic-stream.
+#   Scenarios: chat (default), chat-stream, agent, agent-stream, anthropic-stream, anthropic-many, to-anthropic-stream,
+#   to-anthropic-many.
 # Everything listens on 127.0.0.1, every load is bounded in time and requests, and everything started is stopped.
 set -euo pipefail
 
@@ -83,6 +84,8 @@ case "$SCENARIO" in
     printf '{"model":"sim-small~long-4","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/body.json" ;;
   to-anthropic-stream) REQ_PATH=$CHAT
     printf '{"model":"sim-small~latency-0","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/body.json" ;;
+  to-anthropic-many) REQ_PATH=$CHAT
+    printf '{"model":"sim-small~latency-0~long-4","max_tokens":256,"stream":true,%s}' "$PROMPT" > "$B/body.json" ;;
   *) say "bench: unknown scenario $SCENARIO (see --help)"; exit 2 ;;
 esac
 
@@ -95,7 +98,7 @@ PIDS+=("$!")
 wait_for_line "$WORK/simulator.log" 'listening on' 30 >/dev/null
 
 CHAT_MODELS="sim-small,sim-small~long-4"
-ANTHROPIC_MODELS="sim-small~latency-0"
+ANTHROPIC_MODELS="sim-small~latency-0,sim-small~latency-0~long-4"
 declare -A PORT PID KEY
 for side in a b; do
   env_var=ENV_${side^^}

@@ -12,6 +12,8 @@ namespace Warden.Core.Dialects.Anthropic;
 /// </summary>
 internal sealed class AnthropicStreamDecoder : IStreamDecoder
 {
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = AnthropicJson.MaxDepth };
+
     private readonly Dictionary<int, int> _indices = [];
     private AnthropicUsage _usage = AnthropicUsage.Empty;
     private bool _started;
@@ -23,6 +25,16 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
     public bool Decode(string eventType, ReadOnlySpan<byte> data, List<StreamEvent> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
+
+        // Nearly every event of a stream is a content_block_delta: those are read in one forward pass, without a
+        // document. Any other event is parsed into one below.
+        switch (TryReadDelta(eventType, data, out var blockDelta))
+        {
+            case DeltaRead.Malformed:
+                return false;
+            case DeltaRead.Read:
+                return OnBlockDelta(blockDelta, sink);
+        }
 
         // Disposed once the event is decoded: nothing decoded keeps a JsonElement, only strings and numbers.
         PooledJsonDocument document;
@@ -53,7 +65,6 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
         {
             "message_start" => OnMessageStart(root, sink),
             "content_block_start" => OnBlockStart(root, sink),
-            "content_block_delta" => OnBlockDelta(root, sink),
             "content_block_stop" => OnBlockStop(root, sink),
             "message_delta" => OnMessageDelta(root, sink),
             "message_stop" => _stopped = true,
@@ -145,9 +156,107 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
         return true;
     }
 
-    private bool OnBlockDelta(JsonElement root, List<StreamEvent> sink)
+    /// <summary>
+    /// Reads an event in one forward pass as far as a content_block_delta needs: its type, index and delta (a repeated
+    /// member counts as its last occurrence, as a document lookup would give). Other for any other event type.
+    /// </summary>
+    private static DeltaRead TryReadDelta(string eventType, ReadOnlySpan<byte> data, out BlockDelta delta)
     {
-        if (!TryMapIndex(root, out int index) || !root.TryGetProperty("delta"u8, out var delta) || delta.ValueKind != JsonValueKind.Object)
+        delta = default;
+        var reader = new Utf8JsonReader(data, ReaderOptions);
+        bool? isDelta = null;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return DeltaRead.Other;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    isDelta = reader.TokenType == JsonTokenType.String ? reader.ValueTextEquals("content_block_delta"u8) : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("index"u8))
+                {
+                    delta.Index = reader.ReadOptionalInt64();
+                }
+                else if (reader.ValueTextEquals("delta"u8))
+                {
+                    delta = new BlockDelta { Index = delta.Index };
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        delta.IsObject = true;
+                        ReadDeltaMembers(ref reader, ref delta);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    reader.SkipPropertyValue();
+                }
+            }
+
+            // Throws when anything but whitespace follows the object.
+            reader.Read();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // InvalidOperationException: a string that is not valid UTF-8.
+            return DeltaRead.Malformed;
+        }
+
+        return (isDelta ?? eventType == "content_block_delta") ? DeltaRead.Read : DeltaRead.Other;
+    }
+
+    private static void ReadDeltaMembers(ref Utf8JsonReader reader, ref BlockDelta delta)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                delta.Kind = reader.TokenType != JsonTokenType.String ? DeltaKind.None
+                    : reader.ValueTextEquals("text_delta"u8) ? DeltaKind.Text
+                    : reader.ValueTextEquals("thinking_delta"u8) ? DeltaKind.Thinking
+                    : reader.ValueTextEquals("signature_delta"u8) ? DeltaKind.Signature
+                    : reader.ValueTextEquals("input_json_delta"u8) ? DeltaKind.InputJson
+                    : DeltaKind.None;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("text"u8))
+            {
+                delta.Text = reader.ReadOptionalString();
+            }
+            else if (reader.ValueTextEquals("thinking"u8))
+            {
+                delta.Thinking = reader.ReadOptionalString();
+            }
+            else if (reader.ValueTextEquals("signature"u8))
+            {
+                delta.Signature = reader.ReadOptionalString();
+            }
+            else if (reader.ValueTextEquals("partial_json"u8))
+            {
+                delta.PartialJson = reader.ReadOptionalString();
+            }
+            else
+            {
+                reader.SkipPropertyValue();
+            }
+        }
+    }
+
+    private bool OnBlockDelta(in BlockDelta delta, List<StreamEvent> sink)
+    {
+        if (!TryMapIndex(delta.Index, out int index) || !delta.IsObject)
         {
             return false;
         }
@@ -157,18 +266,18 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
             return true; // a block with no canonical form
         }
 
-        switch (AnthropicJson.GetString(delta, "type"))
+        switch (delta.Kind)
         {
-            case "text_delta" when AnthropicJson.GetString(delta, "text") is { Length: > 0 } text:
+            case DeltaKind.Text when delta.Text is { Length: > 0 } text:
                 sink.Add(new TextDelta(index, text));
                 break;
-            case "thinking_delta" when AnthropicJson.GetString(delta, "thinking") is { Length: > 0 } thinking:
+            case DeltaKind.Thinking when delta.Thinking is { Length: > 0 } thinking:
                 sink.Add(new ReasoningDelta(index, thinking));
                 break;
-            case "signature_delta" when AnthropicJson.GetString(delta, "signature") is { Length: > 0 } signature:
+            case DeltaKind.Signature when delta.Signature is { Length: > 0 } signature:
                 sink.Add(new ReasoningDelta(index, null, signature));
                 break;
-            case "input_json_delta" when AnthropicJson.GetString(delta, "partial_json") is { Length: > 0 } json:
+            case DeltaKind.InputJson when delta.PartialJson is { Length: > 0 } json:
                 sink.Add(new ToolArgumentsDelta(index, json));
                 break;
         }
@@ -225,10 +334,12 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
         return true;
     }
 
-    private bool TryMapIndex(JsonElement root, out int index)
+    private bool TryMapIndex(JsonElement root, out int index) => TryMapIndex(AnthropicJson.GetInt64(root, "index"), out index);
+
+    private bool TryMapIndex(long? upstreamIndex, out int index)
     {
         index = -1;
-        return AnthropicJson.GetInt64(root, "index") is long upstreamIndex && _indices.TryGetValue((int)upstreamIndex, out index);
+        return upstreamIndex is long known && _indices.TryGetValue((int)known, out index);
     }
 
     private void CloseOpenBlock(List<StreamEvent> sink)
@@ -238,5 +349,34 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
             sink.Add(new BlockStopped(open));
             _openIndex = null;
         }
+    }
+
+    private enum DeltaRead
+    {
+        /// <summary>Not a content_block_delta: the event is parsed into a document.</summary>
+        Other,
+        Read,
+        Malformed,
+    }
+
+    private enum DeltaKind
+    {
+        None,
+        Text,
+        Thinking,
+        Signature,
+        InputJson,
+    }
+
+    /// <summary>What a content_block_delta event says.</summary>
+    private struct BlockDelta
+    {
+        public long? Index;
+        public bool IsObject;
+        public DeltaKind Kind;
+        public string? Text;
+        public string? Thinking;
+        public string? Signature;
+        public string? PartialJson;
     }
 }

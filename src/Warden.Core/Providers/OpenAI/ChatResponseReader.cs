@@ -108,7 +108,7 @@ public static class ChatResponseReader
         return null;
     }
 
-    private static Usage ReadUsage(ref Utf8JsonReader reader)
+    internal static Usage ReadUsage(ref Utf8JsonReader reader)
     {
         long? prompt = null, completion = null, cachedDetail = null, cacheHit = null, cachedTop = null, reasoning = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
