@@ -103,6 +103,10 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         var parser = SseParser.Create(upstream, static (_, data) => data.ToArray());
         await using var items = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         var output = context.Response.BodyWriter;
+
+        // The encoder writes each upstream event's translation here, and it goes to the response in one piece: one
+        // write through the response's hash and Kestrel's output instead of one per piece of every SSE event.
+        var encoded = new EncodedEvents(output);
         bool committed = false;
         string? brokenBecause = null;
         try
@@ -149,14 +153,16 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                     if (streamEvent is StreamFailed inStream)
                     {
                         request.Outcome = UsageOutcome.UpstreamError;
-                        encoder.Fail(RelayOutput.InStreamFailure(inStream), output);
+                        encoder.Fail(RelayOutput.InStreamFailure(inStream), encoded.Buffer);
+                        encoded.MoveToOutput();
                         await output.FlushAsync(clientAborted);
                         return AttemptResult.Answered;
                     }
 
-                    encoder.Write(streamEvent, output);
+                    encoder.Write(streamEvent, encoded.Buffer);
                 }
 
+                encoded.MoveToOutput();
                 attempt.Touch();
             }
         }
@@ -182,12 +188,13 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
             foreach (var streamEvent in events)
             {
                 RelayOutput.Tap(request, streamEvent);
-                encoder.Write(streamEvent, output);
+                encoder.Write(streamEvent, encoded.Buffer);
             }
 
             if (complete)
             {
-                encoder.Complete(output);
+                encoder.Complete(encoded.Buffer);
+                encoded.MoveToOutput();
                 await output.FlushAsync(clientAborted);
                 return AttemptResult.Answered;
             }
@@ -202,7 +209,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
 
         Log.UpstreamStreamBroke(logger, request.Id, attempt.Target.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
-        encoder.Fail(RelayOutput.StreamBroken(brokenBecause), output);
+        encoder.Fail(RelayOutput.StreamBroken(brokenBecause), encoded.Buffer);
+        encoded.MoveToOutput();
         await output.FlushAsync(clientAborted);
         return AttemptResult.Answered;
     }
