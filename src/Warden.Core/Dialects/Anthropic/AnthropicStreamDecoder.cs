@@ -49,7 +49,15 @@ internal sealed class AnthropicStreamDecoder : IStreamDecoder
 
         using (document)
         {
-            return Decode(eventType, document.RootElement, sink);
+            try
+            {
+                return Decode(eventType, document.RootElement, sink);
+            }
+            catch (InvalidOperationException)
+            {
+                // A string that is not valid UTF-8: the event is not valid for the protocol, like one that is not JSON.
+                return false;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Warden.Core.Canonical;
 using Warden.Core.Chat;
+using Warden.Core.Json;
 
 namespace Warden.Core.Dialects.Gemini;
 
@@ -10,7 +11,9 @@ namespace Warden.Core.Dialects.Gemini;
 /// </summary>
 internal static class GeminiResponseDecoder
 {
-    public static bool TryDecode(ReadOnlySpan<byte> body, out CanonicalResponse response)
+    public static bool TryDecode(ReadOnlySpan<byte> body, out CanonicalResponse response) => DecodeGuard.Run(body, TryDecodeBody, out response);
+
+    private static bool TryDecodeBody(ReadOnlySpan<byte> body, out CanonicalResponse response)
     {
         response = null!;
         JsonElement root;

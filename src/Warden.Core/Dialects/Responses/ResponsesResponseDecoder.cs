@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Json;
 
 namespace Warden.Core.Dialects.Responses;
 
@@ -10,7 +11,9 @@ namespace Warden.Core.Dialects.Responses;
 /// </summary>
 public static class ResponsesResponseDecoder
 {
-    public static bool TryDecode(ReadOnlySpan<byte> body, out CanonicalResponse response)
+    public static bool TryDecode(ReadOnlySpan<byte> body, out CanonicalResponse response) => DecodeGuard.Run(body, TryDecodeBody, out response);
+
+    private static bool TryDecodeBody(ReadOnlySpan<byte> body, out CanonicalResponse response)
     {
         response = null!;
         JsonElement root;

@@ -22,6 +22,20 @@ public sealed class ResponsesStreamDecoder : IStreamDecoder
     public bool Decode(string eventType, ReadOnlySpan<byte> data, List<StreamEvent> sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        try
+        {
+            return DecodeEvent(eventType, data, sink);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string that is not valid UTF-8, or a member of the wrong kind: the event is not valid for the
+            // protocol, like one that is not JSON.
+            return false;
+        }
+    }
+
+    private bool DecodeEvent(string eventType, ReadOnlySpan<byte> data, List<StreamEvent> sink)
+    {
         JsonElement root;
         try
         {

@@ -103,6 +103,14 @@ public class AnthropicStreamTests
     }
 
     [Fact]
+    public void StringThatIsNotUtf8_IsRefused_NotThrown()
+    {
+        byte[] data = [.. "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_"u8, 0xC3, 0x28, .. "\",\"model\":\"m\",\"usage\":{}}}"u8];
+
+        Assert.False(AnthropicCodec.Instance.CreateStreamDecoder().Decode("message_start", data, []));
+    }
+
+    [Fact]
     public void ServerToolBlocks_AreSkipped_AndIndicesStayDense()
     {
         var decoder = AnthropicCodec.Instance.CreateStreamDecoder();

@@ -12,6 +12,14 @@ public class GeminiResponseTests
     private static readonly CanonicalRequest Client = new() { Origin = WireDialectName.Gemini, Model = "gemini-x" };
 
     [Fact]
+    public void Decode_TextThatIsNotUtf8_IsRefused_NotThrown()
+    {
+        byte[] body = [.. "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""u8, 0xC3, 0x28, .. "\"}]},\"finishReason\":\"STOP\"}]}"u8];
+
+        Assert.False(GeminiCodec.Instance.TryDecodeResponse(body, out _));
+    }
+
+    [Fact]
     public void Decode_TextSample_ReadsTextReasonUsageIdAndModel()
     {
         Assert.True(GeminiCodec.Instance.TryDecodeResponse(WireSample.Bytes("gemini.json.text.json"), out var response));

@@ -143,6 +143,14 @@ public class GeminiStreamTests
     }
 
     [Fact]
+    public void Decoder_TextThatIsNotUtf8_IsRefused_NotThrown()
+    {
+        byte[] chunk = [.. "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""u8, 0xC3, 0x28, .. "\"}]}}]}"u8];
+
+        Assert.False(GeminiCodec.Instance.CreateStreamDecoder().Decode("message", chunk, []));
+    }
+
+    [Fact]
     public void ArrayForm_WhenComplete_IsOneValidJsonArrayOfChunks()
     {
         var (events, _) = DecodeStream(WireSample.SseDataChunks("gemini.stream.text.sse"));

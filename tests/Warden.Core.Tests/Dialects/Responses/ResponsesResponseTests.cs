@@ -9,6 +9,14 @@ namespace Warden.Core.Tests.Dialects.Responses;
 public class ResponsesResponseTests
 {
     [Fact]
+    public void Decode_TextThatIsNotUtf8_IsRefused_NotThrown()
+    {
+        byte[] body = [.. "{\"id\":\"resp_1\",\"object\":\"response\",\"model\":\"m\",\"status\":\"completed\",\"output\":[{\"type\":\"message\",\"id\":\"msg\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\""u8, 0xC3, 0x28, .. "\"}]}]}"u8];
+
+        Assert.False(ResponsesCodec.Instance.TryDecodeResponse(body, out _));
+    }
+
+    [Fact]
     public void Decode_TextSample_ReadsTextStopReasonAndUsage()
     {
         Assert.True(ResponsesCodec.Instance.TryDecodeResponse(WireSample.Bytes("responses.json.text.json"), out var response));

@@ -58,6 +58,14 @@ public class ResponsesStreamTests
         Assert.False(ResponsesCodec.Instance.CreateStreamDecoder().Decode("message", "{oops"u8, []));
     }
 
+    [Fact]
+    public void Decode_StringThatIsNotUtf8_ReturnsFalse_NotThrown()
+    {
+        byte[] data = [.. "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_"u8, 0xC3, 0x28, .. "\",\"model\":\"m\"}}"u8];
+
+        Assert.False(ResponsesCodec.Instance.CreateStreamDecoder().Decode("response.created", data, []));
+    }
+
     [Theory]
     [InlineData("responses.stream.text.sse")]
     [InlineData("responses.stream.reasoning+function_call.sse")]
