@@ -88,7 +88,7 @@ internal static class ModelsEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    /// <summary>The calling client key, or null after answering 401 in <paramref name="protocol"/>'s error shape.</summary>
+    /// <summary>The calling client key, or null after answering 401 (403 for an admin key) in <paramref name="protocol"/>'s error shape.</summary>
     internal static async Task<ClientKey?> AuthenticateAsync(HttpContext context, KeyDirectory keys, string? presented, ClientProtocol protocol)
     {
         var auth = keys.Authenticate(presented, KeyRole.Client);
@@ -97,8 +97,7 @@ internal static class ModelsEndpoint
             return auth.Key;
         }
 
-        await protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status401Unauthorized, ClientErrorKind.Authentication,
-            "The API key is missing, unknown, revoked or expired.", null, "invalid_api_key"));
+        await protocol.WriteErrorAsync(context, ClientKeyRefusal.For(auth.Outcome, protocol.KeyHint));
         return null;
     }
 

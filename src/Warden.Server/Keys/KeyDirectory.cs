@@ -22,21 +22,18 @@ internal sealed class KeyDirectory(KeyHasher hasher, TimeProvider time)
 
         byte[] hash = hasher.Hash(presented);
         // The dictionary finds the candidate; the full comparison is constant-time so timing reveals nothing about stored hashes.
+        // A revoked or expired key answers exactly like one never issued (issue 18): nothing tells its holder it existed.
         if (!Volatile.Read(ref _byHash).TryGetValue(Convert.ToHexString(hash), out var key)
             || !CryptographicOperations.FixedTimeEquals(hash, key.Hash)
-            || key.Role != role)
+            || key.RevokedAt is not null
+            || (key.ExpiresAt is { } expires && expires <= time.GetUtcNow()))
         {
             return new(AuthenticationOutcome.Unknown, null);
         }
 
-        if (key.RevokedAt is not null)
+        if (key.Role != role)
         {
-            return new(AuthenticationOutcome.Revoked, key);
-        }
-
-        if (key.ExpiresAt is { } expires && expires <= time.GetUtcNow())
-        {
-            return new(AuthenticationOutcome.Expired, key);
+            return new(AuthenticationOutcome.WrongRole, null);
         }
 
         return new(AuthenticationOutcome.Authenticated, key);

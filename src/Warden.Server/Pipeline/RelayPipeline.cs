@@ -279,14 +279,7 @@ internal sealed partial class RelayPipeline(
             return true;
         }
 
-        string message = result.Outcome switch
-        {
-            AuthenticationOutcome.Missing => $"No API key was sent. Send it as {request.Protocol.KeyHint}.",
-            AuthenticationOutcome.Revoked => "This API key has been revoked.",
-            AuthenticationOutcome.Expired => "This API key has expired.",
-            _ => "The API key is not valid.",
-        };
-        await RejectAsync(context, request, new ClientError(StatusCodes.Status401Unauthorized, ClientErrorKind.Authentication, message, null, "invalid_api_key"));
+        await RejectAsync(context, request, ClientKeyRefusal.For(result.Outcome, request.Protocol.KeyHint));
         return false;
     }
 
