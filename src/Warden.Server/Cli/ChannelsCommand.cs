@@ -78,7 +78,7 @@ internal static class ChannelsCommand
         {
             var rows = CommonOptions.OpenData(parse, data).Channels.List().Select(c => new[]
             {
-                c.Id, c.Name, c.ProviderId, c.BaseUrl.ToString(), string.Join(",", c.Models),
+                c.Id, c.Name, c.ProviderId, c.ManagedSimulator ? "(each server's built-in simulator)" : c.BaseUrl.ToString(), string.Join(",", c.Models),
                 c.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 c.Tuned.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 c.Credential is null ? "no" : "encrypted",

@@ -65,17 +65,53 @@ internal static class CreditsCommand
             return 0;
         });
 
-        var code = new Option<string>("--code") { Description = "The redemption code (wdn_code_…).", Required = true };
-        var redeem = new Command("redeem", "Redeem a code into a tenant's account (each code works once).") { code, tenant, data };
+        // A code is a bearer secret worth money: never on the command line, where shell history and the process list
+        // keep it (issue 18). --code stays only to say so.
+        var code = new Option<string?>("--code") { Description = "Refused: pass the code with --code-env or --code-stdin.", Hidden = true };
+        var codeEnv = new Option<string?>("--code-env") { Description = "Name of an environment variable holding the redemption code (wdn_code_…)." };
+        var codeStdin = new Option<bool>("--code-stdin") { Description = "Read the redemption code from standard input." };
+        var redeem = new Command("redeem", "Redeem a code into a tenant's account (each code works once).") { code, codeEnv, codeStdin, tenant, data };
         redeem.SetAction(parse =>
         {
+            var error = CommonOptions.Error(parse);
+            string? secret;
+            if (parse.GetValue(code) is not null)
+            {
+                error.WriteLine("--code is refused: a code on the command line stays in shell history and the process list. " +
+                    "Pass it with --code-env VAR (an environment variable holding it) or --code-stdin.");
+                return 2;
+            }
+            else if (parse.GetValue(codeEnv) is { } variable)
+            {
+                secret = Environment.GetEnvironmentVariable(variable);
+                if (string.IsNullOrWhiteSpace(secret))
+                {
+                    error.WriteLine($"The environment variable {variable} is empty.");
+                    return 2;
+                }
+            }
+            else if (parse.GetValue(codeStdin))
+            {
+                secret = Console.In.ReadLine();
+                if (string.IsNullOrWhiteSpace(secret))
+                {
+                    error.WriteLine("No code on standard input.");
+                    return 2;
+                }
+            }
+            else
+            {
+                error.WriteLine("Give the code with --code-env VAR (an environment variable holding it) or --code-stdin.");
+                return 2;
+            }
+
             var billing = CommonOptions.OpenData(parse, data).Billing;
             if (billing.Tenants.Find(parse.GetValue(tenant)!) is not { } found)
             {
                 return BillingCliText.Fail(parse, $"No tenant with id or name '{parse.GetValue(tenant)}'.");
             }
 
-            var result = billing.Codes.Redeem(parse.GetValue(code)!.Trim(), found);
+            var result = billing.Codes.Redeem(secret.Trim(), found);
             if (!result.Redeemed)
             {
                 return BillingCliText.Fail(parse, result.Problem!);

@@ -17,7 +17,7 @@ internal static class ServeCommand
             Description = "Largest request body accepted, in bytes.",
             DefaultValueFactory = _ => WardenOptions.DefaultMaxRequestBodyBytes,
         };
-        var noSimulator = new Option<bool>("--no-simulator") { Description = "Do not run the built-in simulator for the demo channel." };
+        var noSimulator = new Option<bool>("--no-simulator") { Description = "Do not run the built-in simulator: no demo channel on a first start, and this server does not serve the demo models." };
 
         var command = new Command("serve", "Run Warden. On first start it creates the data folder, an admin key, a demo key and a demo channel to the built-in simulator.")
         {
@@ -52,7 +52,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static void PrintBanner(TextWriter output, WardenApp app)
+    internal static void PrintBanner(TextWriter output, WardenApp app)
     {
         output.WriteLine($"Warden is listening on {app.Url}");
         if (app.FirstRun is { } keys)
@@ -76,6 +76,15 @@ internal static class ServeCommand
             output.WriteLine($"  curl {app.Url}v1/chat/completions -H \"Authorization: Bearer $WARDEN_KEY\" -H 'Content-Type: application/json' \\");
             output.WriteLine($"    -d '{{\"model\":\"{app.Models[0]}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello\"}}]}}'");
             output.WriteLine("  (set WARDEN_KEY to the demo key above)");
+        }
+        else if (app.Models.Count == 0)
+        {
+            // Nothing to try yet (--no-simulator, or every channel removed): say how to add one instead of a call that cannot answer.
+            output.WriteLine();
+            output.WriteLine("No channel serves a model yet. Add one (the credential is read from the environment, never the command line):");
+            output.WriteLine("  export PROVIDER_KEY=sk-...");
+            output.WriteLine($"  warden channels add --name N --provider P --models a,b --credential-env PROVIDER_KEY --data {app.Data.Directory}");
+            output.WriteLine($"  (providers: {string.Join(", ", Warden.Core.Providers.ProviderProfiles.All.Select(p => p.Id))}; a running server picks it up within a second)");
         }
 
         output.Flush();

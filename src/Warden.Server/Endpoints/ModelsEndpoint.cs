@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Warden.Core.Canonical;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
 using Warden.Server.Routing;

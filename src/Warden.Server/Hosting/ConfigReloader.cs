@@ -23,6 +23,7 @@ internal sealed class ConfigReloader(
     PolicyStore policyStore,
     PolicyCatalog policies,
     BillingCatalog billing,
+    BuiltInSimulator simulator,
     TimeProvider time,
     ILogger<ConfigReloader> logger) : BackgroundService
 {
@@ -30,6 +31,9 @@ internal sealed class ConfigReloader(
 
     private readonly Lock _gate = new();
     private long _loadedVersion = -1;
+
+    // The credential each channel had at the last reload, by channel id (see the rotation case in Reload).
+    private Dictionary<string, string?> _credentials = [];
 
     public void Reload()
     {
@@ -44,6 +48,7 @@ internal sealed class ConfigReloader(
             var keyList = keyStore.List();
             var channels = channelStore.List();
             var targets = new List<(RouteTarget, IReadOnlyList<string>)>();
+            var credentials = new Dictionary<string, string?>(StringComparer.Ordinal);
             foreach (var channel in channels)
             {
                 if (ProviderProfiles.Find(channel.ProviderId) is not { } profile)
@@ -52,10 +57,33 @@ internal sealed class ConfigReloader(
                     continue;
                 }
 
+                // The demo channel goes to this process's own simulator, or is not served here when it runs none.
+                Uri baseUrl = channel.BaseUrl;
+                if (channel.ManagedSimulator)
+                {
+                    if (simulator.BaseUrl is not { } own)
+                    {
+                        continue;
+                    }
+
+                    baseUrl = own;
+                }
+
                 string? credential;
                 try
                 {
                     credential = channel.Credential is null ? null : channelStore.DecryptCredential(channel);
+                }
+                catch (CryptographicException) when (channel.Credential is { } sealedCredential
+                    && !channelStore.HoldsKey(sealedCredential.KeyId)
+                    && _credentials.TryGetValue(channel.Id, out string? before))
+                {
+                    // A master key rotation ran beside this server and the new key is not available to it (it came from
+                    // WARDEN_MASTER_KEY; a key file is followed by the ring). Rotation re-encrypts a credential without
+                    // changing it, and nothing else rewrites a channel's credential, so the one read before stays right
+                    // until this server restarts with the new key (issue 18: a rotation took every channel out of service).
+                    Log.CredentialKeptAfterRotation(logger, channel.Name, sealedCredential.KeyId);
+                    credential = before;
                 }
                 catch (CryptographicException)
                 {
@@ -64,12 +92,14 @@ internal sealed class ConfigReloader(
                     continue;
                 }
 
+                credentials[channel.Id] = credential;
+
                 // A key pool is stored as one upstream key per line of the encrypted credential: one target per key.
                 var tuning = channel.Tuned;
                 string?[] pool = credential is null ? [null] : [.. ChannelRegistrar.SplitPool(credential)];
                 for (int index = 0; index < pool.Length; index++)
                 {
-                    var upstream = new UpstreamTarget(channel.BaseUrl, profile, pool[index], channel.AllowPrivateNetwork)
+                    var upstream = new UpstreamTarget(baseUrl, profile, pool[index], channel.AllowPrivateNetwork)
                     {
                         ConnectTimeout = tuning.ConnectTimeoutMs is { } connectMs ? TimeSpan.FromMilliseconds(connectMs) : null,
                     };
@@ -79,6 +109,7 @@ internal sealed class ConfigReloader(
 
             keys.Replace(keyList);
             catalog.Replace(targets);
+            _credentials = credentials;
             billing.Reload();
 
             // Declared aliases and channel policies (issue 4): read only from committed, logged rows.

@@ -78,7 +78,9 @@ internal sealed class DataFolder
         }
 
         var ring = MasterKeyRing.Load(full, masterKeyFromEnvironment);
-        var database = new WardenDatabase(Path.Combine(full, DatabaseFileName)) { Time = time };
+        string databasePath = Path.Combine(full, DatabaseFileName);
+        KeepOwnerOnly(databasePath);
+        var database = new WardenDatabase(databasePath) { Time = time };
         database.Migrate(time);
         using (var connection = database.Open())
         {
@@ -87,5 +89,46 @@ internal sealed class DataFolder
 
         byte[] pepper = new SecretStore(database, ring).GetOrCreate(SecretStore.ClientKeyPepper);
         return new DataFolder(full, ring, database, new KeyHasher(pepper), time);
+    }
+
+    /// <summary>
+    /// The database holds key hashes, ciphertexts and every usage record: readable by its owner only, whatever the
+    /// folder's mode or the process's umask (issue 18: an existing 0755 folder gave a world-readable database). The file
+    /// is created empty with mode 0600 before SQLite opens it (SQLite takes an empty file as a new database); SQLite
+    /// gives its -wal and -shm files the database file's mode. Files left more open by an older version are narrowed.
+    /// </summary>
+    private static void KeepOwnerOnly(string databasePath)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (new FileStream(databasePath, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = ownerOnly }))
+            {
+            }
+        }
+        catch (IOException) when (File.Exists(databasePath))
+        {
+            // It exists already (or another process on this folder just made it).
+        }
+
+        foreach (string path in new[] { databasePath, databasePath + "-wal", databasePath + "-shm" })
+        {
+            try
+            {
+                if (File.Exists(path) && (File.GetUnixFileMode(path) & ~ownerOnly) != 0)
+                {
+                    File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ownerOnly);
+                }
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or FileNotFoundException)
+            {
+                // Another user's file (only its owner may change its mode), or gone since: nothing this process can narrow.
+            }
+        }
     }
 }

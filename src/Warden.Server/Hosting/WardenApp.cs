@@ -52,7 +52,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
     {
         var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time);
         data.Database.DefaultActor = "server";
-        var firstRun = Hosting.FirstRun.EnsureInitialised(data);
+        Hosting.FirstRun.EnsureDemoChannel(data, options.EnableSimulator);
 
         SimulatorHost? simulator = null;
         var managed = data.Channels.List().FirstOrDefault(c => c.ManagedSimulator);
@@ -64,19 +64,27 @@ internal sealed partial class WardenApp : IAsyncDisposable
                 ApiKey = managed.Credential is null ? null : data.Channels.DecryptCredential(managed),
                 Time = options.Time,
             }, cancellationToken);
-            data.Channels.RepointManagedSimulator(simulator.BaseUrl);
         }
 
-        var app = Build(options, data);
+        var app = Build(options, data, new BuiltInSimulator(simulator?.BaseUrl));
+        FirstRunKeys? firstRun;
         try
         {
             ReleaseStaleHolds(data, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Billing"));
-            app.Services.GetRequiredService<ConfigReloader>().Reload();
+            var reloader = app.Services.GetRequiredService<ConfigReloader>();
+            reloader.Reload();
 
             // Refuses to start (InvalidDataException) when the stored log does not match its last signed checkpoint.
             var log = app.Services.GetRequiredService<TransparencyLog>();
             data.ReceiptLog.EntriesCommitted += log.RefreshAfterCommit;
             await app.StartAsync(cancellationToken);
+
+            // Only now that it listens: a start that failed before this point leaves the keys to the next one.
+            firstRun = Hosting.FirstRun.IssueKeysOnce(data);
+            if (firstRun is not null)
+            {
+                reloader.Reload();
+            }
         }
         catch
         {
@@ -107,7 +115,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(WardenOptions options, DataFolder data)
+    private static WebApplication Build(WardenOptions options, DataFolder data, BuiltInSimulator simulator)
     {
         // The content root is the app's own folder, not the data folder: the host watches its content root for
         // configuration changes, and every WAL write in the data folder would wake that watcher.
@@ -151,6 +159,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(options.Time);
         services.AddSingleton(data);
         services.AddSingleton(data.Database);
+        services.AddSingleton(simulator);
         services.AddSingleton(data.Keys);
         services.AddSingleton(data.Channels);
         services.AddSingleton(data.Usage);

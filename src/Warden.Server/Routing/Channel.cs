@@ -11,7 +11,7 @@ namespace Warden.Server.Routing;
 /// <param name="Priority">Higher is tried first.</param>
 /// <param name="AllowPrivateNetwork">The operator allowed loopback and private addresses for this channel.</param>
 /// <param name="Credential">The encrypted upstream credential, if the provider needs one.</param>
-/// <param name="ManagedSimulator">Created by Warden for the built-in simulator; its URL follows the in-process simulator.</param>
+/// <param name="ManagedSimulator">Created by Warden for the built-in simulator: each server routes it to its own in-process simulator and never uses its stored URL.</param>
 /// <param name="CreatedAt">When it was added.</param>
 /// <param name="Tuning">Weight, timeouts, concurrency bound and jurisdiction; defaults when absent.</param>
 internal sealed record Channel(

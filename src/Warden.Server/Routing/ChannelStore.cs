@@ -17,6 +17,9 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
     public string DecryptCredential(Channel channel) =>
         Encoding.UTF8.GetString(ring.Decrypt(channel.Credential!, CredentialPurpose(channel.Id)));
 
+    /// <summary>Whether the master key <paramref name="keyId"/> is available to this process (a key file is read again first).</summary>
+    public bool HoldsKey(string keyId) => ring.Holds(keyId);
+
     public void Insert(Channel channel) => database.ChangeConfiguration(
         """
         INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
@@ -50,11 +53,6 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
     public bool Remove(string idOrName) => database.ChangeConfiguration(
         "DELETE FROM channels WHERE id = $key OR name = $key",
         p => p.AddWithValue("$key", idOrName)) > 0;
-
-    /// <summary>Points the Warden-managed simulator channels at the simulator started for this run.</summary>
-    public void RepointManagedSimulator(Uri baseUrl) => database.ChangeConfiguration(
-        "UPDATE channels SET base_url = $url WHERE managed_simulator = 1 AND base_url <> $url",
-        p => p.AddWithValue("$url", baseUrl.ToString()));
 
     public List<Channel> List()
     {

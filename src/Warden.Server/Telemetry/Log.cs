@@ -32,4 +32,7 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Error, "Channel {Channel} could not be loaded and is out of service: {Reason}")]
     public static partial void ChannelUnusable(ILogger logger, string channel, string reason);
+
+    [LoggerMessage(3011, LogLevel.Warning, "Channel {Channel}'s credential is now sealed under master key {KeyId}, which this server does not hold; it keeps the credential it read before the rotation. Restart with the new key to add or change channels")]
+    public static partial void CredentialKeptAfterRotation(ILogger logger, string channel, string keyId);
 }

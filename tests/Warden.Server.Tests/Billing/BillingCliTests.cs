@@ -45,10 +45,13 @@ public sealed class BillingCliTests
         var codes = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("wdn_code_", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, codes.Count);
 
-        (exit, output) = await CliTests.RunAsync("credits", "redeem", "--code", codes[0], "--tenant", "acme", "--data", data);
+        // The code is read from an environment variable, never the command line.
+        string codeVariable = "WARDEN_TEST_CODE_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(codeVariable, codes[0]);
+        (exit, output) = await CliTests.RunAsync("credits", "redeem", "--code-env", codeVariable, "--tenant", "acme", "--data", data);
         Assert.Equal(0, exit);
         Assert.Contains("balance 12.500000", output, StringComparison.Ordinal);
-        (exit, output) = await CliTests.RunAsync("credits", "redeem", "--code", codes[0], "--tenant", "acme", "--data", data);
+        (exit, output) = await CliTests.RunAsync("credits", "redeem", "--code-env", codeVariable, "--tenant", "acme", "--data", data);
         Assert.Equal(1, exit);
         Assert.Contains("already been redeemed", output, StringComparison.Ordinal);
 

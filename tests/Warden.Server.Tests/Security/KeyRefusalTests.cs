@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Warden.Server.Keys;
 using Warden.Server.Tests.Support;
 
@@ -95,7 +96,7 @@ public sealed class KeyRefusalTests
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 
-    /// <summary>The status and the protocol's error object (request ids removed: they differ by design).</summary>
+    /// <summary>The status and the protocol's error object, request ids masked (they differ by design; Gemini's error carries one).</summary>
     private static async Task<(HttpStatusCode Status, string Error)> SendAsync(WardenTestServer server, string path, string body, string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -105,6 +106,7 @@ public sealed class KeyRefusalTests
         request.Headers.Add("anthropic-version", "2023-06-01");
         using var response = await server.Http.SendAsync(request);
         var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        return (response.StatusCode, root.GetProperty("error").GetRawText());
+        string error = root.GetProperty("error").GetRawText();
+        return (response.StatusCode, Regex.Replace(error, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "(request id)"));
     }
 }
