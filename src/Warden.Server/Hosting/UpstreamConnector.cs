@@ -108,7 +108,7 @@ internal sealed class UpstreamConnector(
     }
 
     /// <summary>Every unicast address of every interface of this machine, read fresh (interfaces come and go).</summary>
-    private static IReadOnlyCollection<IPAddress> OwnInterfaceAddresses()
+    private static HashSet<IPAddress> OwnInterfaceAddresses()
     {
         var addresses = new HashSet<IPAddress>();
         try

@@ -58,10 +58,10 @@ internal static class SpecialAddresses
         (IPNetwork.Parse("ff00::/8"), AddressReach.Never, "a multicast address (ff00::/8)"),
     ];
 
-    // IPv6 ranges whose addresses carry an IPv4 address, and where it sits (byte offset).
+    // IPv6 ranges whose addresses carry an IPv4 address, and where it sits (byte offset). IPv4-mapped (::ffff:0:0/96)
+    // is tested with IsIPv4MappedToIPv6 instead: IPNetwork.Contains never matches a mapped address.
     private static readonly (IPNetwork Network, int Offset, string Form)[] Embedding =
     [
-        (IPNetwork.Parse("::ffff:0:0/96"), 12, "IPv4-mapped"),
         (IPNetwork.Parse("::ffff:0:0:0/96"), 12, "IPv4-translated"),
         (IPNetwork.Parse("64:ff9b::/96"), 12, "NAT64"),
         (IPNetwork.Parse("2002::/16"), 2, "6to4"),
@@ -88,31 +88,38 @@ internal static class SpecialAddresses
         }
 
         var own = Match(IPv6, address);
-        if (own.Reach != AddressReach.Public || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6Loopback))
+        if (own.Reach != AddressReach.Public)
         {
             return own;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return Embedded(address, 12, "IPv4-mapped");
         }
 
         foreach (var (network, offset, form) in Embedding)
         {
             if (network.Contains(address))
             {
-                byte[] bytes = address.GetAddressBytes();
-                var inner = new IPAddress(bytes.AsSpan(offset, 4));
-                var verdict = Match(IPv4, inner);
-                if (verdict.Reach == AddressReach.Public && form == "IPv4-compatible")
-                {
-                    // Deprecated since RFC 4291; no upstream is reached that way.
-                    return new AddressVerdict(AddressReach.Never, $"a deprecated IPv4-compatible address (::{inner})");
-                }
-
-                return verdict.Reach == AddressReach.Public
-                    ? verdict
-                    : verdict with { Range = $"the {form} form of {inner}, {verdict.Range}" };
+                return Embedded(address, offset, form);
             }
         }
 
         return own;
+    }
+
+    private static AddressVerdict Embedded(IPAddress address, int offset, string form)
+    {
+        var inner = new IPAddress(address.GetAddressBytes().AsSpan(offset, 4));
+        var verdict = Match(IPv4, inner);
+        if (verdict.Reach == AddressReach.Public && form == "IPv4-compatible")
+        {
+            // Deprecated since RFC 4291; no upstream is reached that way.
+            return new AddressVerdict(AddressReach.Never, $"a deprecated IPv4-compatible address (::{inner})");
+        }
+
+        return verdict.Reach == AddressReach.Public ? verdict : verdict with { Range = $"the {form} form of {inner}, {verdict.Range}" };
     }
 
     private static AddressVerdict Match((IPNetwork Network, AddressReach Reach, string Name)[] table, IPAddress address)

@@ -16,7 +16,7 @@ public sealed class RateLimitHttpTests
     {
         await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, CancellationToken.None);
         await using var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false });
-        server.AddChannel("sim", simulator.BaseUrl, null, "sim-small", "sim-small~pace-500");
+        server.AddChannel("simulator", "sim", simulator.BaseUrl, null, 10, "sim-small", "sim-small~pace-500");
         var (key, keyId) = IssueKey(server);
 
         // One request at a time and 1,000 tokens a minute: a 5,000-token request passes from the full bucket and leaves
@@ -44,7 +44,7 @@ public sealed class RateLimitHttpTests
     {
         await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, CancellationToken.None);
         await using var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false });
-        server.AddChannel("simulator-anthropic", "sim-anthropic", simulator.BaseUrl, null, 0, "sim-small");
+        server.AddChannel("simulator-anthropic", "sim-anthropic", simulator.BaseUrl, null, 10, "sim-small");   // before the demo channel
         var (key, keyId) = IssueKey(server);
         const int Limit = 3;
         Assert.Null(server.App.Data.Billing.RateLimits.Set(new RateLimits("key", keyId, Limit, null, null)));
@@ -74,7 +74,7 @@ public sealed class RateLimitHttpTests
     {
         await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, CancellationToken.None);
         await using var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false });
-        server.AddChannel("simulator-gemini", "sim-gemini", simulator.GeminiBaseUrl, null, 0, "sim-small");
+        server.AddChannel("simulator-gemini", "sim-gemini", simulator.GeminiBaseUrl, null, 10, "sim-small");
         var (key, keyId) = IssueKey(server);
         Assert.Null(server.App.Data.Billing.RateLimits.Set(new RateLimits("key", keyId, 1, null, null)));
 
