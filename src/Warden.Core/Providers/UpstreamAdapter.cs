@@ -40,7 +40,8 @@ public sealed class UpstreamAdapter(HttpClient http)
         using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(target.BaseUrl, upstreamRequest.RelativePath(dialect)));
 
         // Fixed header values go in as text: typed header objects would be built and parsed again on every call.
-        request.Content = new ReadOnlyMemoryContent(upstreamRequest.Body);
+        var content = new TrackedBodyContent(upstreamRequest.Body);
+        request.Content = content;
         request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         request.Headers.TryAddWithoutValidation("Accept", upstreamRequest.Stream ? "text/event-stream" : "application/json");
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
@@ -80,6 +81,12 @@ public sealed class UpstreamAdapter(HttpClient http)
         try
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (content.Interrupted && content.Length >= UpstreamErrorPolicy.LargeRequestBodyBytes)
+        {
+            // Connected, then cut while the large body was going out: the upstream dropped this body (docs/routing.md, "Health").
+            return UpstreamCall.Failed(new UpstreamError(UpstreamErrorKind.RequestBodyDropped,
+                $"The upstream provider closed the connection while this request's {content.Length}-byte body was being sent ({ex.HttpRequestError}); it is most likely larger than the upstream accepts."));
         }
         catch (HttpRequestException ex)
         {

@@ -29,4 +29,11 @@ public enum UpstreamErrorKind
 
     /// <summary>The upstream's response was larger than Warden accepts.</summary>
     ResponseTooLarge,
+
+    /// <summary>
+    /// The connection broke while a large request body (at least <see cref="UpstreamErrorPolicy.LargeRequestBodyBytes"/>)
+    /// was still being sent: the upstream dropped the body before reading it all, which says "this request" (its size,
+    /// most often), not "this upstream is down".
+    /// </summary>
+    RequestBodyDropped,
 }

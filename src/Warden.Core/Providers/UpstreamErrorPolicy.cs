@@ -11,17 +11,29 @@ public static class UpstreamErrorPolicy
     /// <summary>Retry-After sent on 429/503 when the upstream gave none: clients such as Codex do not retry a 429 without it.</summary>
     public static TimeSpan DefaultRetryAfter { get; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A connection lost while sending a body at least this large, before all of it was sent, is the request's failure
+    /// (<see cref="UpstreamErrorKind.RequestBodyDropped"/>), not the upstream's: a provider resets an oversized body
+    /// rather than read it. Smaller bodies are sent in a few packets, so losing the connection then is the network's.
+    /// </summary>
+    public const int LargeRequestBodyBytes = 1024 * 1024;
+
+    // A 429 cools the key down instead of counting (UpstreamHealth); a rejected request, an oversized answer and a
+    // dropped large body are the request's, not the key's (issue 18: five 30 MB bodies paused a model for everyone).
     public static UpstreamErrorTreatment For(UpstreamErrorKind kind) => kind switch
     {
-        UpstreamErrorKind.ConnectFailed => new(502, "upstream_unavailable", Retryable: true, SendRetryAfter: false),
-        UpstreamErrorKind.Timeout => new(504, "upstream_timeout", Retryable: true, SendRetryAfter: false),
-        UpstreamErrorKind.RateLimited => new(429, "rate_limit_exceeded", Retryable: true, SendRetryAfter: true),
-        UpstreamErrorKind.Overloaded => new(503, "upstream_overloaded", Retryable: true, SendRetryAfter: true),
-        UpstreamErrorKind.ServerError => new(502, "upstream_error", Retryable: true, SendRetryAfter: false),
-        UpstreamErrorKind.CredentialRejected => new(502, "upstream_credential_rejected", Retryable: true, SendRetryAfter: false),
-        UpstreamErrorKind.RequestRejected => new(400, "invalid_request_error", Retryable: false, SendRetryAfter: false),
-        UpstreamErrorKind.ProtocolViolation => new(502, "upstream_protocol_error", Retryable: true, SendRetryAfter: false),
-        UpstreamErrorKind.ResponseTooLarge => new(502, "upstream_response_too_large", Retryable: false, SendRetryAfter: false),
+        UpstreamErrorKind.ConnectFailed => new(502, "upstream_unavailable", Retryable: true, SendRetryAfter: false, CountsAgainstHealth: true),
+        UpstreamErrorKind.Timeout => new(504, "upstream_timeout", Retryable: true, SendRetryAfter: false, CountsAgainstHealth: true),
+        UpstreamErrorKind.RateLimited => new(429, "rate_limit_exceeded", Retryable: true, SendRetryAfter: true, CountsAgainstHealth: false),
+        UpstreamErrorKind.Overloaded => new(503, "upstream_overloaded", Retryable: true, SendRetryAfter: true, CountsAgainstHealth: true),
+        UpstreamErrorKind.ServerError => new(502, "upstream_error", Retryable: true, SendRetryAfter: false, CountsAgainstHealth: true),
+        UpstreamErrorKind.CredentialRejected => new(502, "upstream_credential_rejected", Retryable: true, SendRetryAfter: false, CountsAgainstHealth: true),
+        UpstreamErrorKind.RequestRejected => new(400, "invalid_request_error", Retryable: false, SendRetryAfter: false, CountsAgainstHealth: false),
+        UpstreamErrorKind.ProtocolViolation => new(502, "upstream_protocol_error", Retryable: true, SendRetryAfter: false, CountsAgainstHealth: true),
+        UpstreamErrorKind.ResponseTooLarge => new(502, "upstream_response_too_large", Retryable: false, SendRetryAfter: false, CountsAgainstHealth: false),
+
+        // Another channel may accept the body (its limit may be higher), so it is retried; the client is told 413.
+        UpstreamErrorKind.RequestBodyDropped => new(413, "request_too_large", Retryable: true, SendRetryAfter: false, CountsAgainstHealth: false),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -5,4 +5,6 @@ namespace Warden.Core.Providers;
 /// <param name="ErrorType">The error type/code in the client's protocol.</param>
 /// <param name="Retryable">Whether another attempt (same or another channel) may succeed.</param>
 /// <param name="SendRetryAfter">Whether the client response must carry Retry-After.</param>
-public readonly record struct UpstreamErrorTreatment(int ClientStatus, string ErrorType, bool Retryable, bool SendRetryAfter);
+/// <param name="CountsAgainstHealth">Whether the failure says the upstream key is unwell (toward opening its circuit);
+/// a failure the request caused says nothing about the key, so one client cannot pause a model for everyone.</param>
+public readonly record struct UpstreamErrorTreatment(int ClientStatus, string ErrorType, bool Retryable, bool SendRetryAfter, bool CountsAgainstHealth);

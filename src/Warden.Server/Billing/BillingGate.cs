@@ -64,6 +64,21 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
         return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease), null));
     }
 
+    /// <summary>
+    /// Admits a request that costs nothing and uses no tokens (token counting) against the key's and tenant's request
+    /// rate and concurrency limits: an unmetered reservation whose settlement only frees its slot.
+    /// </summary>
+    public ReserveOutcome AdmitUnmetered(ClientKey key, string model, string requestId)
+    {
+        var snapshot = catalog.Current;
+        var limits = snapshot.LimitsFor(snapshot.TenantOfKey(key.Id)?.Id, key.Id);
+        var decision = limiter.TryAcquire(limits, 0);
+        return decision.Lease is { } lease
+            ? new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null)
+            : new ReserveOutcome(null, new BillingRefusal(BillingRefusalKind.RateLimited,
+                $"Rate limit reached: {decision.Problem}. Retry after {decision.RetryAfterSeconds} s.", decision.RetryAfterSeconds));
+    }
+
     private static bool HasTokenLimit(IReadOnlyList<RateLimits> limits)
     {
         foreach (var limit in limits)
@@ -86,7 +101,10 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
     public Task<SettlementResult?> SettleAsync(Reservation reservation, Warden.Core.Chat.Usage usage, string? estimateMethod = null)
     {
         long used = checked((usage.InputTokens ?? 0) + (usage.OutputTokens ?? 0));
-        reservation.Lease.Complete(usage.Source == UsageSource.NotReported ? reservation.Lease.TokensTaken : used);
+        // Usage not reported means no answer was produced (a committed answer is settled with an estimate): nothing was
+        // consumed, so the whole take goes back. Keeping it left a failed request's max output as a debt that held the
+        // key or tenant back for minutes (issue 18).
+        reservation.Lease.Complete(usage.Source == UsageSource.NotReported ? 0 : used);
         if (!reservation.IsMetered)
         {
             return Task.FromResult<SettlementResult?>(null);

@@ -9,5 +9,6 @@ internal sealed record RateLimitDecision(RateLimitLease? Lease, TimeSpan RetryAf
     public bool Allowed => Lease is not null;
 
     /// <summary>The Retry-After header value: seconds, rounded up, at least 1.</summary>
-    public long RetryAfterSeconds => Math.Max(1, (RetryAfter.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
+    /// <remarks>In 128-bit arithmetic: a wait near <see cref="TimeSpan.MaxValue"/> (a bucket in deep debt) must not wrap to 1.</remarks>
+    public long RetryAfterSeconds => (long)Int128.Max(1, ((Int128)RetryAfter.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
 }

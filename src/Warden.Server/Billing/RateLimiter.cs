@@ -7,6 +7,9 @@ namespace Warden.Server.Billing;
 /// </summary>
 internal sealed class RateLimiter(TimeProvider time)
 {
+    /// <summary>The wait a full concurrency limit suggests: a running request ending frees a slot, not the clock.</summary>
+    private static readonly TimeSpan ConcurrencyHint = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SubjectState> _subjects = new(StringComparer.Ordinal);
 
@@ -16,37 +19,58 @@ internal sealed class RateLimiter(TimeProvider time)
         lock (_gate)
         {
             var states = limits.Select(State).ToList();
+
+            // Every limit is asked, not just the first that refuses: Retry-After is the longest wait among the refusing
+            // limits, since the request passes only when all admit it (a full concurrency slot answered "1 s" while a
+            // token bucket in debt needed minutes, issue 18). A refusal by one takes nothing from the others.
+            TimeSpan wait = TimeSpan.Zero;
+            string? problem = null;
             foreach (var state in states)
             {
                 if (state.Limits!.Concurrent is { } concurrent && state.InFlight >= concurrent)
                 {
                     // Nothing on the clock frees a slot; a running request ending does. One second is a fair hint.
-                    return Refuse(TimeSpan.FromSeconds(1), $"{state.Limits.Scope} concurrency limit ({concurrent} requests at once) reached");
+                    Longest(ref wait, ref problem, ConcurrencyHint, $"{state.Limits.Scope} concurrency limit ({concurrent} requests at once) reached");
+                }
+
+                if (state.Requests is { } requests && !Probe(requests, 1, out var requestWait))
+                {
+                    Longest(ref wait, ref problem, requestWait, $"{state.Limits.Scope} request rate limit ({requests.Capacity} per minute) reached");
+                }
+
+                // A request that asks for no tokens (count_tokens) is not held back by tokens per minute.
+                if (tokens > 0 && state.Tokens is { } bucket && !Probe(bucket, tokens, out var tokenWait))
+                {
+                    Longest(ref wait, ref problem, tokenWait, $"{state.Limits.Scope} token rate limit ({bucket.Capacity} per minute) reached");
                 }
             }
 
-            // Check every bucket first so a refusal by one takes nothing from the others.
-            foreach (var state in states)
+            if (problem is not null)
             {
-                if (state.Requests is { } requests && !Probe(requests, 1, out var wait))
-                {
-                    return Refuse(wait, $"{state.Limits!.Scope} request rate limit ({requests.Capacity} per minute) reached");
-                }
-
-                if (state.Tokens is { } bucket && !Probe(bucket, tokens, out wait))
-                {
-                    return Refuse(wait, $"{state.Limits!.Scope} token rate limit ({bucket.Capacity} per minute) reached");
-                }
+                return Refuse(wait, problem);
             }
 
             foreach (var state in states)
             {
                 state.Requests?.TryTake(1, out _);
-                state.Tokens?.TryTake(tokens, out _);
+                if (tokens > 0)
+                {
+                    state.Tokens?.TryTake(tokens, out _);
+                }
+
                 state.InFlight++;
             }
 
             return new RateLimitDecision(new RateLimitLease(tokens, unused => Release(states, unused)), TimeSpan.Zero, null);
+        }
+    }
+
+    private static void Longest(ref TimeSpan wait, ref string? problem, TimeSpan candidate, string candidateProblem)
+    {
+        if (problem is null || candidate > wait)
+        {
+            wait = candidate;
+            problem = candidateProblem;
         }
     }
 

@@ -26,7 +26,7 @@ internal sealed class TokenBucket
 
     public long Capacity { get; }
 
-    /// <summary>Takes <paramref name="amount"/> tokens, or says how long until it could.</summary>
+    /// <summary>Takes <paramref name="amount"/> tokens, or says how long until it could (the real wait, debt included).</summary>
     public bool TryTake(long amount, out TimeSpan retryAfter)
     {
         Refill();
@@ -39,9 +39,11 @@ internal sealed class TokenBucket
             return true;
         }
 
-        // Refill runs at Capacity fractions per tick: ticks to wait = ceil(missing / Capacity).
+        // Refill runs at Capacity fractions per tick: ticks to wait = ceil(missing / Capacity). A deep debt can need
+        // more ticks than a long holds: saturate rather than let the narrowing wrap into a small or negative wait.
         Int128 missing = threshold - _level;
-        retryAfter = TimeSpan.FromTicks((long)((missing + Capacity - 1) / Capacity));
+        Int128 ticks = (missing + Capacity - 1) / Capacity;
+        retryAfter = ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks);
         return false;
     }
 

@@ -18,7 +18,7 @@ internal static class ChannelsCommand
         // Never on the command line: it would land in shell history and the process list.
         var credentialEnv = new Option<string?>("--credential-env") { Description = "Name of an environment variable holding the upstream API key." };
         var credentialStdin = new Option<bool>("--credential-stdin") { Description = "Read the upstream API key from standard input." };
-        var allowPrivate = new Option<bool>("--allow-private-network") { Description = "Allow loopback and private addresses for this channel." };
+        var allowPrivate = new Option<bool>("--allow-private-network") { Description = "Allow loopback and private addresses for this channel (never link-local or cloud metadata)." };
         var weight = new Option<int?>("--weight") { Description = "Share of traffic among channels of the same priority (default 1)." };
         var connectTimeout = new Option<int?>("--connect-timeout-ms") { Description = "Longest wait for a connection (default 10000)." };
         var firstByteTimeout = new Option<int?>("--first-byte-timeout-ms") { Description = "Longest wait for the upstream's response headers (default 300000)." };

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Warden.Core.Providers;
 using Warden.Server.Routing;
@@ -6,12 +7,20 @@ using Warden.Server.Routing;
 namespace Warden.Server.Hosting;
 
 /// <summary>
-/// Connects to upstreams after resolving the host and checking every address against the SSRF policy, so a
-/// public name that resolves to a private address is refused unless the channel allows the private network.
+/// Connects to upstreams after resolving the host and checking it and EVERY address it resolves to against the SSRF
+/// policy (<see cref="UpstreamUrlPolicy"/>): one refused address refuses the connection, so a name that mixes a public
+/// address with a private or metadata one cannot be used to reach the latter. For a channel not allowed the private
+/// network, the machine's own interface addresses are refused too (a public address of this host reaches Warden and
+/// its neighbours). Name resolution and the list of own addresses are seams, so tests decide what a name resolves to.
 /// </summary>
-internal static class UpstreamConnector
+internal sealed class UpstreamConnector(
+    Func<string, CancellationToken, Task<IPAddress[]>> resolve,
+    Func<IReadOnlyCollection<IPAddress>> ownAddresses)
 {
-    public static SocketsHttpHandler CreateHandler() => new()
+    /// <summary>DNS and the machine's real interfaces.</summary>
+    public static UpstreamConnector System { get; } = new(Dns.GetHostAddressesAsync, OwnInterfaceAddresses);
+
+    public SocketsHttpHandler CreateHandler() => new()
     {
         AllowAutoRedirect = false,                 // a redirect could lead anywhere; upstream APIs do not redirect
         AutomaticDecompression = DecompressionMethods.None,
@@ -28,16 +37,49 @@ internal static class UpstreamConnector
         ActivityHeadersPropagator = null,
     };
 
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The addresses a channel may connect to for <paramref name="host"/>, or why none: the host name itself, then every
+    /// address it resolves to (an IP literal is its own single address).
+    /// </summary>
+    public async Task<(IPAddress[]? Addresses, string? Problem)> ResolveAsync(string host, bool allowPrivateNetwork, CancellationToken cancellationToken)
+    {
+        if (UpstreamUrlPolicy.HostProblem(host, allowPrivateNetwork) is { } hostProblem)
+        {
+            return (null, hostProblem);
+        }
+
+        IPAddress[] addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await resolve(host, cancellationToken);
+        if (addresses.Length == 0)
+        {
+            return (null, $"The upstream host '{host}' resolves to no address.");
+        }
+
+        IReadOnlyCollection<IPAddress>? own = null;
+        foreach (var address in addresses)
+        {
+            if (UpstreamUrlPolicy.AddressProblem(address, allowPrivateNetwork) is { } problem)
+            {
+                return (null, problem);
+            }
+
+            own ??= allowPrivateNetwork ? [] : ownAddresses();
+            var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+            if (own.Contains(plain))
+            {
+                return (null, $"The upstream address {address} is one of this machine's own addresses; allow the private network for this channel if that is intended.");
+            }
+        }
+
+        return (addresses, null);
+    }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         bool allowPrivate = context.InitialRequestMessage.Options.TryGetValue(UpstreamTarget.AllowPrivateNetworkOption, out bool allowed) && allowed;
-        IPAddress[] addresses = IPAddress.TryParse(context.DnsEndPoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-        var permitted = allowPrivate ? addresses : addresses.Where(a => !UpstreamUrlPolicy.IsPrivate(a)).ToArray();
-        if (permitted.Length == 0)
+        var (permitted, problem) = await ResolveAsync(context.DnsEndPoint.Host, allowPrivate, cancellationToken);
+        if (permitted is null)
         {
-            throw new HttpRequestException(HttpRequestError.ConnectionError, "The upstream host resolves only to private addresses, which this channel does not allow.");
+            throw new HttpRequestException(HttpRequestError.ConnectionError, problem);
         }
 
         // A channel may set its own connect timeout, shorter than the handler's: a dead region fails over fast.
@@ -63,5 +105,28 @@ internal static class UpstreamConnector
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Every unicast address of every interface of this machine, read fresh (interfaces come and go).</summary>
+    private static HashSet<IPAddress> OwnInterfaceAddresses()
+    {
+        var addresses = new HashSet<IPAddress>();
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                {
+                    var address = unicast.Address;
+                    addresses.Add(address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address);
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Cannot list them: the range checks still apply; a public address of this host is then not recognised.
+        }
+
+        return addresses;
     }
 }

@@ -178,7 +178,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         // No logging handlers around upstream calls: they would log upstream URLs, and they cost on every call.
         services.AddHttpClient(UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers()
-            .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.CreateHandler)
+            .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.System.CreateHandler)
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => new UpstreamAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));
         services.AddSingleton<UpstreamBodies>();

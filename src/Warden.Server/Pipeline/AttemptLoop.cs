@@ -252,6 +252,7 @@ internal sealed class AttemptLoop(
         UpstreamErrorKind.RequestRejected => "request_rejected",
         UpstreamErrorKind.ProtocolViolation => "protocol_violation",
         UpstreamErrorKind.ResponseTooLarge => "response_too_large",
+        UpstreamErrorKind.RequestBodyDropped => "request_body_dropped",
         _ => kind.ToString(),
     };
 }

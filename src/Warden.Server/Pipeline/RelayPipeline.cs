@@ -119,7 +119,8 @@ internal sealed partial class RelayPipeline(
             if (await AuthenticateAsync(context, request)
                 && await ReadBodyAsync(context, request)
                 && await InspectCountAsync(context, request)
-                && await RouteAsync(context, request))
+                && await RouteAsync(context, request)
+                && await AdmitCountAsync(context, request))
             {
                 await tokenCounter.CountAsync(context, request);
             }
@@ -136,6 +137,8 @@ internal sealed partial class RelayPipeline(
                 request.Status = context.Response.StatusCode;
             }
 
+            // Frees the concurrency slot; an unmetered admission has nothing to bill.
+            await SettleAsync(request);
             await usage.EnqueueAsync(request.ToRecord(time));
             await request.ReturnBodyAsync();
         }
@@ -194,6 +197,19 @@ internal sealed partial class RelayPipeline(
     {
         long maxOutput = request.Facts!.MaxOutputTokens is { } max and > 0 ? max : DefaultMaxOutputTokens;
         var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, request.EstimatedInputTokens, maxOutput, request.Id);
+        return await TakeOutcomeAsync(context, request, outcome);
+    }
+
+    /// <summary>
+    /// Token counting is free (no hold), but it goes upstream, so the key's and tenant's request rate and concurrency
+    /// limits apply to it: it counts as one request per minute and holds a concurrency slot while it runs; it takes
+    /// nothing from tokens per minute.
+    /// </summary>
+    private Task<bool> AdmitCountAsync(HttpContext context, RelayRequest request) =>
+        TakeOutcomeAsync(context, request, billing.AdmitUnmetered(request.Key!, request.Facts!.Model, request.Id));
+
+    private static async Task<bool> TakeOutcomeAsync(HttpContext context, RelayRequest request, ReserveOutcome outcome)
+    {
         if (outcome.Reservation is { } reservation)
         {
             request.Reservation = reservation;
@@ -210,7 +226,9 @@ internal sealed partial class RelayPipeline(
         string? param = refusal.Kind == BillingRefusalKind.NotPriced ? "model" : null;
         request.Status = refusal.StatusCode;
         request.Outcome = UsageOutcome.RefusedBilling;
-        TimeSpan? retryAfter = refusal.RetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        TimeSpan? retryAfter = refusal.RetryAfterSeconds is { } seconds
+            ? (seconds >= (long)TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds))
+            : null;
         await request.Protocol.WriteErrorAsync(context, new ClientError(refusal.StatusCode, kind, refusal.Message, param, refusal.Code), retryAfter);
         return false;
     }

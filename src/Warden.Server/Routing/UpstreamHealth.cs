@@ -79,8 +79,9 @@ internal sealed class UpstreamHealth(TimeProvider time, HealthOptions? options =
     }
 
     /// <summary>
-    /// The attempt failed. Only failures that say something about the key count: a rejected request is the client's
-    /// fault and an oversized response is the answer's, so both just end a probe. A 429 only cools the key down.
+    /// The attempt failed. Only failures that say something about the key count (<see cref="UpstreamErrorTreatment.CountsAgainstHealth"/>):
+    /// a rejected request or a dropped large body is the client's, an oversized response the answer's, so they just end
+    /// a probe. A 429 only cools the key down.
     /// </summary>
     public void ReportFailure(string keyId, UpstreamErrorKind kind, TimeSpan? retryAfter)
     {
@@ -92,8 +93,6 @@ internal sealed class UpstreamHealth(TimeProvider time, HealthOptions? options =
             state.ProbeInFlight = false;
             switch (kind)
             {
-                case UpstreamErrorKind.RequestRejected or UpstreamErrorKind.ResponseTooLarge:
-                    return;
                 case UpstreamErrorKind.RateLimited:
                     CoolDown(state, now, retryAfter ?? _options.DefaultCoolDown);
                     return;
@@ -102,6 +101,13 @@ internal sealed class UpstreamHealth(TimeProvider time, HealthOptions? options =
                     break;
                 default:
                     break;
+            }
+
+            // The one error table says which failures are the key's; the request's own (a 4xx, an oversized answer, a
+            // large body the upstream dropped) leave its health alone.
+            if (!UpstreamErrorPolicy.For(kind).CountsAgainstHealth)
+            {
+                return;
             }
 
             state.ConsecutiveFailures++;

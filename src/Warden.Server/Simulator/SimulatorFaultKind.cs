@@ -20,4 +20,8 @@ internal enum SimulatorFaultKind
 
     /// <summary>midstream-error: the dialect's in-stream error event after some output.</summary>
     MidstreamError,
+
+    /// <summary>reset-N: the connection is reset, body unread, when the request's body is larger than N bytes (as a
+    /// provider or its proxy drops an oversized upload). Known before the body is read: the URL prefix and the header.</summary>
+    Reset,
 }

@@ -25,6 +25,7 @@ internal sealed class SimulatorFaultPlan
                 case SimulatorFaultKind.Malformed: Malformed = true; break;
                 case SimulatorFaultKind.NoUsage: NoUsage = true; break;
                 case SimulatorFaultKind.MidstreamError: MidstreamError = true; break;
+                case SimulatorFaultKind.Reset: ResetAboveBytes = value; break;
                 default: ErrorStatus = fault; break;
             }
         }
@@ -54,6 +55,9 @@ internal sealed class SimulatorFaultPlan
 
     /// <summary>Streamed answers stop after about half their deltas with the dialect's in-stream error; non-streamed ones get a 500.</summary>
     public bool MidstreamError { get; }
+
+    /// <summary>reset-N: a request body larger than this many bytes gets its connection reset, unread.</summary>
+    public int? ResetAboveBytes { get; }
 
     /// <summary>The 429/500/503/529 fault that replaces the answer, if any.</summary>
     public SimulatorFault? ErrorStatus { get; }

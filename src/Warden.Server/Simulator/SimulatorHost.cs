@@ -52,6 +52,17 @@ internal sealed class SimulatorHost : IAsyncDisposable
     /// <summary>The Gemini-style base URL whose every request gets <paramref name="faults"/>.</summary>
     public Uri FaultGeminiBaseUrl(string faults) => FaultUrl(faults, "v1beta/");
 
+    /// <summary>reset-N from the URL prefix or the header (the model suffix is inside the body, which is never read).</summary>
+    private static bool ResetsBody(HttpContext context)
+    {
+        var pathFaults = SimulatorPathFaults.Get(context)?.Faults ?? [];
+        string? header = context.Request.Headers[SimulatorFaultPlan.HeaderName];
+        return (pathFaults.Count > 0 || header is not null)
+            && SimulatorFaultPlan.TryCreate(pathFaults, [], header, out var plan, out _)
+            && plan.ResetAboveBytes is { } limit
+            && context.Request.ContentLength > limit;
+    }
+
     public static async Task<SimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -101,6 +112,13 @@ internal sealed class SimulatorHost : IAsyncDisposable
 
             // A first-N window counts every authenticated request under its prefix, whatever the route.
             SimulatorPathFaults.Count(context, counters);
+            if (ResetsBody(context))
+            {
+                // Closing with the body unread makes the kernel answer the sender with a reset.
+                context.Abort();
+                return Task.CompletedTask;
+            }
+
             return next(context);
         });
         app.UseRouting();

@@ -139,4 +139,25 @@ public sealed class BillingGateTests
         Assert.Equal(0, setup.Billing.Ledger.Balance(setup.Tenant.AccountId));
         Assert.Empty(setup.Billing.Check.Run());
     }
+    [Fact]
+    public async Task ARequestThatFailedWithNoUsage_GivesItsTokensBack_SoItsMaxOutputLeavesNoDebt()
+    {
+        // A failed request (nothing answered, usage not reported) consumed nothing: keeping its 5,000-token take left the
+        // key's bucket in debt for minutes after one upstream error (issue 18).
+        using var setup = new BillingSetup(new ManualTimeProvider());
+        var key = setup.Folder.KeyIssuer.Issue("limited", KeyRole.Client, null, null).Key;
+        Assert.Null(setup.Billing.RateLimits.Set(new RateLimits("key", key.Id, null, 1_000, null)));
+
+        var failed = (await setup.Billing.Gate.ReserveAsync(key, BillingSetup.Model, 100, 5_000, "r-failed")).Reservation!;
+        Assert.Null(await setup.Billing.Gate.SettleAsync(failed, CanonicalUsage.NotReported));
+
+        var next = await setup.Billing.Gate.ReserveAsync(key, BillingSetup.Model, 100, 500, "r-next");
+        Assert.NotNull(next.Reservation);
+
+        // A request that was answered keeps what it used: 400 of its 600, leaving 600 of 1,000, so 1,000 more do not fit.
+        Assert.Null(await setup.Billing.Gate.SettleAsync(next.Reservation!, new CanonicalUsage(100, 300, null, null, null, UsageSource.Reported)));
+        var refused = await setup.Billing.Gate.ReserveAsync(key, BillingSetup.Model, 100, 900, "r-refused");
+        Assert.Equal(BillingRefusalKind.RateLimited, refused.Refusal!.Kind);
+        Assert.Equal(24, refused.Refusal.RetryAfterSeconds);   // 400 tokens missing at 1,000 per minute
+    }
 }

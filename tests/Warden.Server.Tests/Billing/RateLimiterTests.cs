@@ -104,4 +104,63 @@ public sealed class RateLimiterTests
         Assert.Contains("tenant", refused.Problem, StringComparison.Ordinal);
         Assert.Equal(30, refused.RetryAfterSeconds);
     }
+    [Fact]
+    public void ConcurrencyFull_AndATokenBucketInDebt_RetryAfterIsTheBucketsWait_NotTheOneSecondHint()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new RateLimiter(clock);
+        RateLimits[] limits = [new("key", "k1", null, 1_000, 1)];
+
+        Assert.True(limiter.TryAcquire(limits, 2_500).Allowed);   // full bucket: allowed, 1_500 in debt, the one slot taken
+        var refused = limiter.TryAcquire(limits, 10);
+        Assert.False(refused.Allowed);
+        Assert.Equal(TimeSpan.FromSeconds(90.6), refused.RetryAfter);   // 1_510 tokens at 1_000/min, not "1 s"
+        Assert.Equal(91, refused.RetryAfterSeconds);
+        Assert.Contains("token rate limit", refused.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeveralLimitsRefuse_RetryAfterIsTheLongestWait_WhicheverIsCheckedFirst()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new RateLimiter(clock);
+        RateLimits[] limits = [new("tenant", "t1", 1, null, null), new("key", "k1", null, 1_000, null)];
+
+        Assert.True(limiter.TryAcquire(limits, 2_500).Allowed);
+        var refused = limiter.TryAcquire(limits, 10);
+        Assert.False(refused.Allowed);
+        Assert.Equal(91, refused.RetryAfterSeconds);   // the key's token debt (90.6 s), not the tenant's 60 s request refill
+        Assert.Contains("key token rate limit", refused.Problem, StringComparison.Ordinal);
+
+        clock.Advance(TimeSpan.FromSeconds(90));
+        Assert.False(limiter.TryAcquire(limits, 10).Allowed);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(limiter.TryAcquire(limits, 10).Allowed);   // told 91 s, admitted after 91 s
+    }
+
+    [Fact]
+    public void ADebtTooDeepForALong_SaysTheLongestWait_NeverWrapsToOneSecond()
+    {
+        var limiter = new RateLimiter(new ManualTimeProvider());
+        RateLimits[] limits = [new("key", "k1", null, 1, null)];
+
+        Assert.True(limiter.TryAcquire(limits, 4_600_000_000_000_000_000).Allowed);   // max_tokens near 2^62 passes from a full bucket
+        var refused = limiter.TryAcquire(limits, 10);
+        Assert.False(refused.Allowed);
+        Assert.Equal(TimeSpan.MaxValue, refused.RetryAfter);
+        Assert.Equal((long)Math.Ceiling(TimeSpan.MaxValue.TotalSeconds), refused.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public void ARequestForNoTokens_IsNotHeldBackByATokenBucketInDebt_ButCountsAsARequest()
+    {
+        var limiter = new RateLimiter(new ManualTimeProvider());
+        RateLimits[] limits = [new("key", "k1", 2, 1_000, null)];
+
+        Assert.True(limiter.TryAcquire(limits, 2_500).Allowed);   // bucket in debt
+        Assert.True(limiter.TryAcquire(limits, 0).Allowed);       // a count_tokens call: one request, no tokens
+        var refused = limiter.TryAcquire(limits, 0);
+        Assert.False(refused.Allowed);
+        Assert.Contains("request rate limit", refused.Problem, StringComparison.Ordinal);
+    }
 }
