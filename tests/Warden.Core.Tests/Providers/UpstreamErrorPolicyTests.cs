@@ -1,3 +1,4 @@
+using Warden.Core.Canonical;
 using Warden.Core.Providers;
 
 namespace Warden.Core.Tests.Providers;
@@ -51,6 +52,30 @@ public class UpstreamErrorPolicyTests
         Assert.Equal(status, treatment.ClientStatus);
         Assert.True(treatment.SendRetryAfter);
         Assert.True(treatment.Retryable);
+    }
+
+    [Fact]
+    public void For_OnlyTheKeysOwnFailures_CountAgainstItsHealth()
+    {
+        // A failure the request caused (a 4xx, an oversized answer, a large body the upstream dropped) or a 429 (a
+        // cool-down instead) never counts toward opening the circuit: one client cannot pause a model for everyone.
+        foreach (var kind in Enum.GetValues<UpstreamErrorKind>())
+        {
+            bool expected = kind is not (UpstreamErrorKind.RequestRejected or UpstreamErrorKind.ResponseTooLarge
+                or UpstreamErrorKind.RequestBodyDropped or UpstreamErrorKind.RateLimited);
+            Assert.True(expected == UpstreamErrorPolicy.For(kind).CountsAgainstHealth, $"{kind}: CountsAgainstHealth should be {expected}");
+        }
+    }
+
+    [Fact]
+    public void For_RequestBodyDropped_Is413ToTheClient_AndRetriedElsewhere()
+    {
+        var treatment = UpstreamErrorPolicy.For(UpstreamErrorKind.RequestBodyDropped);
+        Assert.Equal(413, treatment.ClientStatus);
+        Assert.True(treatment.Retryable);
+        var error = UpstreamErrorPolicy.ToClientError(new UpstreamError(UpstreamErrorKind.RequestBodyDropped, "dropped"));
+        Assert.Equal(ClientErrorKind.RequestTooLarge, error.Kind);
+        Assert.Equal("request_too_large", error.Code);
     }
 
     [Fact]

@@ -173,6 +173,7 @@ public sealed class UpstreamHealthTests
     [Theory]
     [InlineData(UpstreamErrorKind.RequestRejected)]
     [InlineData(UpstreamErrorKind.ResponseTooLarge)]
+    [InlineData(UpstreamErrorKind.RequestBodyDropped)]
     public void HalfOpen_ProbeEndsWithClientsOwnFault_NotAFailureButProbeEnds(UpstreamErrorKind kind)
     {
         OpenCircuit();
@@ -189,6 +190,7 @@ public sealed class UpstreamHealthTests
     [Theory]
     [InlineData(UpstreamErrorKind.RequestRejected)]
     [InlineData(UpstreamErrorKind.ResponseTooLarge)]
+    [InlineData(UpstreamErrorKind.RequestBodyDropped)]
     public void ReportFailure_ClientsOwnFault_NeverOpensCircuit(UpstreamErrorKind kind)
     {
         for (int i = 0; i < 20; i++)
