@@ -117,7 +117,8 @@ public sealed class RelayErrorTests(FaultFixture fixture) : IClassFixture<FaultF
     public async Task AdminKey_CannotCallModels()
     {
         using var response = await Server.Http.SendAsync(Requests.Chat(Server.AdminKey, Requests.Body("sim-small", "hi")));
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.StartsWith("Admin keys cannot call models", (await Requests.ErrorAsync(response)).GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
