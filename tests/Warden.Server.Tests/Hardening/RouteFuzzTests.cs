@@ -14,7 +14,7 @@ namespace Warden.Server.Tests.Hardening;
 /// A fixed seed and a bounded case count here; bench/fuzz-soak.sh runs it longer with a random seed through
 /// WARDEN_FUZZ_CASES and WARDEN_FUZZ_SEED ("random" for a new one; a failure prints the seed that reproduces it).
 /// </summary>
-public sealed class RouteFuzzTests(ConformanceFixture fixture) : IClassFixture<ConformanceFixture>
+public sealed class RouteFuzzTests(ConformanceFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ConformanceFixture>
 {
     /// <summary>A CsCheck seed (stream and state of its PCG generator).</summary>
     private const string DefaultSeed = "1xn1HwIbwfUS";
@@ -47,6 +47,7 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture) : IClassFixture<C
     public async Task ModelRoutes_GeneratedAndMutatedRequests_NeverA5xxAndErrorsInTheRoutesProtocol()
     {
         var routes = WireRoute.Generate.Concat(WireRoute.CountTokens).ToArray();
+        var statuses = new Dictionary<int, int>();
         await Case.SampleAsync(async c =>
         {
             var choices = new Choices(c.Choices);
@@ -75,13 +76,18 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture) : IClassFixture<C
                 request.Headers.TryAddWithoutValidation("anthropic-beta", "nonsense,,");
             }
 
-            await AssertAnswerAsync(server, request, WireRoute.ProtocolOf("/" + path));
+            await AssertAnswerAsync(server, request, WireRoute.ProtocolOf("/" + path), statuses);
         }, seed: Seed, iter: Cases, threads: 1);
 
         foreach (string upstream in ConformanceFixture.Upstreams)
         {
             await AssertStillServesAsync(fixture.For(upstream));
         }
+
+        // The generator reaches both sides: answers as well as refusals (a suite that only met 401s would prove little).
+        Report(statuses);
+        Assert.True(statuses.GetValueOrDefault(200) > 0, "no generated request was answered");
+        Assert.True(statuses.GetValueOrDefault(400) > 0, "no generated request was refused as malformed");
     }
 
     [Fact]
@@ -89,6 +95,7 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture) : IClassFixture<C
     {
         // Its own server: admin calls that succeed change configuration (keys, channels, aliases, policies).
         await using var server = await WardenTestServer.StartAsync();
+        var statuses = new Dictionary<int, int>();
         (HttpMethod Method, string Path, string Body)[] routes =
         [
             (HttpMethod.Get, "v1/models", ""),
@@ -158,10 +165,12 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture) : IClassFixture<C
                 request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key);
             }
 
-            await AssertAnswerAsync(server, request, WireRoute.ProtocolOf("/" + path));
+            await AssertAnswerAsync(server, request, WireRoute.ProtocolOf("/" + path), statuses);
         }, seed: Seed, iter: Cases, threads: 1);
 
         await AssertStillServesAsync(server);
+        Report(statuses);
+        Assert.True(statuses.GetValueOrDefault(200) > 0, "no generated request was answered");
     }
 
     private static byte[] BuildBody(WireRoute route, Choices choices, byte[] noise)
@@ -251,12 +260,16 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture) : IClassFixture<C
         }
     }
 
-    private static async Task AssertAnswerAsync(WardenTestServer server, HttpRequestMessage request, string protocol)
+    private void Report(Dictionary<int, int> statuses) =>
+        output.WriteLine($"seed {Seed ?? "random"}, {Cases} cases: " + string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}")));
+
+    private static async Task AssertAnswerAsync(WardenTestServer server, HttpRequestMessage request, string protocol, Dictionary<int, int> statuses)
     {
         string described = $"{request.Method} {request.RequestUri}";
         using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
         string text = await response.Content.ReadAsStringAsync();
         int status = (int)response.StatusCode;
+        statuses[status] = statuses.GetValueOrDefault(status) + 1;
         Assert.True(status < 500, $"{described} answered {status}: {text}");
         if (status >= 400 && status != 405 || status == 405 && text.Length > 0)
         {
