@@ -30,15 +30,17 @@ public static class RequestBodyScan
         }
 
         // Utf8JsonReader checks UTF-8 only in strings it decodes; bytes in skipped strings would reach the upstream unchecked.
-        if (!System.Text.Unicode.Utf8.IsValid(body))
+        if (RequestText.Check(body) is { } textError)
         {
-            error = new RequestParseError("The request body is not valid UTF-8.", null);
+            error = textError;
             return false;
         }
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = maxDepth });
         string? found = null;
         bool modelWrongType = false;
+        bool streamSeen = false;
+        string? repeated = null;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -51,6 +53,11 @@ public static class RequestBodyScan
             {
                 if (reader.ValueTextEquals("model"u8))
                 {
+                    if (found is not null || modelWrongType)
+                    {
+                        repeated ??= "model";
+                    }
+
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
                     {
@@ -64,12 +71,15 @@ public static class RequestBodyScan
                 }
                 else if (reader.ValueTextEquals("stream"u8))
                 {
+                    repeated ??= streamSeen ? "stream" : null;
+                    streamSeen = true;
                     reader.Read();
                     stream = reader.TokenType == JsonTokenType.True;
                     reader.Skip();
                 }
                 else
                 {
+                    repeated ??= CaseVariant(ref reader);
                     readMember(ref reader, ref state);
                 }
             }
@@ -82,6 +92,14 @@ public static class RequestBodyScan
             error = new RequestParseError(
                 $"The request body is not valid JSON: it broke at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}.",
                 null);
+            return false;
+        }
+
+        if (repeated is not null)
+        {
+            error = new RequestParseError(
+                $"The request body has more than one '{repeated}' member (names differing only in case count as one): Warden would route on one and an upstream could read the other. Send it once.",
+                repeated);
             return false;
         }
 
@@ -99,5 +117,23 @@ public static class RequestBodyScan
 
         model = found;
         return true;
+    }
+
+    /// <summary>
+    /// The routing member a top-level name spells in another case ("Model", "STREAM"), else null. Warden routes on the
+    /// exact name, while an upstream whose parser matches names case-insensitively (Go's encoding/json, for one) would
+    /// take the variant: the two could disagree on the model served, so a variant is refused like a repeat.
+    /// </summary>
+    private static string? CaseVariant(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && reader.ValueSpan.Length is not (5 or 6))
+        {
+            return null;
+        }
+
+        string name = reader.GetString()!;
+        return string.Equals(name, "model", StringComparison.OrdinalIgnoreCase) ? "model"
+            : string.Equals(name, "stream", StringComparison.OrdinalIgnoreCase) ? "stream"
+            : null;
     }
 }

@@ -316,6 +316,13 @@ internal static class AdminEndpoints
     internal static async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
         where T : class
     {
+        if (!context.Request.HasJsonContentType())
+        {
+            // ReadFromJsonAsync would throw InvalidOperationException (a 500) on any other content type.
+            await Error(context, StatusCodes.Status415UnsupportedMediaType, "The request body must be JSON, sent as 'Content-Type: application/json'.", "unsupported_media_type");
+            return null;
+        }
+
         try
         {
             var value = await context.Request.ReadFromJsonAsync(typeInfo, context.RequestAborted);
@@ -331,6 +338,12 @@ internal static class AdminEndpoints
             await Error(context, StatusCodes.Status400BadRequest,
                 $"The request body is not valid JSON for this endpoint (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}{(ex.Path is { } p ? ", at " + p : "")}).",
                 "invalid_json");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // What the deserializer throws for a string that is not text (invalid UTF-8, a lone surrogate escape).
+            await Error(context, StatusCodes.Status400BadRequest, "The request body holds a string that is not valid Unicode text.", "invalid_json");
             return null;
         }
     }

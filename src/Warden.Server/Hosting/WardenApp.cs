@@ -150,6 +150,11 @@ internal sealed partial class WardenApp : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            if (options.MinRequestBodyDataRate is { } rate)
+            {
+                kestrel.Limits.MinRequestBodyDataRate = rate;
+            }
+
             kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
@@ -215,6 +220,16 @@ internal sealed partial class WardenApp : IAsyncDisposable
             {
                 await next(context);
             }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                // Kestrel refusing the request itself (a malformed chunk, a body over a size limit, a body sent slower
+                // than MinRequestBodyDataRate): the client's doing, so its status (400, 413, 408), not a 500, in the
+                // route's protocol. Kestrel closes the connection after it where the framing cannot be trusted.
+                context.Response.Clear();
+                context.Response.Headers["x-request-id"] = id;
+                context.Response.Headers["request-id"] = id;
+                await ClientProtocol.ForPath(context.Request.Path).WriteErrorAsync(context, KestrelRefusal(ex));
+            }
             catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 // A bug, not an expected failure: the client gets a plain 500 with the request id, never a stack trace.
@@ -260,6 +275,16 @@ internal sealed partial class WardenApp : IAsyncDisposable
     }
 
     private const string UpstreamClientName = "upstream";
+
+    private static ClientError KestrelRefusal(BadHttpRequestException ex) => ex.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => new ClientError(ex.StatusCode, ClientErrorKind.RequestTooLarge,
+            "The request body is larger than this endpoint accepts.", null, "request_too_large"),
+        StatusCodes.Status408RequestTimeout => new ClientError(ex.StatusCode, ClientErrorKind.InvalidRequest,
+            "The request body arrived too slowly; send it at a steady rate.", null, "request_timeout"),
+        _ => new ClientError(ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+            "The request is malformed at the HTTP level (" + ex.Message.TrimEnd('.') + ").", null, "bad_http_request"),
+    };
 
     /// <summary>
     /// Holds older than this when the server starts were left by a process that stopped mid-request (a crash or a

@@ -17,6 +17,12 @@ internal sealed record WardenOptions
     /// <summary>Largest request body accepted. Agent requests are 30-115 KB and grow every turn, hence the generous default.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>
+    /// The slowest a request body may arrive after a grace period; a slower one is a 408. Null keeps Kestrel's default
+    /// (240 bytes/s after 5 s); tests shorten the grace.
+    /// </summary>
+    public Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate? MinRequestBodyDataRate { get; init; }
+
     /// <summary>Whether to run the built-in simulator for the Warden-managed demo channel.</summary>
     public bool EnableSimulator { get; init; } = true;
 

@@ -146,47 +146,16 @@ internal sealed partial class RelayPipeline(
 
     private static async Task<bool> InspectCountAsync(HttpContext context, RelayRequest request)
     {
-        // A count body has no max_tokens or stream; only the model matters here (Gemini's is in the path).
-        string? model = request.Context.ModelFromPath ?? TopLevelModel(request.Body.Span);
-        if (model is { Length: > 0 })
+        // The same validation as a generation body (JSON object, text, one 'model'), so a body no estimator or upstream
+        // could read is a 400 here; a count body has no max_tokens or stream, and Gemini's model is in the path.
+        if (request.Protocol.Codec.TryInspect(request.Body.Span, request.Context, out var facts, out var error))
         {
-            request.Facts = new RequestFacts(model, false, null, null);
+            request.Facts = new RequestFacts(facts.Model, false, null, null);
             return true;
         }
 
-        await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
-            "The request body must be a JSON object with a string 'model'.", "model"));
+        await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest, error!.Message, error.Param));
         return false;
-    }
-
-    private static string? TopLevelModel(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var reader = new System.Text.Json.Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
-            {
-                bool isModel = reader.ValueTextEquals("model"u8);
-                reader.Read();
-                if (isModel && reader.TokenType == System.Text.Json.JsonTokenType.String)
-                {
-                    return reader.GetString();
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // Not JSON: no model.
-        }
-
-        return null;
     }
 
     /// <summary>

@@ -17,9 +17,10 @@ internal sealed class PolicyStore(WardenDatabase database, ChannelStore channels
 
     /// <summary>
     /// Fields no policy may override: the model (that would be substitution, which aliases and fallback lists
-    /// declare instead) and the stream flag (the relay answers in the form the client asked for).
+    /// declare instead) and the stream flag (the relay answers in the form the client asked for). In any case: an
+    /// upstream whose parser matches names case-insensitively would read an override of "Model" as the model.
     /// </summary>
-    public static readonly IReadOnlySet<string> ReservedFields = new HashSet<string>(StringComparer.Ordinal) { "model", "stream" };
+    public static readonly IReadOnlySet<string> ReservedFields = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "model", "stream" };
 
     /// <summary>Sets a channel's whole policy, or returns why it cannot be set.</summary>
     /// <param name="channel">The channel's id or name.</param>
@@ -134,7 +135,7 @@ internal sealed class PolicyStore(WardenDatabase database, ChannelStore channels
 
         if (ReservedFields.Contains(field))
         {
-            return $"'{field}' cannot be overridden: {(field == "model" ? "a model is changed only by a declared alias or a key's fallback list" : "the relay answers in the form the client asked for")}.";
+            return $"'{field}' cannot be overridden: {(string.Equals(field, "model", StringComparison.OrdinalIgnoreCase) ? "a model is changed only by a declared alias or a key's fallback list" : "the relay answers in the form the client asked for")}.";
         }
 
         try

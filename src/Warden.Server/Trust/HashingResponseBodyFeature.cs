@@ -11,10 +11,12 @@ namespace Warden.Server.Trust;
 internal sealed class HashingResponseBodyFeature : IHttpResponseBodyFeature, IDisposable
 {
     private readonly IHttpResponseBodyFeature _inner;
+    private readonly HttpContext _context;
     private Stream? _stream;
 
-    private HashingResponseBodyFeature(IHttpResponseBodyFeature inner)
+    private HashingResponseBodyFeature(HttpContext context, IHttpResponseBodyFeature inner)
     {
+        _context = context;
         _inner = inner;
         Hashing = new HashingPipeWriter(inner.Writer);
     }
@@ -30,7 +32,7 @@ internal sealed class HashingResponseBodyFeature : IHttpResponseBodyFeature, IDi
     public static HashingResponseBodyFeature Install(HttpContext context)
     {
         var inner = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        var feature = new HashingResponseBodyFeature(inner);
+        var feature = new HashingResponseBodyFeature(context, inner);
         context.Features.Set<IHttpResponseBodyFeature>(feature);
         return feature;
     }
@@ -44,5 +46,18 @@ internal sealed class HashingResponseBodyFeature : IHttpResponseBodyFeature, IDi
 
     public Task CompleteAsync() => _inner.CompleteAsync();
 
-    public void Dispose() => Hashing.Dispose();
+    /// <summary>
+    /// Puts the original body feature back before the hash is freed: an error written after the relay ended (the
+    /// request's error handler answering an exception) goes to the client, not into a disposed hash that turned it
+    /// into an empty 500 (issue 18, Gemini streams).
+    /// </summary>
+    public void Dispose()
+    {
+        if (ReferenceEquals(_context.Features.Get<IHttpResponseBodyFeature>(), this))
+        {
+            _context.Features.Set(_inner);
+        }
+
+        Hashing.Dispose();
+    }
 }

@@ -22,7 +22,8 @@ public sealed class AnthropicCodec : IDialectCodec
         AnthropicRequestInspector.TryInspect(body, out facts, out parseError);
 
     public bool TryDecodeRequest(ReadOnlyMemory<byte> body, RequestContext context, out CanonicalRequest request, out RequestParseError? parseError) =>
-        AnthropicRequestDecoder.TryDecode(body, requireMaxTokens: true, out request, out parseError);
+        Json.DecodeGuard.RunRequest(body, static (ReadOnlyMemory<byte> b, out CanonicalRequest r, out RequestParseError? e) =>
+            AnthropicRequestDecoder.TryDecode(b, requireMaxTokens: true, out r, out e), out request, out parseError);
 
     /// <summary>Decodes a count_tokens body: like a Messages body, but max_tokens is not required.</summary>
     public static bool TryDecodeCountTokensRequest(ReadOnlyMemory<byte> body, out CanonicalRequest request, out RequestParseError? parseError) =>

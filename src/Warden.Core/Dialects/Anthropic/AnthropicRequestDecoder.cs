@@ -366,7 +366,8 @@ internal static class AnthropicRequestDecoder
     private static bool TryReadDouble(JsonElement value, string name, Action<double> set, out RequestParseError? error)
     {
         error = null;
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double number))
+        // TryGetDouble reads a number beyond a double's range (1e999999) as infinity, which no upstream's encoder can write.
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double number) || !double.IsFinite(number))
         {
             return Fail($"{name}: Input should be a valid number.", name, out error);
         }

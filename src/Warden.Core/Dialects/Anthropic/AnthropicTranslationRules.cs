@@ -13,5 +13,8 @@ public static partial class TranslationRules
         ["anthropic.metadata"] = "Its only member, user_id, is carried canonically as the request's user.",
         ["anthropic.service_tier"] = "Chooses Anthropic's capacity tier (priority or standard); it changes scheduling and billing, not the answer.",
         ["anthropic.citations"] = "Citations attached to earlier assistant text are display references; the text itself is sent.",
+        // Harmless client hints real clients send (issue 18): transport tuning and client bookkeeping, not meaning.
+        ["anthropic.eager_input_streaming"] = "A tool flag (the Vercel AI SDK sends it) asking Anthropic to stream the tool's input without buffering it for validation; it tunes how arguments arrive, not what they are.",
+        ["anthropic.thread"] = "Client bookkeeping the Anthropic SDK's tool runner sends beside the request; it is not part of the conversation the model reads.",
     };
 }

@@ -27,7 +27,8 @@ public sealed class GeminiCodec : IDialectCodec
     public bool TryDecodeRequest(ReadOnlyMemory<byte> body, RequestContext context, out CanonicalRequest request, out RequestParseError? parseError)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return GeminiRequestDecoder.TryDecode(body, context, out request, out parseError);
+        return Json.DecodeGuard.RunRequest(body, (ReadOnlyMemory<byte> b, out CanonicalRequest r, out RequestParseError? e) =>
+            GeminiRequestDecoder.TryDecode(b, context, out r, out e), out request, out parseError);
     }
 
     public EncodedRequest EncodeRequest(CanonicalRequest request, string upstreamModel) =>

@@ -313,11 +313,12 @@ internal static class GeminiRequestDecoder
             switch (member.Name)
             {
                 case "temperature":
-                    ok = value.ValueKind == JsonValueKind.Number;
+                    // TryGetDouble reads a number beyond a double's range (1e999999) as infinity, which no encoder can write.
+                    ok = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double temperature) && double.IsFinite(temperature);
                     request.Temperature = ok ? value.GetDouble() : null;
                     break;
                 case "topP":
-                    ok = value.ValueKind == JsonValueKind.Number;
+                    ok = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double topP) && double.IsFinite(topP);
                     request.TopP = ok ? value.GetDouble() : null;
                     break;
                 case "topK":

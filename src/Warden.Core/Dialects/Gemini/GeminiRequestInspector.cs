@@ -20,6 +20,12 @@ internal static class GeminiRequestInspector
             return false;
         }
 
+        if (RequestText.Check(body) is { } textError)
+        {
+            error = textError;
+            return false;
+        }
+
         long? maxOutputTokens = null;
         try
         {

@@ -149,7 +149,7 @@ internal static class ChatRequestDecoder
                 return;
             case "n" when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n) && n == 1:
             case "logprobs" when value.ValueKind == JsonValueKind.False:
-            case "frequency_penalty" or "presence_penalty" when value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0:
+            case "frequency_penalty" or "presence_penalty" when value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double penalty) && penalty == 0:
                 return;
             default:
                 request.Extensions["openai_chat." + name] = value;
@@ -495,8 +495,11 @@ internal static class ChatRequestDecoder
     private static bool Bool(JsonElement value, string path) =>
         value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw new ChatDecodeException($"'{path}' must be a boolean.", path);
 
+    // TryGetDouble reads a number beyond a double's range (1e999999) as infinity, which no upstream's encoder can write.
     private static double Number(JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw new ChatDecodeException($"'{path}' must be a number.", path);
+        value.ValueKind != JsonValueKind.Number ? throw new ChatDecodeException($"'{path}' must be a number.", path)
+        : value.TryGetDouble(out double number) && double.IsFinite(number) ? number
+        : throw new ChatDecodeException($"'{path}' is outside the range of a double-precision number.", path);
 
     private static long Integer(JsonElement value, string path) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n) && n >= 0

@@ -37,7 +37,7 @@ public sealed class OpenAIChatCodec : IDialectCodec
     }
 
     public bool TryDecodeRequest(ReadOnlyMemory<byte> body, RequestContext context, out CanonicalRequest request, out RequestParseError? parseError) =>
-        ChatRequestDecoder.TryDecode(body, out request, out parseError);
+        Json.DecodeGuard.RunRequest(body, ChatRequestDecoder.TryDecode, out request, out parseError);
 
     public EncodedRequest EncodeRequest(CanonicalRequest request, string upstreamModel) => ChatRequestEncoder.Encode(request, upstreamModel);
 

@@ -17,7 +17,7 @@ public sealed class ResponsesCodec : IDialectCodec
         ResponsesRequestInspector.TryInspect(body, out facts, out parseError);
 
     public bool TryDecodeRequest(ReadOnlyMemory<byte> body, RequestContext context, out CanonicalRequest request, out RequestParseError? parseError) =>
-        ResponsesRequestDecoder.TryDecode(body, out request, out parseError);
+        Json.DecodeGuard.RunRequest(body, ResponsesRequestDecoder.TryDecode, out request, out parseError);
 
     public EncodedRequest EncodeRequest(CanonicalRequest request, string upstreamModel) =>
         ResponsesRequestEncoder.Encode(request, upstreamModel);

@@ -70,6 +70,28 @@ public static class ResponsesRequestDecoder
         return true;
     }
 
+    /// <summary>
+    /// A number member as a double (null when it is not a number). A number beyond a double's range (1e999999) is
+    /// refused: no upstream's encoder could write it.
+    /// </summary>
+    private static RequestParseError? FiniteNumber(JsonElement value, string name, out double? number)
+    {
+        number = null;
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        // TryGetDouble reads a number beyond a double's range as infinity.
+        if (!value.TryGetDouble(out double parsed) || !double.IsFinite(parsed))
+        {
+            return new RequestParseError($"'{name}' is outside the range of a double-precision number.", name);
+        }
+
+        number = parsed;
+        return null;
+    }
+
     private static RequestParseError? ReadTopLevel(JsonElement root, CanonicalRequest result)
     {
         JsonElement? input = null;
@@ -118,10 +140,20 @@ public static class ResponsesRequestDecoder
                     result.MaxOutputTokens = value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long max) ? max : null;
                     break;
                 case "temperature":
-                    result.Temperature = value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+                    if (FiniteNumber(value, "temperature", out double? temperature) is { } temperatureError)
+                    {
+                        return temperatureError;
+                    }
+
+                    result.Temperature = temperature;
                     break;
                 case "top_p":
-                    result.TopP = value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+                    if (FiniteNumber(value, "top_p", out double? topp) is { } toppError)
+                    {
+                        return toppError;
+                    }
+
+                    result.TopP = topp;
                     break;
                 case "user":
                     result.User = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
