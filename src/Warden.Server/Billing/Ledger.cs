@@ -37,32 +37,43 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return (null, "A top-up amount must be positive.");
         }
 
-        var now = time.GetUtcNow();
-        var (id, accountCreated) = database.ChangeConfiguration<(string Id, bool AccountCreated)>((connection, transaction) =>
+        if (Money.AmountProblem(amountMicros, "A top-up amount") is { } amountProblem)
         {
-            string account = tenant.AccountId;
+            return (null, amountProblem);
+        }
+
+        var now = time.GetUtcNow();
+        var (id, accountCreated, problem) = database.ChangeConfiguration<(string? Id, bool AccountCreated, string? Problem)>((connection, transaction) =>
+        {
+            string account = keyId is null ? tenant.AccountId : LedgerAccounts.Key(keyId);
+            string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
+            // Refused before anything is written (the configuration transaction always commits).
+            if (LedgerSql.BalanceProblem(connection, transaction,
+                [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)]) is { } rangeProblem)
+            {
+                return ((null, false, rangeProblem), null);
+            }
+
             ConfigEvent? created = null;
             if (keyId is not null)
             {
-                account = LedgerAccounts.Key(keyId);
                 if (LedgerSql.EnsureAccount(connection, transaction, account, "key", tenant.Id, keyId, tenant.Currency, now))
                 {
                     created = new ConfigEvent("key_account.create", keyId, database.CurrentActor);
                 }
             }
 
-            string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
             EnsureSystemAccount(connection, transaction, system, tenant.Currency, now);
             string id = LedgerSql.Post(connection, transaction,
                 [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)], reference, now);
-            return ((id, created is not null), created);
+            return ((id, created is not null, null), created);
         });
         if (accountCreated)
         {
             catalog.Reload();
         }
 
-        return (id, null);
+        return (id, problem);
     }
 
     /// <summary>An operator's correction, up or down, against <c>system:adjustments</c>; refused if it would make the balance negative.</summary>
@@ -73,6 +84,11 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return (null, "An adjustment must not be zero.");
         }
 
+        if (Money.AmountProblem(amountMicros, "An adjustment") is { } amountProblem)
+        {
+            return (null, amountProblem);
+        }
+
         var now = time.GetUtcNow();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
@@ -81,15 +97,20 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return (null, $"No account '{account}'.");
         }
 
-        if (current.Balance + amountMicros < 0)
+        if ((Int128)current.Balance + amountMicros < 0)
         {
             return (null, $"The adjustment would take '{account}' below zero (balance {Money.Format(current.Balance)}).");
         }
 
         string system = LedgerAccounts.System(LedgerAccounts.Adjustments, current.Currency);
+        LedgerLine[] lines = [new(system, -amountMicros, LedgerEntryKind.Adjustment), new(account, amountMicros, LedgerEntryKind.Adjustment)];
+        if (LedgerSql.BalanceProblem(connection, transaction, lines) is { } rangeProblem)
+        {
+            return (null, rangeProblem);
+        }
+
         EnsureSystemAccount(connection, transaction, system, current.Currency, now);
-        string id = LedgerSql.Post(connection, transaction,
-            [new(system, -amountMicros, LedgerEntryKind.Adjustment), new(account, amountMicros, LedgerEntryKind.Adjustment)], reference, now);
+        string id = LedgerSql.Post(connection, transaction, lines, reference, now);
         transaction.Commit();
         return (id, null);
     }
