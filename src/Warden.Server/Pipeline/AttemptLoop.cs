@@ -120,7 +120,7 @@ internal sealed class AttemptLoop(
         int changesBefore = request.Changes.Count;
         request.Target = target;
         request.Fallback = leg.IsFallback ? new ReceiptFallback(true, request.Facts!.Model, leg.Model) : ReceiptFallback.None;
-        using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes };
+        using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes, UsageGrace = options.UsageGrace };
         AttemptResult result;
         bool reported = false;
         try

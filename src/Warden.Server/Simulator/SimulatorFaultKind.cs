@@ -20,4 +20,7 @@ internal enum SimulatorFaultKind
 
     /// <summary>midstream-error: the dialect's in-stream error event after some output.</summary>
     MidstreamError,
+
+    /// <summary>usagedelay-N: N ms between a stream's finish and the usage that follows it (Chat's usage chunk).</summary>
+    UsageDelay,
 }
