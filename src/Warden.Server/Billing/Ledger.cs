@@ -182,6 +182,74 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
     }
 
     /// <summary>
+    /// Moves an open reservation to another model and price version (a declared fallback model is about to serve) and
+    /// raises its hold to <paramref name="amountMicros"/> when that is more, in one IMMEDIATE transaction: the extra is
+    /// taken from the balance as a second reservation transaction under the same request id, refused (taking
+    /// nothing) when the balance or a budget cannot cover it. A hold is never lowered here; settlement refunds the rest.
+    /// </summary>
+    public ReserveResult MoveReservation(string requestId, string model, long priceVersion, long amountMicros)
+    {
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        string account, tenantId;
+        string? keyId;
+        long held;
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT account, tenant_id, key_id, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
+            read.Parameters.AddWithValue("$r", requestId);
+            using var reader = read.ExecuteReader();
+            if (!reader.Read())
+            {
+                return new ReserveResult(ReserveStatus.NoAccount, $"Request {requestId} holds no open reservation.");
+            }
+
+            account = reader.GetString(0);
+            tenantId = reader.GetString(1);
+            keyId = reader.IsDBNull(2) ? null : reader.GetString(2);
+            held = reader.GetInt64(3);
+        }
+
+        long extra = Math.Max(0, amountMicros - held);
+        if (extra > 0)
+        {
+            var balance = LedgerSql.Account(connection, transaction, account)!.Value;
+            if (balance.Balance < extra)
+            {
+                return new ReserveResult(ReserveStatus.InsufficientCredit,
+                    $"Insufficient credit: the fallback model '{model}' may cost up to {Money.Format(held + extra)} {balance.Currency} for this request, "
+                    + $"{Money.Format(extra)} more than held, and the balance is {Money.Format(balance.Balance)} {balance.Currency}.");
+            }
+
+            if (budgets.Exceeded(connection, transaction, tenantId, keyId, extra) is { } budgetProblem)
+            {
+                return new ReserveResult(ReserveStatus.BudgetExceeded, budgetProblem);
+            }
+
+            string reserved = LedgerAccounts.System(LedgerAccounts.Reserved, balance.Currency);
+            EnsureSystemAccount(connection, transaction, reserved, balance.Currency, now);
+            LedgerSql.Post(connection, transaction,
+                [new(account, -extra, LedgerEntryKind.Reservation), new(reserved, extra, LedgerEntryKind.Reservation)], requestId, now);
+        }
+
+        using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE reservations SET model = $m, price_version = $v, amount_micros = $amount WHERE request_id = $r";
+            update.Parameters.AddWithValue("$m", model);
+            update.Parameters.AddWithValue("$v", priceVersion);
+            update.Parameters.AddWithValue("$amount", held + extra);
+            update.Parameters.AddWithValue("$r", requestId);
+            update.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return new ReserveResult(ReserveStatus.Reserved);
+    }
+
+    /// <summary>
     /// Settles a request's reservation with its actual cost, once: a second call with the same request id changes
     /// nothing and returns the first settlement. The hold is released; the cost goes to revenue; the rest of the hold
     /// is refunded. A cost above the hold is taken from the remaining balance only as far as it reaches; what is left

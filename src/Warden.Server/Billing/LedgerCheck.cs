@@ -59,7 +59,8 @@ internal sealed class LedgerCheck(WardenDatabase database)
 
         Rows(connection, transaction, problems, """
             SELECT r.request_id, r.amount_micros, r.state, r.account,
-                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = r.transaction_id AND account = r.account),
+                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries
+                    WHERE reference = r.request_id AND kind = 'reservation' AND account = r.account),
                    (SELECT COALESCE(SUM(e.amount_micros), 0) FROM ledger_entries e WHERE e.reference = r.request_id AND e.account LIKE 'system:reserved:%'),
                    (SELECT COUNT(*) FROM settlements s WHERE s.request_id = r.request_id)
             FROM reservations r
@@ -140,6 +141,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
             SELECT e.id, e.transaction_id FROM ledger_entries e
             WHERE e.kind IN ('reservation', 'settlement', 'refund')
               AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.transaction_id = e.transaction_id)
+              AND NOT (e.kind = 'reservation' AND EXISTS (SELECT 1 FROM reservations r WHERE r.request_id = e.reference))
               AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.transaction_id = e.transaction_id)
             """, r => problems.Add($"Entry {r.GetInt64(0)} (transaction {r.GetString(1)}) belongs to no reservation or settlement."));
 
