@@ -57,6 +57,12 @@ public sealed record ReceiptClaims
     /// <summary>The version of the price table used for <see cref="Cost"/>.</summary>
     public string? PriceVersion { get; init; }
 
+    /// <summary>
+    /// The model whose price (<see cref="PriceVersion"/>) was charged: the model that served, which is the declared
+    /// fallback model when one answered instead of <see cref="RequestedModel"/>; null when not priced.
+    /// </summary>
+    public string? BilledModel { get; init; }
+
     /// <summary>The cost charged; null when not priced.</summary>
     public ReceiptCost? Cost { get; init; }
 

@@ -13,7 +13,7 @@ namespace Warden.Core.Trust;
 /// v, request_id, issued_at, key_fingerprint, requested_model, served_model, provider, channel, jurisdiction,
 /// upstream_request_id, client_request_sha256, upstream_request_sha256, response_sha256,
 /// usage{input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, source},
-/// price_version, cost{amount_micros, currency}, changes[], redactions[], attempts[{channel, outcome, status}],
+/// price_version, billed_model, cost{amount_micros, currency}, changes[], redactions[], attempts[{channel, outcome, status}],
 /// fallback{used, from_model, to_model}, retention.
 /// </summary>
 public static class ReceiptJson
@@ -79,6 +79,7 @@ public static class ReceiptJson
         w.WriteEndObject();
 
         WriteNullable(w, "price_version", claims.PriceVersion);
+        WriteNullable(w, "billed_model", claims.BilledModel);
         if (claims.Cost is { } cost)
         {
             w.WriteStartObject("cost");
@@ -189,6 +190,9 @@ public static class ReceiptJson
                 NullableInt64(usage, "reasoning_tokens"),
                 ParseSource(RequiredString(usage, "source"))),
             PriceVersion = NullableString(root, "price_version"),
+
+            // Added with fallback pricing (issue 18); receipts signed before it have none.
+            BilledModel = root.TryGetProperty("billed_model", out _) ? NullableString(root, "billed_model") : null,
             Cost = cost.ValueKind switch
             {
                 JsonValueKind.Null => null,

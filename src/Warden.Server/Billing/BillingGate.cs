@@ -61,7 +61,56 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
                 result.Message ?? "Insufficient credit."));
         }
 
-        return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease), null));
+        return Task.FromResult(new ReserveOutcome(
+            new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease)
+            {
+                HoldInputTokens = estimatedInputTokens,
+                HoldOutputTokens = maxOutputTokens,
+            },
+            null));
+    }
+
+    /// <summary>
+    /// Before a declared fallback model is tried: moves the reservation to that model's price (the one it will be
+    /// billed at, since it is what serves) and raises the hold to the fallback's worst case for the same tokens when
+    /// that is dearer, so the hold stays an upper bound. Refused, taking nothing, when the model has no price in the
+    /// tenant's currency or the balance or a budget cannot cover the difference. An unmetered reservation is unchanged.
+    /// </summary>
+    public Task<ReserveOutcome> MoveToFallbackAsync(Reservation reservation, string model)
+    {
+        if (!reservation.IsMetered || string.Equals(reservation.Model, model, StringComparison.Ordinal))
+        {
+            return Task.FromResult(new ReserveOutcome(reservation, null));
+        }
+
+        var tenant = reservation.Tenant!;
+        if (catalog.Current.PriceAt(model, tenant.Currency, time.GetUtcNow()) is not { } price)
+        {
+            return Refuse(new BillingRefusal(BillingRefusalKind.NotPriced,
+                $"The fallback model '{model}' has no price in {tenant.Currency}, so it cannot be billed; ask the operator to set one."));
+        }
+
+        long worstCase;
+        try
+        {
+            worstCase = PriceCalculator.WorstCase(price, reservation.HoldInputTokens, reservation.HoldOutputTokens, tenant.MultiplierPpm);
+        }
+        catch (OverflowException)
+        {
+            return Refuse(new BillingRefusal(BillingRefusalKind.InsufficientCredit,
+                $"Insufficient credit: the worst case of this request at the price of '{model}' is beyond any balance."));
+        }
+
+        long amount = Math.Max(worstCase, reservation.ReservedMicros);
+        var result = ledger.MoveReservation(reservation.RequestId, model, price.Version, amount);
+        if (!result.Succeeded)
+        {
+            return Refuse(new BillingRefusal(
+                result.Status == ReserveStatus.BudgetExceeded ? BillingRefusalKind.BudgetExceeded : BillingRefusalKind.InsufficientCredit,
+                result.Message ?? "Insufficient credit."));
+        }
+
+        return Task.FromResult(new ReserveOutcome(reservation with { Model = model, Price = price, ReservedMicros = amount }, null));
     }
 
     /// <summary>

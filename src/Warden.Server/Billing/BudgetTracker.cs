@@ -37,6 +37,11 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
             return "A budget limit cannot be negative.";
         }
 
+        if (Money.AmountProblem(limitMicros, "A budget limit") is { } problem)
+        {
+            return problem;
+        }
+
         database.ChangeConfiguration(
             """
             INSERT INTO budgets (scope, subject_id, period, limit_micros, created_at) VALUES ($s, $id, $p, $l, $t)
@@ -89,7 +94,8 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
             spent.Parameters.AddWithValue("$id", budget.SubjectId);
             spent.Parameters.AddWithValue("$start", start is { } s ? SqlTime.Format(s) : DBNull.Value);
             long used = (long)spent.ExecuteScalar()!;
-            if (used + amountMicros > budget.LimitMicros)
+            // Int128: a hold near the top of the range plus what was used must compare, not wrap.
+            if ((Int128)used + amountMicros > budget.LimitMicros)
             {
                 return $"The {Budget.PeriodName(budget.Period)} budget of this {budget.Scope} ({Money.Format(budget.LimitMicros)}) would be exceeded: "
                     + $"{Money.Format(used)} used or held, this request may cost up to {Money.Format(amountMicros)}.";

@@ -37,32 +37,43 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return (null, "A top-up amount must be positive.");
         }
 
-        var now = time.GetUtcNow();
-        var (id, accountCreated) = database.ChangeConfiguration<(string Id, bool AccountCreated)>((connection, transaction) =>
+        if (Money.AmountProblem(amountMicros, "A top-up amount") is { } amountProblem)
         {
-            string account = tenant.AccountId;
+            return (null, amountProblem);
+        }
+
+        var now = time.GetUtcNow();
+        var (id, accountCreated, problem) = database.ChangeConfiguration<(string? Id, bool AccountCreated, string? Problem)>((connection, transaction) =>
+        {
+            string account = keyId is null ? tenant.AccountId : LedgerAccounts.Key(keyId);
+            string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
+            // Refused before anything is written (the configuration transaction always commits).
+            if (LedgerSql.BalanceProblem(connection, transaction,
+                [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)]) is { } rangeProblem)
+            {
+                return ((null, false, rangeProblem), null);
+            }
+
             ConfigEvent? created = null;
             if (keyId is not null)
             {
-                account = LedgerAccounts.Key(keyId);
                 if (LedgerSql.EnsureAccount(connection, transaction, account, "key", tenant.Id, keyId, tenant.Currency, now))
                 {
                     created = new ConfigEvent("key_account.create", keyId, database.CurrentActor);
                 }
             }
 
-            string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
             EnsureSystemAccount(connection, transaction, system, tenant.Currency, now);
             string id = LedgerSql.Post(connection, transaction,
                 [new(system, -amountMicros, LedgerEntryKind.TopUp), new(account, amountMicros, LedgerEntryKind.TopUp)], reference, now);
-            return ((id, created is not null), created);
+            return ((id, created is not null, null), created);
         });
         if (accountCreated)
         {
             catalog.Reload();
         }
 
-        return (id, null);
+        return (id, problem);
     }
 
     /// <summary>An operator's correction, up or down, against <c>system:adjustments</c>; refused if it would make the balance negative.</summary>
@@ -73,6 +84,11 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return (null, "An adjustment must not be zero.");
         }
 
+        if (Money.AmountProblem(amountMicros, "An adjustment") is { } amountProblem)
+        {
+            return (null, amountProblem);
+        }
+
         var now = time.GetUtcNow();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
@@ -81,15 +97,20 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return (null, $"No account '{account}'.");
         }
 
-        if (current.Balance + amountMicros < 0)
+        if ((Int128)current.Balance + amountMicros < 0)
         {
             return (null, $"The adjustment would take '{account}' below zero (balance {Money.Format(current.Balance)}).");
         }
 
         string system = LedgerAccounts.System(LedgerAccounts.Adjustments, current.Currency);
+        LedgerLine[] lines = [new(system, -amountMicros, LedgerEntryKind.Adjustment), new(account, amountMicros, LedgerEntryKind.Adjustment)];
+        if (LedgerSql.BalanceProblem(connection, transaction, lines) is { } rangeProblem)
+        {
+            return (null, rangeProblem);
+        }
+
         EnsureSystemAccount(connection, transaction, system, current.Currency, now);
-        string id = LedgerSql.Post(connection, transaction,
-            [new(system, -amountMicros, LedgerEntryKind.Adjustment), new(account, amountMicros, LedgerEntryKind.Adjustment)], reference, now);
+        string id = LedgerSql.Post(connection, transaction, lines, reference, now);
         transaction.Commit();
         return (id, null);
     }
@@ -154,6 +175,74 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             insert.Parameters.AddWithValue("$amount", hold.AmountMicros);
             insert.Parameters.AddWithValue("$now", SqlTime.Format(now));
             insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return new ReserveResult(ReserveStatus.Reserved);
+    }
+
+    /// <summary>
+    /// Moves an open reservation to another model and price version (a declared fallback model is about to serve) and
+    /// raises its hold to <paramref name="amountMicros"/> when that is more, in one IMMEDIATE transaction: the extra is
+    /// taken from the balance as a second reservation transaction under the same request id, refused (taking
+    /// nothing) when the balance or a budget cannot cover it. A hold is never lowered here; settlement refunds the rest.
+    /// </summary>
+    public ReserveResult MoveReservation(string requestId, string model, long priceVersion, long amountMicros)
+    {
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        string account, tenantId;
+        string? keyId;
+        long held;
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT account, tenant_id, key_id, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
+            read.Parameters.AddWithValue("$r", requestId);
+            using var reader = read.ExecuteReader();
+            if (!reader.Read())
+            {
+                return new ReserveResult(ReserveStatus.NoAccount, $"Request {requestId} holds no open reservation.");
+            }
+
+            account = reader.GetString(0);
+            tenantId = reader.GetString(1);
+            keyId = reader.IsDBNull(2) ? null : reader.GetString(2);
+            held = reader.GetInt64(3);
+        }
+
+        long extra = Math.Max(0, amountMicros - held);
+        if (extra > 0)
+        {
+            var balance = LedgerSql.Account(connection, transaction, account)!.Value;
+            if (balance.Balance < extra)
+            {
+                return new ReserveResult(ReserveStatus.InsufficientCredit,
+                    $"Insufficient credit: the fallback model '{model}' may cost up to {Money.Format(held + extra)} {balance.Currency} for this request, "
+                    + $"{Money.Format(extra)} more than held, and the balance is {Money.Format(balance.Balance)} {balance.Currency}.");
+            }
+
+            if (budgets.Exceeded(connection, transaction, tenantId, keyId, extra) is { } budgetProblem)
+            {
+                return new ReserveResult(ReserveStatus.BudgetExceeded, budgetProblem);
+            }
+
+            string reserved = LedgerAccounts.System(LedgerAccounts.Reserved, balance.Currency);
+            EnsureSystemAccount(connection, transaction, reserved, balance.Currency, now);
+            LedgerSql.Post(connection, transaction,
+                [new(account, -extra, LedgerEntryKind.Reservation), new(reserved, extra, LedgerEntryKind.Reservation)], requestId, now);
+        }
+
+        using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE reservations SET model = $m, price_version = $v, amount_micros = $amount WHERE request_id = $r";
+            update.Parameters.AddWithValue("$m", model);
+            update.Parameters.AddWithValue("$v", priceVersion);
+            update.Parameters.AddWithValue("$amount", held + extra);
+            update.Parameters.AddWithValue("$r", requestId);
+            update.ExecuteNonQuery();
         }
 
         transaction.Commit();

@@ -18,16 +18,28 @@ internal sealed class LedgerCheck(WardenDatabase database)
         using var transaction = connection.BeginTransaction(deferred: true);
         var problems = new List<string>();
 
-        Rows(connection, transaction, """
+        // First every stored amount on its own: a REAL (what SQLite makes of an integer overflow) or a value past the
+        // documented maximum is a problem to report, not a reason for the sums below to fail.
+        foreach (var (table, key, column, limit) in AmountColumns)
+        {
+            Rows(connection, transaction, problems, $"""
+                SELECT {key}, typeof({column}), CAST({column} AS TEXT) FROM {table}
+                WHERE typeof({column}) <> 'integer' OR {column} > {limit} OR {column} < -{limit}
+                """, r => problems.Add(r.GetString(1) == "integer"
+                    ? $"{table} {r.GetValue(0)}: {column} = {r.GetString(2)} is outside the allowed range (±{limit})."
+                    : $"{table} {r.GetValue(0)}: {column} holds a {r.GetString(1)} ({r.GetString(2)}), not an integer number of micros."));
+        }
+
+        Rows(connection, transaction, problems, """
             SELECT transaction_id, SUM(amount_micros) FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount_micros) <> 0
             """, r => problems.Add($"Transaction {r.GetString(0)} does not balance: its entries sum to {r.GetInt64(1)} micros."));
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT e.transaction_id FROM ledger_entries e JOIN accounts a ON a.id = e.account
             GROUP BY e.transaction_id HAVING COUNT(DISTINCT a.currency) > 1
             """, r => problems.Add($"Transaction {r.GetString(0)} mixes currencies."));
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT a.id, a.kind, a.balance_micros, COALESCE(SUM(e.amount_micros), 0)
             FROM accounts a LEFT JOIN ledger_entries e ON e.account = a.id
             GROUP BY a.id
@@ -45,9 +57,10 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 }
             });
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT r.request_id, r.amount_micros, r.state, r.account,
-                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = r.transaction_id AND account = r.account),
+                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries
+                    WHERE reference = r.request_id AND kind = 'reservation' AND account = r.account),
                    (SELECT COALESCE(SUM(e.amount_micros), 0) FROM ledger_entries e WHERE e.reference = r.request_id AND e.account LIKE 'system:reserved:%'),
                    (SELECT COUNT(*) FROM settlements s WHERE s.request_id = r.request_id)
             FROM reservations r
@@ -73,7 +86,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 }
             });
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT s.request_id, s.reserved_micros, s.charged_micros, s.cost_micros, s.shortfall_micros,
                    (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account LIKE 'system:revenue:%'),
                    (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account LIKE 'system:reserved:%'),
@@ -111,7 +124,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 }
             });
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT a.id, a.balance_micros,
                    (SELECT COALESCE(SUM(r.amount_micros), 0) FROM reservations r JOIN accounts c ON c.id = r.account
                     WHERE r.state = 'open' AND 'system:reserved:' || c.currency = a.id)
@@ -124,14 +137,15 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 }
             });
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT e.id, e.transaction_id FROM ledger_entries e
             WHERE e.kind IN ('reservation', 'settlement', 'refund')
               AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.transaction_id = e.transaction_id)
+              AND NOT (e.kind = 'reservation' AND EXISTS (SELECT 1 FROM reservations r WHERE r.request_id = e.reference))
               AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.transaction_id = e.transaction_id)
             """, r => problems.Add($"Entry {r.GetInt64(0)} (transaction {r.GetString(1)}) belongs to no reservation or settlement."));
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT c.id, c.amount_micros,
                    (SELECT COALESCE(SUM(e.amount_micros), 0) FROM ledger_entries e WHERE e.reference = c.id AND e.kind = 'redemption' AND e.account NOT LIKE 'system:%')
             FROM redemption_codes c
@@ -145,7 +159,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 }
             });
 
-        Rows(connection, transaction, """
+        Rows(connection, transaction, problems, """
             SELECT c.id, c.redeemed_at IS NOT NULL,
                    (SELECT COUNT(*) FROM ledger_entries e WHERE e.reference = c.id AND e.kind = 'redemption' AND e.account NOT LIKE 'system:%')
             FROM redemption_codes c
@@ -161,15 +175,42 @@ internal sealed class LedgerCheck(WardenDatabase database)
         return problems;
     }
 
-    private static void Rows(SqliteConnection connection, SqliteTransaction transaction, string sql, Action<SqliteDataReader> each)
+    // (table, row key, money column, largest magnitude allowed): what the range scan above reads.
+    private static readonly (string Table, string Key, string Column, long Limit)[] AmountColumns =
+    [
+        ("ledger_entries", "id", "amount_micros", Money.MaxBalanceMicros),
+        ("accounts", "id", "balance_micros", Money.MaxBalanceMicros),
+        ("reservations", "request_id", "amount_micros", Money.MaxBalanceMicros),
+        ("settlements", "request_id", "reserved_micros", Money.MaxBalanceMicros),
+        ("settlements", "request_id", "cost_micros", long.MaxValue),
+        ("settlements", "request_id", "charged_micros", Money.MaxBalanceMicros),
+        ("settlements", "request_id", "shortfall_micros", long.MaxValue),
+        ("redemption_codes", "id", "amount_micros", Money.MaxAmountMicros),
+        ("budgets", "scope || '/' || subject_id || '/' || period", "limit_micros", Money.MaxAmountMicros),
+        ("tenants", "id", "multiplier_ppm", Money.MaxMultiplierPpm),
+    ];
+
+    /// <summary>
+    /// Runs one check. A database an operator edited by hand can hold values the sums cannot take (SQLite's SUM stops
+    /// with "integer overflow"): the check then reports that it could not run, and the others still run.
+    /// </summary>
+    private static void Rows(SqliteConnection connection, SqliteTransaction transaction, List<string> problems, string sql, Action<SqliteDataReader> each)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        try
         {
-            each(reader);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                each(reader);
+            }
+        }
+        catch (Exception ex) when (ex is SqliteException or OverflowException or InvalidCastException or FormatException)
+        {
+            string what = sql.Split('\n', StringSplitOptions.TrimEntries)[0];
+            problems.Add($"A check could not run ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}) on \"{what}\": the values it sums are out of range.");
         }
     }
 }

@@ -40,6 +40,31 @@ internal static class LedgerSql
     }
 
     /// <summary>
+    /// A clear problem when posting <paramref name="lines"/> would take an existing account past
+    /// ±<see cref="Money.MaxBalanceMicros"/>, else null. Top-ups, adjustments and redemptions ask before they write, so
+    /// balances stay where their sums cannot overflow; a balance already out of range (a raw edit) is refused too.
+    /// </summary>
+    public static string? BalanceProblem(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<LedgerLine> lines)
+    {
+        foreach (var line in lines)
+        {
+            if (Account(connection, transaction, line.Account) is not { } account)
+            {
+                continue;
+            }
+
+            Int128 next = (Int128)account.Balance + line.AmountMicros;
+            if (next > Money.MaxBalanceMicros || next < -Money.MaxBalanceMicros)
+            {
+                return $"This would take the balance of '{line.Account}' ({Money.Format(account.Balance)}) past ±{Money.Format(Money.MaxBalanceMicros)}, "
+                    + "the largest balance a ledger account may hold.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Posts one ledger transaction. The amounts must sum to zero (checked here, before anything is written); each
     /// account's cached balance moves by its amount, and the accounts table refuses a customer balance below zero.
     /// </summary>
@@ -73,7 +98,11 @@ internal static class LedgerSql
 
         using var move = connection.CreateCommand();
         move.Transaction = transaction;
-        move.CommandText = "UPDATE accounts SET balance_micros = balance_micros + $amount WHERE id = $account";
+        // The range condition is the backstop of BalanceProblem: SQLite turns an integer overflow into a REAL (which
+        // is how two top-ups of 2^63-1 once stored 1.8e19), so no update may leave the documented range.
+        move.CommandText = "UPDATE accounts SET balance_micros = balance_micros + $amount WHERE id = $account AND balance_micros + $amount BETWEEN $min AND $max";
+        move.Parameters.AddWithValue("$min", -Money.MaxBalanceMicros);
+        move.Parameters.AddWithValue("$max", Money.MaxBalanceMicros);
         var moveAccount = move.Parameters.Add("$account", SqliteType.Text);
         var moveAmount = move.Parameters.Add("$amount", SqliteType.Integer);
 
@@ -92,7 +121,7 @@ internal static class LedgerSql
             moveAmount.Value = line.AmountMicros;
             if (move.ExecuteNonQuery() != 1)
             {
-                throw new InvalidOperationException($"Ledger account '{line.Account}' does not exist.");
+                throw new InvalidOperationException($"Ledger account '{line.Account}' does not exist or would leave the range of a balance.");
             }
         }
 

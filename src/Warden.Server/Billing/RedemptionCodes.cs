@@ -28,6 +28,11 @@ internal sealed class RedemptionCodes(WardenDatabase database, KeyHasher hasher,
             return (null, [], "A code's amount must be positive.");
         }
 
+        if (Money.AmountProblem(amountMicros, "A code's amount") is { } amountProblem)
+        {
+            return (null, [], amountProblem);
+        }
+
         if (Currencies.Problem(currency) is { } problem)
         {
             return (null, [], problem);
@@ -120,9 +125,16 @@ internal sealed class RedemptionCodes(WardenDatabase database, KeyHasher hasher,
         }
 
         string system = LedgerAccounts.System(LedgerAccounts.Redemptions, currency);
+        LedgerLine[] lines = [new(system, -amount, LedgerEntryKind.Redemption), new(tenant.AccountId, amount, LedgerEntryKind.Redemption)];
+        // A code stored before amounts had a maximum (or edited in the database) cannot credit past the range: the
+        // transaction is rolled back, so the code stays unredeemed.
+        if ((Money.AmountProblem(amount, "This code's amount") ?? LedgerSql.BalanceProblem(connection, transaction, lines)) is { } rangeProblem)
+        {
+            return new RedemptionResult(false, rangeProblem, 0, null);
+        }
+
         LedgerSql.EnsureAccount(connection, transaction, system, "system", null, null, currency, now);
-        LedgerSql.Post(connection, transaction,
-            [new(system, -amount, LedgerEntryKind.Redemption), new(tenant.AccountId, amount, LedgerEntryKind.Redemption)], codeId, now);
+        LedgerSql.Post(connection, transaction, lines, codeId, now);
         transaction.Commit();
         return new RedemptionResult(true, null, amount, codeId);
     }

@@ -15,4 +15,10 @@ internal sealed record Reservation(
     RateLimitLease Lease)
 {
     public bool IsMetered => Tenant is not null;
+
+    /// <summary>The input tokens the hold was computed for (a fallback model's hold is computed for the same).</summary>
+    public long HoldInputTokens { get; init; }
+
+    /// <summary>The output tokens the hold was computed for.</summary>
+    public long HoldOutputTokens { get; init; }
 }

@@ -23,9 +23,9 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
             return (null, problem);
         }
 
-        if (multiplierPpm <= 0)
+        if (multiplierPpm is <= 0 or > Money.MaxMultiplierPpm)
         {
-            return (null, "The multiplier must be positive (1000000 = list price).");
+            return (null, $"The multiplier must be between 1 and {Money.MaxMultiplierPpm} ppm (1000000 = list price).");
         }
 
         var now = time.GetUtcNow();

@@ -10,7 +10,13 @@ internal static class BillingCliText
     public static Option<string> Amount(string name, string description, bool required = true) =>
         new(name) { Description = description + " In currency units, up to six decimals (e.g. 25 or 0.35).", Required = required };
 
-    /// <summary>Reads a money option into micros; writes a clear error and returns null when it is not a valid amount.</summary>
+    /// <summary>The exit code of a usage error (an option's value the command cannot take), as System.CommandLine's own.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>
+    /// Reads a money option into micros; writes a clear error and returns null when it is not a valid amount or lies
+    /// outside ±<see cref="Money.MaxAmountMicros"/> (the caller then exits with <see cref="UsageError"/>).
+    /// </summary>
     public static long? Micros(ParseResult parse, Option<string> option)
     {
         string? text = parse.GetValue(option);
@@ -19,13 +25,20 @@ internal static class BillingCliText
             return null;
         }
 
-        if (Money.TryParse(text, out long micros))
+        if (!Money.TryParse(text, out long micros))
         {
-            return micros;
+            CommonOptions.Error(parse).WriteLine(
+                $"{option.Name}: '{text}' is not an amount (digits, optionally '.' and up to six decimals, at most {Money.Format(Money.MaxAmountMicros)}).");
+            return null;
         }
 
-        CommonOptions.Error(parse).WriteLine($"{option.Name}: '{text}' is not an amount (digits, optionally '.' and up to six decimals).");
-        return null;
+        if (Money.AmountProblem(micros, option.Name) is { } problem)
+        {
+            CommonOptions.Error(parse).WriteLine(problem);
+            return null;
+        }
+
+        return micros;
     }
 
     public static int Fail(ParseResult parse, string problem)

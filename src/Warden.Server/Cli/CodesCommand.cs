@@ -17,7 +17,7 @@ internal static class CodesCommand
         {
             if (BillingCliText.Micros(parse, amount) is not { } micros)
             {
-                return 1;
+                return BillingCliText.UsageError;
             }
 
             var (batch, codes, problem) = CommonOptions.OpenData(parse, data).Billing.Codes.CreateBatch(parse.GetValue(count), micros, parse.GetValue(currency)!);

@@ -19,7 +19,7 @@ internal static class CreditsCommand
         {
             if (BillingCliText.Micros(parse, amount) is not { } micros)
             {
-                return 1;
+                return BillingCliText.UsageError;
             }
 
             var billing = CommonOptions.OpenData(parse, data).Billing;
@@ -46,7 +46,7 @@ internal static class CreditsCommand
         {
             if (BillingCliText.Micros(parse, delta) is not { } micros)
             {
-                return 1;
+                return BillingCliText.UsageError;
             }
 
             var billing = CommonOptions.OpenData(parse, data).Billing;

@@ -40,7 +40,7 @@ internal static class LimitsCommand
 
             if (BillingCliText.Micros(parse, limit) is not { } micros)
             {
-                return 1;
+                return BillingCliText.UsageError;
             }
 
             var billing = CommonOptions.OpenData(parse, data).Billing;

@@ -26,14 +26,14 @@ internal static class PricesCommand
         {
             if (BillingCliText.Micros(parse, input) is not { } inputMicros || BillingCliText.Micros(parse, output) is not { } outputMicros)
             {
-                return 1;
+                return BillingCliText.UsageError;
             }
 
             long? read = BillingCliText.Micros(parse, cacheRead), write = BillingCliText.Micros(parse, cacheWrite), think = BillingCliText.Micros(parse, reasoning);
             if ((parse.GetValue(cacheRead) is not null && read is null) || (parse.GetValue(cacheWrite) is not null && write is null)
                 || (parse.GetValue(reasoning) is not null && think is null))
             {
-                return 1;
+                return BillingCliText.UsageError;
             }
 
             var rates = new PriceRates(inputMicros, outputMicros, read ?? inputMicros, write ?? inputMicros, think ?? outputMicros);

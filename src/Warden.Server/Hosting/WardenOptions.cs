@@ -57,6 +57,12 @@ internal sealed record WardenOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// How long an upstream that has sent its finish is still read after the client disconnected, for the usage that
+    /// follows the finish (docs/billing.md, "Disconnect policy"). Before the finish a disconnect cancels at once.
+    /// </summary>
+    public TimeSpan UsageGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// The transparency log keeps the leaf hashes of its last 2^N entries in memory, and of older ones only the root of
     /// each block of 2^N; a proof reaching into an older block reads its leaf hashes back and checks them against that
     /// root (docs/trust.md).

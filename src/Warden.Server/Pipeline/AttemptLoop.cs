@@ -1,6 +1,7 @@
 using Warden.Core.Canonical;
 using Warden.Core.Providers;
 using Warden.Core.Trust;
+using Warden.Server.Billing;
 using Warden.Server.Hosting;
 using Warden.Server.Relay;
 using Warden.Server.Routing;
@@ -17,7 +18,9 @@ namespace Warden.Server.Pipeline;
 /// only when <see cref="UpstreamErrorPolicy"/> says the failure is retryable, at most
 /// <see cref="WardenOptions.MaxAttempts"/> attempts and never starting one after <see cref="WardenOptions.RetryBudget"/>.</item>
 /// <item>Keys of the requested model come first; a declared fallback model (the key's own opt-in list) only after
-/// all of them, and its use is disclosed in the Warden-Fallback header and the receipt.</item>
+/// all of them, and its use is disclosed in the Warden-Fallback header and the receipt. A metered request is billed at
+/// the price of the model that serves: before a fallback model is tried its hold moves to that model's price (raised
+/// when dearer; a 402 when the balance cannot cover it, and a fallback model with no price is not tried).</item>
 /// <item>A key whose circuit is open or which is cooling down after a 429 is skipped; a channel at its concurrency
 /// bound, or Warden at its total bound, is skipped; when nothing is left the client gets a fast 429/503 with
 /// Retry-After instead of a queue.</item>
@@ -30,6 +33,7 @@ internal sealed class AttemptLoop(
     RouteSelector selector,
     UpstreamHealth health,
     ConcurrencyGate gate,
+    BillingGate billing,
     WardenOptions options,
     TimeProvider time,
     ILogger<AttemptLoop> logger)
@@ -61,6 +65,27 @@ internal sealed class AttemptLoop(
                 }
 
                 continue;
+            }
+
+            if (leg.IsFallback && request.Reservation is { IsMetered: true } reservation && reservation.Model != leg.Model)
+            {
+                var moved = await billing.MoveToFallbackAsync(reservation, leg.Model);
+                if (moved.Refusal is { Kind: BillingRefusalKind.NotPriced })
+                {
+                    // Never served unbilled: a fallback model with no price in the tenant's currency is not tried.
+                    continue;
+                }
+
+                if (moved.Refusal is { } refusal)
+                {
+                    request.Status = refusal.StatusCode;
+                    request.Outcome = UsageOutcome.RefusedBilling;
+                    await request.Protocol.WriteErrorAsync(context,
+                        new ClientError(refusal.StatusCode, ClientErrorKind.InsufficientCredit, refusal.Message, null, refusal.Code));
+                    return;
+                }
+
+                request.Reservation = moved.Reservation;
             }
 
             foreach (int index in plan.Order)
@@ -120,7 +145,7 @@ internal sealed class AttemptLoop(
         int changesBefore = request.Changes.Count;
         request.Target = target;
         request.Fallback = leg.IsFallback ? new ReceiptFallback(true, request.Facts!.Model, leg.Model) : ReceiptFallback.None;
-        using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes };
+        using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes, UsageGrace = options.UsageGrace };
         AttemptResult result;
         bool reported = false;
         try

@@ -93,7 +93,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         string? brokenBecause = null;
         try
         {
-            while (await RelayOutput.NextAsync(events, output, committed, clientAborted))
+            while (await RelayOutput.NextAsync(events, output, committed, clientAborted, attempt))
             {
                 var item = events.Current;
                 attempt.Touch();
@@ -123,6 +123,11 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
                     if (facts.Usage is { } usage)
                     {
                         request.Usage = usage;
+                    }
+
+                    if (facts.HasFinish)
+                    {
+                        attempt.UpstreamFinished();
                     }
 
                     // :: Step 5

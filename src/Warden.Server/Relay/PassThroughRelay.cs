@@ -95,7 +95,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         long? lastSequence = null;
         try
         {
-            while (await RelayOutput.NextAsync(items, output, committed, clientAborted))
+            while (await RelayOutput.NextAsync(items, output, committed, clientAborted, attempt))
             {
                 var item = items.Current;
                 attempt.Touch();
@@ -108,7 +108,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
 
                 foreach (var streamEvent in events)
                 {
-                    RelayOutput.Tap(request, streamEvent);
+                    RelayOutput.Tap(request, streamEvent, attempt);
                     failed ??= streamEvent as StreamFailed;
                 }
 

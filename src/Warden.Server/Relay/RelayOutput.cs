@@ -126,7 +126,12 @@ internal static class RelayOutput
     /// arrived in one read leave in one write instead of a write per event. Nothing is flushed before the commit
     /// point: a flush would send the status line.
     /// </summary>
-    public static async ValueTask<bool> NextAsync<T>(IAsyncEnumerator<T> items, PipeWriter output, bool committed, CancellationToken clientAborted)
+    /// <remarks>
+    /// When the client has gone after the upstream's finish (<see cref="UpstreamAttempt.DrainingForUsage"/>), a failed
+    /// flush does not end the stream: the read goes on, within the usage grace, so the usage after the finish is still
+    /// tapped and billed; what is written then goes nowhere.
+    /// </remarks>
+    public static async ValueTask<bool> NextAsync<T>(IAsyncEnumerator<T> items, PipeWriter output, bool committed, CancellationToken clientAborted, UpstreamAttempt? attempt = null)
     {
         ValueTask<bool> next = items.MoveNextAsync();
         if (!committed)
@@ -137,7 +142,7 @@ internal static class RelayOutput
         if (next.IsCompletedSuccessfully)
         {
             bool more = next.Result;
-            if (!more)
+            if (!more && attempt is not { DrainingForUsage: true })
             {
                 // The end: the last events go out now, not after the settlement that follows.
                 await output.FlushAsync(clientAborted);
@@ -149,6 +154,10 @@ internal static class RelayOutput
         try
         {
             await output.FlushAsync(clientAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && attempt is { DrainingForUsage: true })
+        {
+            return await next;
         }
         catch
         {
@@ -259,10 +268,13 @@ internal static class RelayOutput
     }
 
     /// <summary>Records what a canonical event tells about the call: the served model and usage.</summary>
-    public static void Tap(RelayRequest request, StreamEvent streamEvent)
+    public static void Tap(RelayRequest request, StreamEvent streamEvent, UpstreamAttempt? attempt = null)
     {
         switch (streamEvent)
         {
+            case MessageFinished:
+                attempt?.UpstreamFinished();
+                break;
             case MessageStarted started:
                 request.ServedModel ??= started.Model;
                 if (started.Usage is { } startUsage)

@@ -111,7 +111,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         string? brokenBecause = null;
         try
         {
-            while (await RelayOutput.NextAsync(items, output, committed, clientAborted))
+            while (await RelayOutput.NextAsync(items, output, committed, clientAborted, attempt))
             {
                 var item = items.Current;
                 attempt.Touch();
@@ -130,7 +130,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                 StreamFailed? failed = null;
                 foreach (var streamEvent in events)
                 {
-                    RelayOutput.Tap(request, streamEvent);
+                    RelayOutput.Tap(request, streamEvent, attempt);
                     failed ??= streamEvent as StreamFailed;
                 }
 

@@ -28,6 +28,7 @@ internal sealed class UpstreamAttempt : IDisposable
     private ITimer? _idleTimer;
     private long _lastActivity;
     private volatile bool _disposed;
+    private volatile bool _finished;
 
     public UpstreamAttempt(
         RouteTarget target, string upstreamModel, TimeSpan firstByteTimeout, TimeSpan idleTimeout, TimeProvider time, ILogger logger, string requestId, CancellationToken clientAborted)
@@ -45,16 +46,39 @@ internal sealed class UpstreamAttempt : IDisposable
         _source.CancelAfter(firstByteTimeout);
 
         // Not a linked source: the disconnect is logged (the moment Warden observed it) and the upstream call cancelled
-        // in the same callback, in that order.
+        // in the same callback, in that order. Once the upstream has sent its finish, the call is left the usage grace
+        // to deliver the usage that follows it (docs/billing.md, "Disconnect policy"), then cancelled.
         _clientGone = clientAborted.UnsafeRegister(
             static state =>
             {
                 var attempt = (UpstreamAttempt)state!;
                 Telemetry.Log.ClientDisconnected(attempt._logger, attempt._requestId);
-                attempt._source.Cancel();
+                if (attempt._finished)
+                {
+                    attempt.CancelAfterGrace();
+                }
+                else
+                {
+                    attempt._source.Cancel();
+                }
             },
             this);
     }
+
+    /// <summary>
+    /// How long a call whose upstream already sent its finish is read after the client has gone, for the usage that
+    /// follows the finish (Chat's usage chunk); <see cref="Hosting.WardenOptions.UsageGrace"/>.
+    /// </summary>
+    public TimeSpan UsageGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// True once the upstream has sent its finish (Chat's finish_reason, Anthropic's stop_reason, Responses'
+    /// response.completed, Gemini's finishReason): the answer is produced, only its usage may still be on the way.
+    /// </summary>
+    public bool Finished => _finished;
+
+    /// <summary>True when the client left after the upstream's finish: the relay reads on for the usage, writing nowhere.</summary>
+    public bool DrainingForUsage => _finished && _client.IsCancellationRequested;
 
     public RouteTarget Target { get; }
 
@@ -95,6 +119,25 @@ internal sealed class UpstreamAttempt : IDisposable
                 _idleTimer = TimeProvider.System.CreateTimer(static state => ((UpstreamAttempt)state!).CheckIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 _idleTimer.Change(IdleTimeout, Timeout.InfiniteTimeSpan);
             }
+        }
+    }
+
+    /// <summary>
+    /// The upstream sent its finish. From here a client disconnect no longer cancels the call at once: it has
+    /// <see cref="UsageGrace"/> to deliver its usage, so a client cannot avoid paying for output by leaving between
+    /// the finish and the usage (issue 18).
+    /// </summary>
+    public void UpstreamFinished() => _finished = true;
+
+    private void CancelAfterGrace()
+    {
+        try
+        {
+            _source.CancelAfter(UsageGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt ended while the client left.
         }
     }
 

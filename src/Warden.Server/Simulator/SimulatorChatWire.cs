@@ -85,6 +85,7 @@ internal sealed class SimulatorChatWire : SimulatorWire
             await events.EndEventAsync(cancellationToken);
             if (sendUsage)
             {
+                await events.BeforeUsageAfterFinishAsync(cancellationToken);
                 ChatCompletionJson.WriteUsageChunk(await events.BeginEventAsync(cancellationToken), meta, answer.Usage);
                 await events.EndEventAsync(cancellationToken);
             }

@@ -256,7 +256,10 @@ internal sealed class SimulatorEndpoint
 
         var sendUsage = _wire.StreamsUsage(request) && !faults.NoUsage;
         var pace = TimeSpan.FromMilliseconds(faults.PaceMs ?? _options.ChunkDelayMs);
-        using var events = new SimulatorEventStream(response.BodyWriter, _options.Time, pace, framing);
+        using var events = new SimulatorEventStream(response.BodyWriter, _options.Time, pace, framing)
+        {
+            UsageDelay = TimeSpan.FromMilliseconds(faults.UsageDelayMs),
+        };
         var contentChunkChars = faults.HugeKilobytes is null ? _options.ChunkChars : Math.Max(_options.ChunkChars, 1024);
         var deltas = _wire.Plan(request, answer, _options.ChunkChars, contentChunkChars);
         var stream = _wire.CreateStreamWriter(request, answer, meta, deltas, sendUsage);

@@ -31,6 +31,21 @@ internal sealed class SimulatorEventStream : IDisposable
 
     public int EventsWritten { get; private set; }
 
+    /// <summary>
+    /// The usagedelay-N fault: a pause between the finish and a usage event sent after it, as a slow upstream may
+    /// leave (Chat's separate usage chunk). Relays must still bill that usage when their client left at the finish.
+    /// </summary>
+    public TimeSpan UsageDelay { get; init; }
+
+    /// <summary>Waits <see cref="UsageDelay"/>, on the simulator's clock, before the usage event that follows the finish.</summary>
+    public async ValueTask BeforeUsageAfterFinishAsync(CancellationToken cancellationToken)
+    {
+        if (UsageDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(UsageDelay, _time, cancellationToken);
+        }
+    }
+
     /// <summary>Waits for the pace, writes the "data: " prefix and returns the writer for one JSON value.</summary>
     public ValueTask<Utf8JsonWriter> BeginEventAsync(CancellationToken cancellationToken) => BeginEventAsync(null, cancellationToken);
 

@@ -24,4 +24,7 @@ internal enum SimulatorFaultKind
     /// <summary>reset-N: the connection is reset, body unread, when the request's body is larger than N bytes (as a
     /// provider or its proxy drops an oversized upload). Known before the body is read: the URL prefix and the header.</summary>
     Reset,
+
+    /// <summary>usagedelay-N: N ms between a stream's finish and the usage that follows it (Chat's usage chunk).</summary>
+    UsageDelay,
 }

@@ -19,6 +19,7 @@ internal sealed class SimulatorFaultPlan
                 case SimulatorFaultKind.Latency: LatencyMs = value; break;
                 case SimulatorFaultKind.Stall: StallMs = value; break;
                 case SimulatorFaultKind.Pace: PaceMs = value; break;
+                case SimulatorFaultKind.UsageDelay: UsageDelayMs = value; break;
                 case SimulatorFaultKind.Disconnect: DisconnectAfterChunks = value; break;
                 case SimulatorFaultKind.Huge: HugeKilobytes = value; break;
                 case SimulatorFaultKind.Long: LongKilobytes = value; break;
@@ -41,6 +42,9 @@ internal sealed class SimulatorFaultPlan
     public int StallMs { get; }
 
     public int? PaceMs { get; }
+
+    /// <summary>usagedelay-N: the pause between a stream's finish and its separate usage event (Chat), 0 for none.</summary>
+    public int UsageDelayMs { get; }
 
     public int? DisconnectAfterChunks { get; }
 

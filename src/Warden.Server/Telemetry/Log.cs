@@ -18,7 +18,7 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Upstream stream for request {RequestId} on channel {Channel} broke after the response started: {Reason}")]
     public static partial void UpstreamStreamBroke(ILogger logger, string requestId, string channel, string reason);
 
-    [LoggerMessage(2003, LogLevel.Debug, "Client of request {RequestId} disconnected; its upstream call is cancelled")]
+    [LoggerMessage(2003, LogLevel.Debug, "Client of request {RequestId} disconnected; its upstream call is cancelled (after the upstream's finish: once its usage is read, within the usage grace)")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
 
     [LoggerMessage(4001, LogLevel.Critical, "The stored transparency log does not match the tree Warden signed; no proof is served from the changed part: {Reason}")]

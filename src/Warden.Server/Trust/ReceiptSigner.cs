@@ -54,6 +54,7 @@ internal sealed class ReceiptSigner
 
             // Settled before signing when the key is metered; an unmetered key's receipt has no price and no cost.
             PriceVersion = request.Settlement?.PriceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            BilledModel = request.Settlement is null ? null : request.Reservation?.Model,
             Cost = request.Settlement is { } settled ? new ReceiptCost(settled.ChargedMicros, settled.Currency) : null,
             Changes = [.. request.Changes],
             Redactions = [],

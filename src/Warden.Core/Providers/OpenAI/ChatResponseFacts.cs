@@ -8,7 +8,8 @@ namespace Warden.Core.Providers.OpenAI;
 /// <param name="Usage">Usage when the body carried a non-null <c>usage</c> object.</param>
 /// <param name="HasChoices">Whether <c>choices</c> is present and non-empty.</param>
 /// <param name="IsError">Whether the body is an error object (<c>{"error":...}</c>) rather than a completion.</param>
-public readonly record struct ChatResponseFacts(string? Id, string? Model, Usage? Usage, bool HasChoices, bool IsError)
+/// <param name="HasFinish">Whether a choice carries a non-null <c>finish_reason</c>: the upstream has finished generating.</param>
+public readonly record struct ChatResponseFacts(string? Id, string? Model, Usage? Usage, bool HasChoices, bool IsError, bool HasFinish = false)
 {
     /// <summary>The trailing chunk a stream sends when include_usage was asked: <c>choices:[]</c> and a usage object.</summary>
     public bool IsUsageOnlyChunk => Usage is not null && !HasChoices;

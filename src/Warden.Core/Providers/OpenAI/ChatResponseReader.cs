@@ -39,6 +39,7 @@ public static class ChatResponseReader
         Usage? usage = null;
         bool hasChoices = false;
         bool isError = false;
+        bool hasFinish = false;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -73,9 +74,12 @@ public static class ChatResponseReader
                         // Utf8JsonReader is a struct: a copy peeks at the first element without moving the original.
                         var peek = reader;
                         hasChoices = peek.Read() && peek.TokenType != JsonTokenType.EndArray;
+                        hasFinish = HasFinishReason(ref reader);
                     }
-
-                    reader.Skip();
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
                 else if (reader.ValueTextEquals("error"u8))
                 {
@@ -98,8 +102,41 @@ public static class ChatResponseReader
             return false;
         }
 
-        facts = new ChatResponseFacts(id, model, usage, hasChoices, isError);
+        facts = new ChatResponseFacts(id, model, usage, hasChoices, isError, hasFinish);
         return true;
+    }
+
+    /// <summary>
+    /// From the start of <c>choices</c> to its end: whether any choice has a string <c>finish_reason</c>. The relay keeps
+    /// reading a finished stream's usage after its client leaves (docs/billing.md, "Disconnect policy").
+    /// </summary>
+    private static bool HasFinishReason(ref Utf8JsonReader reader)
+    {
+        bool finished = false;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("finish_reason"u8))
+                {
+                    reader.Read();
+                    finished |= reader.TokenType == JsonTokenType.String;
+                    reader.Skip();
+                }
+                else
+                {
+                    reader.SkipPropertyValue();
+                }
+            }
+        }
+
+        return finished;
     }
 
     private static Usage? SkipValue(ref Utf8JsonReader reader)

@@ -290,4 +290,24 @@ public class ChatResponseReaderTests
 
         Assert.False(ChatResponseReader.TryRead(json, out _));
     }
+
+    [Theory]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}""", true)]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}""", false)]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{"content":"hi"}}]}""", false)]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{}},{"index":1,"delta":{},"finish_reason":"length"}]}""", true)]
+    public void TryRead_StreamChunk_SaysWhetherAChoiceFinished(string chunk, bool finished)
+    {
+        Assert.Equal(finished, Read(chunk).HasFinish);
+    }
+
+    [Fact]
+    public void TryRead_UsageChunkAfterEmptyChoices_StillReadsTheUsageAndNoFinish()
+    {
+        var facts = Read("""{"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":100000}}""");
+
+        Assert.False(facts.HasFinish);
+        Assert.True(facts.IsUsageOnlyChunk);
+        Assert.Equal(100_000, facts.Usage!.OutputTokens);
+    }
 }
