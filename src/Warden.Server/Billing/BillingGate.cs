@@ -38,30 +38,54 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
                 $"Rate limit reached: {decision.Problem}. Retry after {decision.RetryAfterSeconds} s.", decision.RetryAfterSeconds));
         }
 
+        // The lease is the request's from here only once a reservation carries it: every other way out (a refusal, an
+        // exception from the ledger) frees its concurrency slots and tokens at once (issue 18: an overflowing worst case
+        // used to leak the slot, locking the tenant's keys out until restart).
+        ReserveOutcome? outcome = null;
+        try
+        {
+            outcome = Hold(key, model, estimatedInputTokens, maxOutputTokens, requestId, snapshot, tenant, lease);
+            return Task.FromResult(outcome);
+        }
+        finally
+        {
+            if (outcome?.Reservation is null)
+            {
+                lease.Complete(0);
+            }
+        }
+    }
+
+    private ReserveOutcome Hold(ClientKey key, string model, long estimatedInputTokens, long maxOutputTokens, string requestId,
+        BillingSnapshot snapshot, Tenant? tenant, RateLimitLease lease)
+    {
         if (tenant is null)
         {
-            return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null));
+            return new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null);
         }
 
         if (snapshot.PriceAt(model, tenant.Currency, time.GetUtcNow()) is not { } price)
         {
-            lease.Complete(0);
-            return Refuse(new BillingRefusal(BillingRefusalKind.NotPriced,
+            return new ReserveOutcome(null, new BillingRefusal(BillingRefusalKind.NotPriced,
                 $"The model '{model}' has no price in {tenant.Currency}, so it cannot be billed; ask the operator to set one."));
         }
 
-        long worstCase = PriceCalculator.WorstCase(price, estimatedInputTokens, maxOutputTokens, tenant.MultiplierPpm);
+        if (!PriceCalculator.TryWorstCase(price, estimatedInputTokens, maxOutputTokens, tenant.MultiplierPpm, out long worstCase))
+        {
+            return new ReserveOutcome(null, new BillingRefusal(BillingRefusalKind.InsufficientCredit,
+                "The most this request could cost is more than any balance can hold; ask for fewer output tokens."));
+        }
+
         string account = snapshot.HasKeyAccount(key.Id) ? LedgerAccounts.Key(key.Id) : tenant.AccountId;
         var result = ledger.Reserve(new HoldRequest(requestId, account, tenant.Id, key.Id, model, price.Version, worstCase));
         if (!result.Succeeded)
         {
-            lease.Complete(0);
-            return Refuse(new BillingRefusal(
+            return new ReserveOutcome(null, new BillingRefusal(
                 result.Status == ReserveStatus.BudgetExceeded ? BillingRefusalKind.BudgetExceeded : BillingRefusalKind.InsufficientCredit,
                 result.Message ?? "Insufficient credit."));
         }
 
-        return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease), null));
+        return new ReserveOutcome(new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease), null);
     }
 
     private static bool HasTokenLimit(IReadOnlyList<RateLimits> limits)
