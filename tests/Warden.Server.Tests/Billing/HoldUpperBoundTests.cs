@@ -131,7 +131,7 @@ public sealed class HoldUpperBoundTests
 
         for (int i = 0; i < 2; i++)
         {
-            using var response = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, MeteredServer.ChatBody("sim-small", 1_000_000)));
+            using var response = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, MeteredServer.ChatBody("sim-small", 10_000_000)));
             Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
             var error = await Requests.ErrorAsync(response);
             Assert.Equal("insufficient_credit", error.GetProperty("code").GetString());
