@@ -45,9 +45,6 @@ public static class InputTokenBound
     /// </summary>
     public const long PerDocument = 1_000_000;
 
-    /// <summary>The name of the method, as recorded beside held numbers.</summary>
-    public const string Method = "utf8-bytes+template";
-
     /// <summary>Base64 strings shorter than this are counted by their bytes like any text (cheap either way).</summary>
     private const int BinaryPayloadMinBytes = 1_024;
 

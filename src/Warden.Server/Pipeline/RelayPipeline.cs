@@ -197,9 +197,12 @@ internal sealed partial class RelayPipeline(
 
         var (maxOutput, cap) = OutputLimits.For(request.Facts.MaxOutputTokens, ServedWith(request.Legs));
         var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, request.InputTokenBound, maxOutput, request.Id);
-        if (cap && outcome.Reservation is { IsMetered: true })
+        if (outcome.Reservation is { IsMetered: true } && (cap || request.Facts.MaxOutputTokens > 0))
         {
-            // Only a metered hold needs the output bounded; an unmetered request goes upstream as the client sent it.
+            // Every body sent upstream then carries no limit above the one held: the cap a model of unknown maximum needs,
+            // and, for a stated limit, against a second limit member the inspector did not take ("max_tokens" beside
+            // "max_completion_tokens", a repeated member) or a channel override raising it. Nothing changes (and nothing
+            // is declared) when the body already agrees. An unmetered request goes upstream as the client sent it.
             request.OutputCap = maxOutput;
         }
 

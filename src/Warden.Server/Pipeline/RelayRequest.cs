@@ -113,8 +113,8 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     public long InputTokenBound() => _inputTokenBound ??= Core.Canonical.InputTokenBound.FromJson(Body.Span);
 
     /// <summary>
-    /// The output cap Warden writes into every body it sends upstream for this request, when the hold needs one (a
-    /// metered request naming no limit for a model whose maximum output is not known); null otherwise.
+    /// The output limit no body sent upstream for this request may exceed, when the hold needs one (a metered request:
+    /// its stated limit, or the cap written for a model whose maximum output is not known); null otherwise.
     /// </summary>
     public long? OutputCap { get; set; }
 

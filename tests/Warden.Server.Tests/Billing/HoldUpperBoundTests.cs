@@ -157,4 +157,42 @@ public sealed class HoldUpperBoundTests
         var outcome = await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 10, 10, "r-after");
         Assert.NotNull(outcome.Reservation);
     }
+
+    [Fact]
+    public async Task ASecondLimitMemberAskingForMore_IsLoweredToTheHeldLimit_AndDeclared()
+    {
+        // The hold takes max_completion_tokens (1); a vendor that documents only max_tokens would have generated 5,000.
+        await using var metered = await MeteredServer.StartAsync();
+        metered.SetPrice("sim-small", Rates);
+        metered.TopUp(1_000_000);
+        const string Body = """{"model":"sim-small","max_tokens":5000,"max_completion_tokens":1,"messages":[{"role":"user","content":"hi"}]}""";
+        using var response = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, Body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string jws = Assert.Single(response.Headers.GetValues("Warden-Receipt"));
+        using var claims = JsonDocument.Parse(Base64UrlDecode(jws.Split('.')[1]));
+        var changes = claims.RootElement.GetProperty("changes").EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Contains(OutputLimits.CapChange + "1", changes);
+        Assert.Empty(metered.Billing.Check.Run());
+    }
+
+    [Fact]
+    public async Task NoLimitNamed_IsHeldAtTheModelsKnownMaximum_AndTheBodyGoesUpstreamUnchanged()
+    {
+        await using var metered = await MeteredServer.StartAsync();
+        var price = metered.SetPrice("sim-small", Rates);
+        metered.TopUp(10_000_000);
+        const string Body = """{"model":"sim-small","messages":[{"role":"user","content":"hi"}]}""";
+        using var response = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, Body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string id = Assert.Single(response.Headers.GetValues("x-request-id"));
+        var settled = metered.Billing.Ledger.FindSettlement(id)!;
+        long expected = PriceCalculator.WorstCase(price, Warden.Core.Canonical.InputTokenBound.FromJson(Encoding.UTF8.GetBytes(Body)),
+            OutputLimits.KnownMaximum("sim-small")!.Value, 1_000_000);
+        Assert.Equal(expected, settled.ReservedMicros);
+        string jws = Assert.Single(response.Headers.GetValues("Warden-Receipt"));
+        using var claims = JsonDocument.Parse(Base64UrlDecode(jws.Split('.')[1]));
+        Assert.DoesNotContain(claims.RootElement.GetProperty("changes").EnumerateArray(), c => c.GetString()!.StartsWith(OutputLimits.CapChange, StringComparison.Ordinal));
+    }
+
+    private static byte[] Base64UrlDecode(string text) => System.Buffers.Text.Base64Url.DecodeFromChars(text);
 }
