@@ -95,6 +95,14 @@ public sealed class HoldUpperBoundTests
             Assert.Equal("invalid_request_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         }
 
+        string responses = $"{{\"model\":\"sim-small\",\"max_output_tokens\":{maxTokens},\"input\":\"hi\"}}";
+        using (var response = await metered.Server.Http.SendAsync(Requests.Chat(metered.Key, responses, "v1/responses")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var error = await Requests.ErrorAsync(response);
+            Assert.Equal("max_output_tokens", error.GetProperty("param").GetString());
+        }
+
         Assert.Equal(1_000_000, metered.Balance);
         Assert.Empty(metered.Billing.Check.Run());
     }
