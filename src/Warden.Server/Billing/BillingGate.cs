@@ -109,7 +109,9 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
     /// <returns>The settlement, or null for an unmetered reservation.</returns>
     public Task<SettlementResult?> SettleAsync(Reservation reservation, Warden.Core.Chat.Usage usage, string? estimateMethod = null)
     {
-        long used = checked((usage.InputTokens ?? 0) + (usage.OutputTokens ?? 0));
+        // Saturated, not checked: the lease is freed first whatever the upstream reported (an absurd count that makes
+        // the cost overflow must not also keep the tenant's concurrency slot, issue 18).
+        long used = (long)Int128.Clamp((Int128)(usage.InputTokens ?? 0) + (usage.OutputTokens ?? 0), 0, long.MaxValue);
         reservation.Lease.Complete(usage.Source == UsageSource.NotReported ? reservation.Lease.TokensTaken : used);
         if (!reservation.IsMetered)
         {

@@ -202,5 +202,19 @@ public sealed class HoldUpperBoundTests
         Assert.DoesNotContain(claims.RootElement.GetProperty("changes").EnumerateArray(), c => c.GetString()!.StartsWith(OutputLimits.CapChange, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AnUpstreamCountSoLargeThatSettlingOverflows_StillFreesTheConcurrencySlot()
+    {
+        using var setup = new BillingSetup();
+        setup.Billing.Ledger.TopUp(setup.Tenant, null, 1_000_000, "admin:test");
+        Assert.Null(setup.Billing.RateLimits.Set(new RateLimits("tenant", setup.Tenant.Id, null, null, 1)));
+
+        var held = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 10, 10, "r-absurd")).Reservation!;
+        var absurd = new Warden.Core.Chat.Usage(long.MaxValue, long.MaxValue, null, null, null, Warden.Core.Chat.UsageSource.Reported);
+        await Assert.ThrowsAsync<OverflowException>(() => setup.Billing.Gate.SettleAsync(held, absurd));
+
+        Assert.NotNull((await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 10, 10, "r-next")).Reservation);
+    }
+
     private static byte[] Base64UrlDecode(string text) => System.Buffers.Text.Base64Url.DecodeFromChars(text);
 }
