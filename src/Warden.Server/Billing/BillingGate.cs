@@ -38,36 +38,60 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
                 $"Rate limit reached: {decision.Problem}. Retry after {decision.RetryAfterSeconds} s.", decision.RetryAfterSeconds));
         }
 
+        // The lease is the request's from here only once a reservation carries it: every other way out (a refusal, an
+        // exception from the ledger) frees its concurrency slots and tokens at once (issue 18: an overflowing worst case
+        // used to leak the slot, locking the tenant's keys out until restart).
+        ReserveOutcome? outcome = null;
+        try
+        {
+            outcome = Hold(key, model, estimatedInputTokens, maxOutputTokens, requestId, snapshot, tenant, lease);
+            return Task.FromResult(outcome);
+        }
+        finally
+        {
+            if (outcome?.Reservation is null)
+            {
+                lease.Complete(0);
+            }
+        }
+    }
+
+    private ReserveOutcome Hold(ClientKey key, string model, long estimatedInputTokens, long maxOutputTokens, string requestId,
+        BillingSnapshot snapshot, Tenant? tenant, RateLimitLease lease)
+    {
         if (tenant is null)
         {
-            return Task.FromResult(new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null));
+            return new ReserveOutcome(new Reservation(requestId, key.Id, null, null, model, null, 0, lease), null);
         }
 
         if (snapshot.PriceAt(model, tenant.Currency, time.GetUtcNow()) is not { } price)
         {
-            lease.Complete(0);
-            return Refuse(new BillingRefusal(BillingRefusalKind.NotPriced,
+            return new ReserveOutcome(null, new BillingRefusal(BillingRefusalKind.NotPriced,
                 $"The model '{model}' has no price in {tenant.Currency}, so it cannot be billed; ask the operator to set one."));
         }
 
-        long worstCase = PriceCalculator.WorstCase(price, estimatedInputTokens, maxOutputTokens, tenant.MultiplierPpm);
+        if (!PriceCalculator.TryWorstCase(price, estimatedInputTokens, maxOutputTokens, tenant.MultiplierPpm, out long worstCase))
+        {
+            return new ReserveOutcome(null, new BillingRefusal(BillingRefusalKind.InsufficientCredit,
+                "The most this request could cost is more than any balance can hold; ask for fewer output tokens."));
+        }
+
         string account = snapshot.HasKeyAccount(key.Id) ? LedgerAccounts.Key(key.Id) : tenant.AccountId;
         var result = ledger.Reserve(new HoldRequest(requestId, account, tenant.Id, key.Id, model, price.Version, worstCase));
         if (!result.Succeeded)
         {
-            lease.Complete(0);
-            return Refuse(new BillingRefusal(
+            return new ReserveOutcome(null, new BillingRefusal(
                 result.Status == ReserveStatus.BudgetExceeded ? BillingRefusalKind.BudgetExceeded : BillingRefusalKind.InsufficientCredit,
                 result.Message ?? "Insufficient credit."));
         }
 
-        return Task.FromResult(new ReserveOutcome(
+        return new ReserveOutcome(
             new Reservation(requestId, key.Id, tenant, account, model, price, worstCase, lease)
             {
                 HoldInputTokens = estimatedInputTokens,
                 HoldOutputTokens = maxOutputTokens,
             },
-            null));
+            null);
     }
 
     /// <summary>
@@ -90,12 +114,7 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
                 $"The fallback model '{model}' has no price in {tenant.Currency}, so it cannot be billed; ask the operator to set one."));
         }
 
-        long worstCase;
-        try
-        {
-            worstCase = PriceCalculator.WorstCase(price, reservation.HoldInputTokens, reservation.HoldOutputTokens, tenant.MultiplierPpm);
-        }
-        catch (OverflowException)
+        if (!PriceCalculator.TryWorstCase(price, reservation.HoldInputTokens, reservation.HoldOutputTokens, tenant.MultiplierPpm, out long worstCase))
         {
             return Refuse(new BillingRefusal(BillingRefusalKind.InsufficientCredit,
                 $"Insufficient credit: the worst case of this request at the price of '{model}' is beyond any balance."));
@@ -149,10 +168,11 @@ internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLim
     /// <returns>The settlement, or null for an unmetered reservation.</returns>
     public Task<SettlementResult?> SettleAsync(Reservation reservation, Warden.Core.Chat.Usage usage, string? estimateMethod = null)
     {
-        long used = checked((usage.InputTokens ?? 0) + (usage.OutputTokens ?? 0));
-        // Usage not reported means no answer was produced (a committed answer is settled with an estimate): nothing was
-        // consumed, so the whole take goes back. Keeping it left a failed request's max output as a debt that held the
-        // key or tenant back for minutes (issue 18).
+        // Saturated, not checked: the lease is freed first whatever the upstream reported (an absurd count that makes
+        // the cost overflow must not also keep the tenant's concurrency slot, issue 18). Usage not reported means no
+        // answer was produced (a committed answer is settled with an estimate): nothing was consumed, so the whole take
+        // goes back; keeping it left a failed request's max output as a debt that held the key or tenant back for minutes.
+        long used = (long)Int128.Clamp((Int128)(usage.InputTokens ?? 0) + (usage.OutputTokens ?? 0), 0, long.MaxValue);
         reservation.Lease.Complete(usage.Source == UsageSource.NotReported ? 0 : used);
         if (!reservation.IsMetered)
         {

@@ -17,11 +17,47 @@ internal static class PriceCalculator
 
     public static long ApplyMultiplier(long micros, long multiplierPpm) => Money.MultiplyDivideCeiling(micros, multiplierPpm, OneMillion);
 
-    /// <summary>The worst case a request can cost: every input token at the dearest input rate, every output token at the dearest output rate.</summary>
+    /// <summary>
+    /// The worst case a request can cost: every input token at the dearest input rate, every output token at the
+    /// dearest output rate, plus the rounding slack of <see cref="Cost"/>: it rounds each component up, and a sum of k
+    /// values rounded up exceeds the rounded-up sum by at most k − 1 micros, so the hold stays an upper bound of any
+    /// settlement within these counts (docs/billing.md, "The hold is an upper bound").
+    /// </summary>
+    /// <exception cref="OverflowException">The worst case does not fit a long (see <see cref="TryWorstCase"/>).</exception>
     public static long WorstCase(PriceVersion price, long estimatedInputTokens, long maxOutputTokens, long multiplierPpm) =>
-        ApplyMultiplier(
-            checked(Component(estimatedInputTokens, price.WorstInputPerMillion) + Component(maxOutputTokens, price.WorstOutputPerMillion)),
-            multiplierPpm);
+        TryWorstCase(price, estimatedInputTokens, maxOutputTokens, multiplierPpm, out long worstCase)
+            ? worstCase
+            : throw new OverflowException("The worst case does not fit a long.");
+
+    /// <summary>The worst case, or false when it does not fit a long (no balance could hold it).</summary>
+    public static bool TryWorstCase(PriceVersion price, long inputTokens, long maxOutputTokens, long multiplierPpm, out long worstCase)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        Int128 input = inputTokens <= 0 ? 0
+            : CeilingMillionths((Int128)inputTokens * price.WorstInputPerMillion) + Slack(price.InputPerMillion, price.CacheReadPerMillion, price.CacheWritePerMillion);
+        Int128 output = maxOutputTokens <= 0 ? 0
+            : CeilingMillionths((Int128)maxOutputTokens * price.WorstOutputPerMillion) + Slack(price.OutputPerMillion, price.ReasoningPerMillion, 0);
+        worstCase = 0;
+        if (input + output > long.MaxValue)
+        {
+            return false;
+        }
+
+        // Both factors fit a long here, so the product fits the Int128.
+        Int128 total = CeilingMillionths((input + output) * multiplierPpm);
+        if (total > long.MaxValue)
+        {
+            return false;
+        }
+
+        worstCase = (long)total;
+        return true;
+    }
+
+    private static Int128 CeilingMillionths(Int128 value) => (value + OneMillion - 1) / OneMillion;
+
+    /// <summary>How many of the components priced at these rates can each round up: one fewer than the priced ones.</summary>
+    private static int Slack(long a, long b, long c) => Math.Max(0, (a > 0 ? 1 : 0) + (b > 0 ? 1 : 0) + (c > 0 ? 1 : 0) - 1);
 
     public static CostBreakdown Cost(PriceVersion price, Warden.Core.Chat.Usage usage, long multiplierPpm, string? estimateMethod = null)
     {

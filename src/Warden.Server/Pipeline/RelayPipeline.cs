@@ -30,18 +30,11 @@ internal sealed partial class RelayPipeline(
     UsageWriter usage,
     RequestReceipts receipts,
     BillingGate billing,
+    PolicyCatalog policies,
     WardenOptions options,
     TimeProvider time,
     ILogger<RelayPipeline> logger)
 {
-    /// <summary>
-    /// The output a request may produce when it names no maximum (<c>max_tokens</c>, <c>max_output_tokens</c>,
-    /// <c>maxOutputTokens</c>...): the worst case the reservation holds for it. 32,768 covers the default output cap
-    /// of the models agents use today; a larger answer is still billed in full at settlement from the
-    /// upstream-reported usage (any excess beyond the hold is taken from the balance as far as it reaches).
-    /// </summary>
-    public const long DefaultMaxOutputTokens = 32_768;
-
     /// <summary>How settlements with no upstream-reported usage but a committed answer are labelled.</summary>
     public const string InputEstimateMethod = "TokenEstimator on the request text (input only; the upstream reported no usage)";
 
@@ -159,13 +152,32 @@ internal sealed partial class RelayPipeline(
     }
 
     /// <summary>
-    /// Applies the rate limits and holds the worst case (estimated input + max output) before anything goes upstream.
-    /// A key with no tenant is not metered (only rate-limited); a refusal is answered in the client's protocol.
+    /// Applies the rate limits and holds the worst case (an upper bound of the input + the output limit, see
+    /// <see cref="InputTokenBound"/> and <see cref="OutputLimits"/>) before anything goes upstream. A key with no tenant
+    /// is not metered (only rate-limited); a refusal is answered in the client's protocol.
     /// </summary>
     private async Task<bool> ReserveAsync(HttpContext context, RelayRequest request)
     {
-        long maxOutput = request.Facts!.MaxOutputTokens is { } max and > 0 ? max : DefaultMaxOutputTokens;
-        var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, request.EstimatedInputTokens, maxOutput, request.Id);
+        if (request.Facts!.MaxOutputTokens > OutputLimits.Ceiling)
+        {
+            // Beyond any model's output, and a number the hold's arithmetic must never meet (issue 18: a 500 before).
+            await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+                $"The output limit {request.Facts.MaxOutputTokens} is above the largest this server accepts ({OutputLimits.Ceiling} tokens).",
+                OutputLimitParam(request.Protocol.Dialect)));
+            return false;
+        }
+
+        var (maxOutput, cap) = OutputLimits.For(request.Facts.MaxOutputTokens, ServedWith(request.Legs));
+        var outcome = await billing.ReserveAsync(request.Key!, request.Facts.Model, request.InputTokenBound, maxOutput, request.Id);
+        if (outcome.Reservation is { IsMetered: true } && (cap || request.Facts.MaxOutputTokens > 0))
+        {
+            // Every body sent upstream then carries no limit above the one held: the cap a model of unknown maximum needs,
+            // and, for a stated limit, against a second limit member the inspector did not take ("max_tokens" beside
+            // "max_completion_tokens", a repeated member) or a channel override raising it. Nothing changes (and nothing
+            // is declared) when the body already agrees. An unmetered request goes upstream as the client sent it.
+            request.OutputCap = maxOutput;
+        }
+
         return await TakeOutcomeAsync(context, request, outcome);
     }
 
@@ -201,6 +213,25 @@ internal sealed partial class RelayPipeline(
         await request.Protocol.WriteErrorAsync(context, new ClientError(refusal.StatusCode, kind, refusal.Message, param, refusal.Code), retryAfter);
         return false;
     }
+
+    /// <summary>Each model the request may be served by, with the output cap its channel declares (when it does).</summary>
+    private IEnumerable<(string Model, long? ChannelCap)> ServedWith(IReadOnlyList<RouteLeg> legs)
+    {
+        foreach (var leg in legs)
+        {
+            foreach (var target in leg.Targets)
+            {
+                yield return (leg.Model, policies.For(target.ChannelId)?.MaxOutputTokensCap);
+            }
+        }
+    }
+
+    private static string OutputLimitParam(WireDialectName dialect) => dialect switch
+    {
+        WireDialectName.Responses => "max_output_tokens",
+        WireDialectName.Gemini => "generationConfig.maxOutputTokens",
+        _ => "max_tokens",
+    };
 
     /// <summary>
     /// Settles the request's reservation once: with the upstream-reported usage; when the upstream reported none but

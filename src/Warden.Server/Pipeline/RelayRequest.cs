@@ -98,12 +98,25 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     private long? _estimatedInputTokens;
 
+    private long? _inputTokenBound;
+
     /// <summary>
-    /// The input tokens estimated from the body (the hold's input side, and the labelled estimate when no usage is
-    /// reported), computed once and only when asked: it reads the whole body, and an unmetered key with no token
-    /// rate limit never needs it.
+    /// The input tokens estimated from the body (the labelled estimate when no usage is reported), computed once and
+    /// only when asked: it reads the whole body.
     /// </summary>
     public long EstimatedInputTokens() => _estimatedInputTokens ??= Core.Canonical.TokenEstimator.EstimateFromJson(Body.Span);
+
+    /// <summary>
+    /// The most input tokens any upstream can count for this body (<see cref="Core.Canonical.InputTokenBound"/>): the
+    /// hold's input side. Computed once and only when asked: an unmetered key with no token rate limit never needs it.
+    /// </summary>
+    public long InputTokenBound() => _inputTokenBound ??= Core.Canonical.InputTokenBound.FromJson(Body.Span);
+
+    /// <summary>
+    /// The output limit no body sent upstream for this request may exceed, when the hold needs one (a metered request:
+    /// its stated limit, or the cap written for a model whose maximum output is not known); null otherwise.
+    /// </summary>
+    public long? OutputCap { get; set; }
 
     /// <summary>The billing hold taken before forwarding (metered or not), settled once when the request ends.</summary>
     public Billing.Reservation? Reservation { get; set; }

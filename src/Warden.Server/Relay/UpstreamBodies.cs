@@ -7,12 +7,15 @@ namespace Warden.Server.Relay;
 
 /// <summary>
 /// The one place where the body sent upstream may differ from what the relay built: the model name (an alias's target
-/// or a declared fallback model) and the channel's declared policy (system-prompt prefix, output cap, overrides).
+/// or a declared fallback model), the channel's declared policy (system-prompt prefix, output cap, overrides) and the
+/// output cap a metered hold needs (<see cref="RelayRequest.OutputCap"/>).
 /// Every change made here is named in <see cref="RelayRequest.Changes"/>, and so in the receipt; there is no other
 /// code path that alters a request on the operator's behalf.
 /// </summary>
 internal sealed class UpstreamBodies(PolicyCatalog policies)
 {
+    private static readonly Dictionary<string, string> NoOverrides = [];
+
     /// <summary>Returns the bytes to send for this attempt and records their hash and every change applied.</summary>
     /// <exception cref="FormatException">The body's shape cannot take the channel's policy (it is then not sent at all).</exception>
     /// <param name="request">The request (its changes and upstream hash are updated).</param>
@@ -36,6 +39,14 @@ internal sealed class UpstreamBodies(PolicyCatalog policies)
         {
             body = applied.Body;
             request.Changes.AddRange(applied.Changes);
+        }
+
+        // After the channel's policy, so the hold's output bound holds whatever the policy wrote.
+        if (request.OutputCap is { } cap
+            && RequestPolicyApplier.Apply(body.Span, upstreamDialect, new RequestPolicy(null, cap, NoOverrides)) is { } capped)
+        {
+            body = capped.Body;
+            request.Changes.Add(Billing.OutputLimits.CapChange + cap.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         request.UpstreamBody = body;

