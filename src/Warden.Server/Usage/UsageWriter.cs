@@ -160,7 +160,7 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
                 Drain(batch, waiting, flushes);
             }
 
-            await CommitBatchAsync(batch, waiting);
+            await CommitBatchAsync(batch, waiting, flushes);
             _lastCommit = _time.GetTimestamp();
             batch.Clear();
             foreach (var item in waiting)
@@ -199,7 +199,7 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task CommitBatchAsync(List<UsageRecord> batch, List<Item> waiting)
+    private async Task CommitBatchAsync(List<UsageRecord> batch, List<Item> waiting, List<TaskCompletionSource> flushes)
     {
         if (batch.Count == 0)
         {
@@ -208,7 +208,8 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
 
         // A failed commit (disk full, database locked for long) is retried, never dropped; but a request waiting for
         // its record is told at once, so it withholds its answer's end instead of waiting on a retry. Its record leaves
-        // the batch (the request enqueues its final record, saying the answer was withheld, when it ends).
+        // the batch (the request enqueues its final record, saying the answer was withheld, when it ends). What arrives
+        // meanwhile joins the retry, so a request waiting then is answered by the next attempt, not after the trouble.
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -229,13 +230,15 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
                     }
 
                     waiting.Clear();
-                    if (batch.Count == 0)
-                    {
-                        return;
-                    }
+                }
+
+                if (batch.Count == 0)
+                {
+                    return;
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt)), _time);
+                Drain(batch, waiting, flushes);
             }
         }
     }
