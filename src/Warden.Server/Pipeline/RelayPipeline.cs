@@ -42,6 +42,13 @@ internal sealed partial class RelayPipeline(
     private static readonly ClientError SettlementFailedError = new(StatusCodes.Status503ServiceUnavailable, ClientErrorKind.Overloaded,
         "Warden could not record the cost of this answer, so it was not delivered and nothing was charged; retry shortly.", null, "billing_unavailable");
 
+    /// <summary>
+    /// What a client gets instead of an answer's end when its usage record and receipt could not be committed: a complete
+    /// answer is withheld (a 503), a stream ends with this error inside its protocol instead of its final event.
+    /// </summary>
+    private static readonly ClientError RecordFailedError = new(StatusCodes.Status503ServiceUnavailable, ClientErrorKind.Overloaded,
+        "Warden could not record this answer, so its end was not delivered; retry shortly.", null, "record_unavailable");
+
     /// <summary>How much of an oversized body is read and discarded so the client can read its 413.</summary>
     private const long OversizeDrainBytes = 8 * 1024 * 1024;
 
@@ -69,13 +76,18 @@ internal sealed partial class RelayPipeline(
                     // A complete answer is settled at its commit point, before its status goes out (and so before its
                     // receipt is signed as the headers go out): no client holds an answer whose settlement is not committed.
                     request.SettleBeforeAnswer = () => SettleAnswerAsync(request);
+
+                    // Then its receipt is signed and stored with its usage record, durably, before its status goes out.
+                    request.RecordBeforeAnswer = () => RecordAnswerAsync(request);
                 }
 
                 await attempts.ForwardAsync(context, request);
 
                 // Settled before a stream's receipt is signed, so the receipt carries the cost and price version.
                 await SettleAsync(request);
-                await receipts.FinishStreamAsync(context, request, responseHashing);
+
+                // The stream's end (held back by the relay) goes out only once its record and receipt are committed.
+                await FinishStreamAsync(context, request, responseHashing);
             }
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
@@ -95,7 +107,16 @@ internal sealed partial class RelayPipeline(
             await SettleAsync(request);
             receipts.EnsureIssued(request, responseHashing);
             responseHashing?.Dispose();
-            await usage.EnqueueAsync(request.ToRecord(time));
+            if (request.DurableRecord is not { } durable)
+            {
+                await usage.EnqueueAsync(request.ToRecord(time));
+            }
+            else if (durable.Status != request.Status || durable.Outcome != request.Outcome)
+            {
+                // Sending the end failed after its record was committed (the client went away): the record says so.
+                // Its receipt is stored already.
+                await usage.EnqueueAsync(request.ToRecord(time) with { Receipt = null });
+            }
             await request.ReturnBodyAsync();
         }
     }
@@ -284,6 +305,57 @@ internal sealed partial class RelayPipeline(
         request.Outcome = UsageOutcome.SettlementFailed;
         return SettlementFailedError;
     }
+
+    /// <summary>
+    /// Commits the answer's usage record, with its signed receipt (and the receipt's log entry), in the usage writer's
+    /// next group commit, and waits for it: the step before an answer's end goes out. False when the commit failed: the
+    /// receipt is forgotten (never sent, never stored) and the request is marked so that its end is withheld.
+    /// </summary>
+    private async Task<bool> RecordDurablyAsync(RelayRequest request)
+    {
+        var record = request.ToRecord(time);
+        if (await usage.CommitAsync(record))
+        {
+            request.DurableRecord = record;
+            return true;
+        }
+
+        LogRecordFailed(logger, request.Id);
+        request.Receipt = null;
+        request.Status = RecordFailedError.Status;
+        request.Outcome = UsageOutcome.RecordFailed;
+        return false;
+    }
+
+    /// <summary>A complete answer (<see cref="RelayRequest.RecordBeforeAnswer"/>): sign its receipt, commit its record; on failure the 503 to send instead.</summary>
+    private async Task<ClientError?> RecordAnswerAsync(RelayRequest request)
+    {
+        receipts.IssueForAnswer(request);
+        return await RecordDurablyAsync(request) ? null : RecordFailedError;
+    }
+
+    /// <summary>
+    /// Ends a committed stream: its receipt is signed and its record committed before the held end and the receipt comment
+    /// go out. If the commit failed, the end is dropped and the stream ends with an error in the client's protocol instead.
+    /// </summary>
+    private async Task FinishStreamAsync(HttpContext context, RelayRequest request, HashingResponseBodyFeature? responseHashing)
+    {
+        if (await receipts.FinishStreamAsync(context, request, responseHashing, () => RecordDurablyAsync(request)))
+        {
+            return;
+        }
+
+        // Status 200 went out with the first event: the refusal goes inside the stream. (A Gemini JSON-array stream gets
+        // an error chunk after its open array: not valid JSON, so no client takes it for a complete answer either.)
+        var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
+        var encoder = request.Protocol.CreateStreamEncoder(minimal, request.Context.GeminiSse ?? true, request.Protocol.Dialect, time);
+        var output = context.Response.BodyWriter;
+        encoder.Fail(RecordFailedError, output);
+        await output.FlushAsync(context.RequestAborted);
+    }
+
+    [LoggerMessage(4710, LogLevel.Error, "The usage record and receipt of request {RequestId} could not be committed; its answer's end was withheld")]
+    private static partial void LogRecordFailed(ILogger logger, string requestId);
 
     [LoggerMessage(4001, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
     private static partial void LogSettlementFailed(ILogger logger, string requestId, string exceptionType);

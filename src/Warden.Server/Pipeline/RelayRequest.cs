@@ -130,6 +130,15 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// </summary>
     public Func<Task<ClientError?>>? SettleBeforeAnswer { get; set; }
 
+    /// <summary>
+    /// Set by the pipeline for a complete answer: signs its receipt and commits its usage record with the receipt before
+    /// its status goes out, and returns the error to send instead of the answer when that commit failed (null: send it).
+    /// </summary>
+    public Func<Task<ClientError?>>? RecordBeforeAnswer { get; set; }
+
+    /// <summary>The usage record committed before the answer's end went out (null: the record is still to be written).</summary>
+    public UsageRecord? DurableRecord { get; set; }
+
     /// <summary>The settlement of a metered request (cost and price version for the receipt), once settled.</summary>
     public Billing.SettlementResult? Settlement { get; set; }
 

@@ -21,6 +21,7 @@ namespace Warden.Server.Relay;
 /// :: Step 3  read the first event before committing, so a failure there is still a clean HTTP error
 /// :: Step 4  COMMIT: status and headers go out with the first event; from here failures go inside the stream
 /// :: Step 5  relay events, hiding the usage-only chunk from a client that did not ask for usage
+/// :: Step 6  hold back the final [DONE] until the answer's usage record and receipt are committed (the pipeline sends it)
 /// </code>
 /// </remarks>
 internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<OpenAIChatRelay> logger)
@@ -97,7 +98,8 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
             {
                 var item = events.Current;
                 attempt.Touch();
-                if (!item.Data.AsSpan().SequenceEqual("[DONE]"u8))
+                bool done = item.Data.AsSpan().SequenceEqual("[DONE]"u8);
+                if (!done)
                 {
                     if (!ChatResponseReader.TryRead(item.Data, out var facts, identity: request.ServedModel is null))
                     {
@@ -142,6 +144,12 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
                     // :: Step 4: the commit point. Before it, failures can still become clean error responses.
                     Commit(context, request);
                     committed = true;
+                }
+
+                if (done)
+                {
+                    // :: Step 6: the final event waits, unsent, until the answer's record and receipt are committed.
+                    RelayOutput.HoldEnd(context);
                 }
 
                 RelayOutput.WriteEvent(output, item.EventType, item.Data);

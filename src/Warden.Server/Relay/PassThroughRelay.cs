@@ -21,6 +21,7 @@ namespace Warden.Server.Relay;
 /// :: Step 3  read the first event before committing, so a failure there is still a clean HTTP error
 /// :: Step 4  COMMIT: status and headers go out with the first event; from here failures go inside the stream
 /// :: Step 5  relay each event as received; a broken stream ends with the dialect's in-stream error
+/// :: Step 6  hold back the end, from the event that finishes the message, until the record and receipt are committed
 /// </code>
 /// </remarks>
 internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<PassThroughRelay> logger)
@@ -106,10 +107,12 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                     break;
                 }
 
+                bool finishing = false;
                 foreach (var streamEvent in events)
                 {
                     RelayOutput.Tap(request, streamEvent, attempt);
                     failed ??= streamEvent as StreamFailed;
+                    finishing |= streamEvent is MessageFinished;
                 }
 
                 if (failed is not null && !committed)
@@ -123,6 +126,14 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                     // :: Step 4: the commit point.
                     RelayOutput.CommitStream(context, request, time);
                     committed = true;
+                }
+
+                if (finishing)
+                {
+                    // :: Step 6: the event that finishes the message (Anthropic message_delta, Responses response.completed,
+                    // Gemini's chunk with finishReason) and what follows wait, unsent, until the answer's record and receipt
+                    // are committed.
+                    RelayOutput.HoldEnd(context);
                 }
 
                 // :: Step 5: the upstream's own event, as received (an in-stream error included).

@@ -83,17 +83,38 @@ internal static class RelayOutput
             return;
         }
 
+        // The receipt states the hash of exactly these bytes, known before anything is sent.
+        request.ResponseSha256 = Core.Trust.ReceiptJson.Sha256Hex(body.Span);
+        request.Status = StatusCodes.Status200OK;
+        request.CommittedTimestamp = time.GetTimestamp();
+        if (request.RecordBeforeAnswer is { } record && await record() is { } unrecorded)
+        {
+            // The answer's record and receipt could not be made durable: it is withheld, and the client gets a clean error.
+            request.ResponseSha256 = null;
+            await request.Protocol.WriteErrorAsync(context, unrecorded);
+            return;
+        }
+
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
         WriteRelayHeaders(response, request);
-        request.Status = StatusCodes.Status200OK;
-        request.CommittedTimestamp = time.GetTimestamp();
-
-        // The receipt (signed as the headers go out) states the hash of exactly these bytes.
-        request.ResponseSha256 = Core.Trust.ReceiptJson.Sha256Hex(body.Span);
         await response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The end of a stream begins here (its final event is about to be written): from now on what is written for the
+    /// client waits, unsent, until the answer's usage record and receipt are committed
+    /// (<see cref="RelayPipeline"/>'s FinishStreamAsync releases it with the receipt comment), so a client never reads the
+    /// end of an answer that a crash of the process could lose from the books.
+    /// </summary>
+    public static void HoldEnd(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>() is Trust.HashingResponseBodyFeature hashing)
+        {
+            hashing.Hashing.Hold();
+        }
     }
 
     /// <summary>Warden's truth headers: the model the upstream says it served, the provider, its jurisdiction.</summary>
@@ -144,7 +165,7 @@ internal static class RelayOutput
             bool more = next.Result;
             if (!more && attempt is not { DrainingForUsage: true })
             {
-                // The end: the last events go out now, not after the settlement that follows.
+                // The end: the last events go out now, not after the settlement that follows (a held end waits for its record).
                 await output.FlushAsync(clientAborted);
             }
 

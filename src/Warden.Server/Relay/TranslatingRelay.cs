@@ -20,7 +20,8 @@ namespace Warden.Server.Relay;
 /// :: Step 2  send; an upstream error here is an error response in the client's protocol (nothing sent yet)
 /// :: Step 3  decode the first upstream event before committing, so a failure there is still a clean HTTP error
 /// :: Step 4  COMMIT: status and headers go out with the first translated bytes
-/// :: Step 5  translate event by event (no buffering); the end or a failure is written in the client's protocol
+/// :: Step 5  translate event by event (no buffering); the end or a failure is written in the client's protocol; the
+///            end waits, unsent, until the answer's record and receipt are committed (the pipeline sends it)
 /// </code>
 /// </remarks>
 internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<TranslatingRelay> logger)
@@ -159,6 +160,13 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                         return AttemptResult.Answered;
                     }
 
+                    if (streamEvent is MessageFinished)
+                    {
+                        // The end begins: it waits, unsent, until the answer's record and receipt are committed.
+                        encoded.MoveToOutput();
+                        RelayOutput.HoldEnd(context);
+                    }
+
                     encoder.Write(streamEvent, encoded.Buffer);
                 }
 
@@ -185,6 +193,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                 return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
             }
 
+            // The end (the dialect's closing events) waits, unsent, until the answer's record and receipt are committed.
+            RelayOutput.HoldEnd(context);
             foreach (var streamEvent in events)
             {
                 RelayOutput.Tap(request, streamEvent);

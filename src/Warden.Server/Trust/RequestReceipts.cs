@@ -28,10 +28,11 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
 
         context.Response.OnStarting(() =>
         {
-            // The relays set ResponseSha256 only when they commit a complete 200 answer.
+            // The relays set ResponseSha256 only when they commit a complete 200 answer, whose receipt the pipeline signed
+            // and stored with its usage record just before (RelayRequest.RecordBeforeAnswer).
             if (request.ResponseSha256 is { } hash && context.Response.StatusCode == StatusCodes.Status200OK)
             {
-                context.Response.Headers[HeaderName] = signer.Issue(request, hash);
+                context.Response.Headers[HeaderName] = request.Receipt ?? signer.Issue(request, hash);
             }
 
             return Task.CompletedTask;
@@ -39,33 +40,61 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
         return null;
     }
 
-    /// <summary>After a stream ended normally (completed, or failed inside the protocol): sign, then append the comment.</summary>
-    public async Task FinishStreamAsync(HttpContext context, RelayRequest request, HashingResponseBodyFeature? hashing)
+    /// <summary>Signs a complete answer's receipt over its body's hash (before its record is committed and its status goes out).</summary>
+    public void IssueForAnswer(RelayRequest request) => signer.Issue(request, request.ResponseSha256!);
+
+    /// <summary>
+    /// After a stream ended normally (completed, or failed inside the protocol): signs its receipt over every byte the
+    /// client gets, the held end included; has <paramref name="recordDurably"/> commit the usage record with it; then
+    /// releases the held end and appends the receipt comment, and flushes. Returns false when the record could not be
+    /// committed: the held end is dropped, nothing else is written, and the caller ends the stream with an error.
+    /// </summary>
+    public async Task<bool> FinishStreamAsync(HttpContext context, RelayRequest request, HashingResponseBodyFeature? hashing, Func<Task<bool>> recordDurably)
     {
-        if (hashing is null || !IsCommitted200(request) || request.Receipt is not null)
+        if (hashing is null)
         {
-            return;
+            return true;
         }
 
-        string jws = signer.Issue(request, hashing.Hashing.CurrentSha256());
-        if (!CarriesTrailer(context, request))
+        var output = hashing.Hashing;
+        if (IsCommitted200(request) && request.Receipt is null)
         {
-            return;
+            string jws = signer.Issue(request, output.CurrentSha256());
+            if (!await recordDurably())
+            {
+                output.DropHeld();
+                return false;
+            }
+
+            output.ReleaseHeld();
+            if (CarriesTrailer(context, request))
+            {
+                // Written past the hashing writer: the receipt's hash covers the bytes before its own line.
+                var inner = output.Inner;
+                inner.Write(TrailerPrefix);
+                int written = Encoding.ASCII.GetBytes(jws, inner.GetSpan(jws.Length));
+                inner.Advance(written);
+                inner.Write("\n\n"u8);
+            }
+        }
+        else
+        {
+            output.ReleaseHeld();
         }
 
-        // Written past the hashing writer: the receipt's hash covers the bytes before its own line.
-        var output = hashing.Hashing.Inner;
-        output.Write(TrailerPrefix);
-        int written = Encoding.ASCII.GetBytes(jws, output.GetSpan(jws.Length));
-        output.Advance(written);
-        output.Write("\n\n"u8);
         await output.FlushAsync(context.RequestAborted);
+        return true;
     }
 
-    /// <summary>When the request ends: a committed stream that broke off (client gone) still gets its stored receipt.</summary>
+    /// <summary>
+    /// When the request ends: a committed stream that broke off (client gone) still gets its stored receipt; one whose
+    /// record could not be committed gets none (its end was withheld).
+    /// </summary>
     public void EnsureIssued(RelayRequest request, HashingResponseBodyFeature? hashing)
     {
-        if (hashing is not null && request.Receipt is null && IsCommitted200(request))
+        // An end still held was never sent (the request failed while holding it): it is not part of what the client got.
+        hashing?.Hashing.DropHeld();
+        if (hashing is not null && request.Receipt is null && IsCommitted200(request) && request.Outcome != Usage.UsageOutcome.RecordFailed)
         {
             signer.Issue(request, hashing.Hashing.CurrentSha256());
         }

@@ -14,4 +14,10 @@ internal static class UsageOutcome
 
     /// <summary>The upstream answered, but the answer's settlement failed, so it was withheld (the client got a 503).</summary>
     public const string SettlementFailed = "settlement_failed";
+
+    /// <summary>
+    /// The answer's usage record and receipt could not be committed before its end, so the end was withheld: a complete
+    /// answer became a 503, a stream ended with an in-protocol error instead of its final event.
+    /// </summary>
+    public const string RecordFailed = "record_failed";
 }

@@ -25,7 +25,11 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
     private Microsoft.Data.Sqlite.SqliteCommand? _insertReceipt;
     private Microsoft.Data.Sqlite.SqliteCommand? _appendLog;
 
-    /// <summary>Inserts a batch in one transaction: one commit for many records is what makes metering cheap.</summary>
+    /// <summary>
+    /// Inserts a batch in one transaction: one commit for many records is what makes metering cheap. A record whose id is
+    /// already stored updates its status, outcome and latency: an answer's record is committed before its end is sent,
+    /// and the request writes it again (without its receipt) only when sending that end failed.
+    /// </summary>
     public void InsertBatch(IReadOnlyList<UsageRecord> records)
     {
         lock (_writeLock)
@@ -54,6 +58,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
                     input_tokens, output_tokens, cached_tokens, reasoning_tokens, usage_source, latency_ms, ttfb_ms, created_at)
                 VALUES ($id, $key, $requested, $served, $channel, $upstream, $status, $outcome, $streamed,
                     $input, $output, $cached, $reasoning, $source, $latency, $ttfb, $created)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, outcome = excluded.outcome, latency_ms = excluded.latency_ms
                 """;
             foreach (string name in ParameterNames)
             {

@@ -13,6 +13,13 @@ namespace Warden.Server.Usage;
 /// in flight. A flush request taken with a batch is not held back for the interval (one that arrives while the writer
 /// already waits is answered with that commit, at most one interval later). A full queue makes requests wait
 /// rather than drop records: nothing acknowledged is lost to back-pressure.
+/// <para>
+/// An answer's record (with its receipt and log entry) is written through <see cref="CommitAsync"/>: the request waits
+/// for the commit that holds it before the end of its answer goes out, so an answer a client read to its end survives a
+/// crash of the process. Group commit keeps that cheap: every record that arrived while one transaction ran goes into
+/// the next, and a batch with waiting requests is committed at once, not after <see cref="CommitInterval"/>. Records of
+/// requests that acknowledged nothing (refusals, failures) still go through <see cref="EnqueueAsync"/>.
+/// </para>
 /// </remarks>
 internal sealed class UsageWriter : IHostedService, IAsyncDisposable
 {
@@ -47,7 +54,7 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
 
     public ValueTask EnqueueAsync(UsageRecord record)
     {
-        var item = new Item(record, null);
+        var item = new Item(record, null, null);
         if (_queue.Writer.TryWrite(item))
         {
             return ValueTask.CompletedTask;
@@ -56,11 +63,23 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         return EnqueueSlowAsync(item);
     }
 
+    /// <summary>
+    /// Writes <paramref name="record"/> in the next group commit and completes once that transaction committed (true), or
+    /// failed (false: the record is not stored, and the caller must not acknowledge its answer). Committed in WAL mode
+    /// with <c>synchronous=NORMAL</c>, so it survives the death of the process (kill -9), not a power loss.
+    /// </summary>
+    public Task<bool> CommitAsync(UsageRecord record)
+    {
+        var committed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var item = new Item(record, null, committed);
+        return _queue.Writer.TryWrite(item) ? committed.Task : CommitSlowAsync(item);
+    }
+
     /// <summary>Completes when every record enqueued before the call is committed.</summary>
     public Task FlushAsync()
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _queue.Writer.TryWrite(new Item(null, done)) ? done.Task : Task.CompletedTask;
+        return _queue.Writer.TryWrite(new Item(null, done, null)) ? done.Task : Task.CompletedTask;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -102,25 +121,54 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         }
     }
 
+    private async Task<bool> CommitSlowAsync(Item item)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(item);
+            return await item.Committed!.Task;
+        }
+        catch (ChannelClosedException)
+        {
+            // The host is stopping and the loop has drained: write this one directly.
+            try
+            {
+                _store.InsertBatch([item.Record!]);
+                return true;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                return false;
+            }
+        }
+    }
+
     private async Task RunAsync()
     {
         var batch = new List<UsageRecord>(MaxBatch);
+        var waiting = new List<Item>();
         var flushes = new List<TaskCompletionSource>();
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            Drain(batch, flushes);
-            if (flushes.Count == 0 && batch.Count < MaxBatch && _lastCommit != 0
+            Drain(batch, waiting, flushes);
+            if (flushes.Count == 0 && waiting.Count == 0 && batch.Count < MaxBatch && _lastCommit != 0
                 && _time.GetElapsedTime(_lastCommit) is var sinceLast && sinceLast < CommitInterval)
             {
-                // Busy: the last commit was moments ago. Gather what arrives during the rest of the interval into
-                // this commit too, so under load a commit carries many records rather than a few.
+                // Busy, and nobody waits for this batch: the last commit was moments ago. Gather what arrives during the
+                // rest of the interval into this commit too, so under load a commit carries many records rather than a few.
                 await Task.Delay(CommitInterval - sinceLast, _time);
-                Drain(batch, flushes);
+                Drain(batch, waiting, flushes);
             }
 
-            await CommitAsync(batch);
+            await CommitBatchAsync(batch, waiting, flushes);
             _lastCommit = _time.GetTimestamp();
             batch.Clear();
+            foreach (var item in waiting)
+            {
+                item.Committed!.TrySetResult(true);
+            }
+
+            waiting.Clear();
             foreach (var flush in flushes)
             {
                 flush.TrySetResult();
@@ -130,14 +178,19 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    // Takes what is queued, up to a batch: records to commit, and flush requests to answer after the commit.
-    private void Drain(List<UsageRecord> batch, List<TaskCompletionSource> flushes)
+    // Takes what is queued, up to a batch: records to commit (noting those a request waits for), and flush requests
+    // to answer after the commit.
+    private void Drain(List<UsageRecord> batch, List<Item> waiting, List<TaskCompletionSource> flushes)
     {
         while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
         {
             if (item.Record is not null)
             {
                 batch.Add(item.Record);
+                if (item.Committed is not null)
+                {
+                    waiting.Add(item);
+                }
             }
             else
             {
@@ -146,14 +199,17 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<UsageRecord> batch)
+    private async Task CommitBatchAsync(List<UsageRecord> batch, List<Item> waiting, List<TaskCompletionSource> flushes)
     {
         if (batch.Count == 0)
         {
             return;
         }
 
-        // A failed commit (disk full, database locked for long) is retried, never dropped.
+        // A failed commit (disk full, database locked for long) is retried, never dropped; but a request waiting for
+        // its record is told at once, so it withholds its answer's end instead of waiting on a retry. Its record leaves
+        // the batch (the request enqueues its final record, saying the answer was withheld, when it ends). What arrives
+        // meanwhile joins the retry, so a request waiting then is answered by the next attempt, not after the trouble.
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -164,10 +220,28 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
                 Log.UsageCommitFailed(_logger, batch.Count, attempt, ex.SqliteErrorCode);
+                if (waiting.Count > 0)
+                {
+                    var failed = new HashSet<UsageRecord>(waiting.Select(w => w.Record!), ReferenceEqualityComparer.Instance);
+                    batch.RemoveAll(failed.Contains);
+                    foreach (var item in waiting)
+                    {
+                        item.Committed!.TrySetResult(false);
+                    }
+
+                    waiting.Clear();
+                }
+
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt)), _time);
+                Drain(batch, waiting, flushes);
             }
         }
     }
 
-    private readonly record struct Item(UsageRecord? Record, TaskCompletionSource? Flush);
+    private readonly record struct Item(UsageRecord? Record, TaskCompletionSource? Flush, TaskCompletionSource<bool>? Committed);
 }
