@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -42,15 +41,15 @@ public sealed class BillingCrashTests(ITestOutputHelper testOutput)
         Assert.Equal(0, exit);
         (exit, output) = await CliTests.RunAsync("keys", "create", "--name", "acme-key", "--data", data);
         Assert.Equal(0, exit);
-        string key = Line(output, "Key: ");
-        string keyId = Line(output, "Key id: ");
+        string key = WardenProcess.Line(output, "Key: ");
+        string keyId = WardenProcess.Line(output, "Key id: ");
         Assert.Equal(0, (await CliTests.RunAsync("tenants", "assign", "--key", keyId, "--tenant", "acme", "--data", data)).Exit);
         Assert.Equal(0, (await CliTests.RunAsync("prices", "set", "--model", "sim-small", "--currency", "USD", "--input", "3", "--output", "15",
             "--data", data)).Exit);
         Assert.Equal(0, (await CliTests.RunAsync("credits", "topup", "--tenant", "acme", "--amount", "1000", "--data", data)).Exit);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
-        var server = await ServeAsync(data, log, "first");
+        var server = await WardenProcess.ServeAsync(data, log, "first");
         var answered = new ConcurrentDictionary<string, Answer>(StringComparer.Ordinal);
         var statuses = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         int killing = 0;
@@ -133,7 +132,7 @@ public sealed class BillingCrashTests(ITestOutputHelper testOutput)
         Assert.True(answered.Count >= 60, $"only {answered.Count} answers before the kill");
 
         // Restart: the data folder opens, the start-up release runs (these holds are younger than its age, so they stay).
-        var restarted = await ServeAsync(data, log, "restarted");
+        var restarted = await WardenProcess.ServeAsync(data, log, "restarted");
 #pragma warning disable RS0030 // the test is a plain client
         using (var check = new HttpClient { BaseAddress = restarted.Url })
 #pragma warning restore RS0030
@@ -143,7 +142,7 @@ public sealed class BillingCrashTests(ITestOutputHelper testOutput)
             answered[Assert.Single(again.Headers.GetValues("x-request-id"))] = Answer.Of(again, log.ElapsedMs, "restarted");
         }
 
-        Assert.Equal(0, await StopAsync(restarted.Process));
+        Assert.Equal(0, await WardenProcess.StopAsync(restarted.Process));
         await log.DrainAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
@@ -237,63 +236,6 @@ public sealed class BillingCrashTests(ITestOutputHelper testOutput)
 
         return rows;
     }
-
-    private static async Task<(Process Process, Uri Url)> ServeAsync(string dataDirectory, ServerOutput log, string name)
-    {
-        string warden = typeof(Warden.Server.Hosting.WardenApp).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { warden, "serve", "--port", "0", "--data", dataDirectory },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Remove("WARDEN_MASTER_KEY");
-        var process = Process.Start(start)!;
-        log.Add("test", $"{name} server started (pid {process.Id})");
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => log.Add("test", $"{name} server exited (code {process.ExitCode})");
-
-        // Both pipes are always drained (so the process never blocks on a full one) into the captured output.
-        log.Pump(process.StandardError, name + " stderr");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        Uri? url = null;
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            log.Add(name + " stdout", line);
-            if (line.StartsWith("Warden is listening on", StringComparison.Ordinal))
-            {
-                url = new Uri(line["Warden is listening on".Length..].Trim());
-            }
-
-            if (line.StartsWith("Data folder:", StringComparison.Ordinal) && url is not null)
-            {
-                log.Pump(process.StandardOutput, name + " stdout");
-                return (process, url);
-            }
-        }
-
-        await log.DrainAsync();
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("warden serve exited before printing its banner:\n" + log.Text);
-    }
-
-    private static async Task<int> StopAsync(Process process)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        int code = process.ExitCode;
-        process.Dispose();
-        return code;
-    }
-
-    private static string Line(string output, string prefix) =>
-        output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
 
     /// <summary>What the client saw of one acknowledged answer, for the failure message.</summary>
     private sealed record Answer(long AtMs, string? WardenRequestId, bool HasReceipt, string Server)

@@ -131,9 +131,11 @@ public sealed class HoldUpperBoundTests
     [Fact]
     public async Task PriceSoDearThatTheWorstCaseOverflows_Is402_AndFreesTheSlot()
     {
-        await using var metered = await MeteredServer.StartAsync();
-        metered.SetPrice("sim-small", new PriceRates(long.MaxValue / 2, long.MaxValue / 2, 0, 0, 0));
-        metered.TopUp(1_000_000);
+        // Every operator amount has a ceiling now (Money), so only the largest price at the largest multiplier can
+        // still make the worst case leave 64 bits: 10^7 output tokens x 10^15 micros per million x 1000.
+        await using var metered = await MeteredServer.StartAsync(Money.MaxMultiplierPpm);
+        metered.SetPrice("sim-small", new PriceRates(Money.MaxAmountMicros, Money.MaxAmountMicros, 0, 0, 0));
+        metered.TopUp(1_000_000_000_000);
         Assert.Null(metered.Billing.RateLimits.Set(new RateLimits("tenant", metered.Tenant.Id, null, null, 1)));
         metered.Server.Reload();
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -86,7 +85,7 @@ public sealed class DurabilityCrashTests(ITestOutputHelper testOutput)
             await CheckEndpointAsync(server.Url, acknowledged.Values.Where(a => a.Receipt is not null).Take(12));
         }
 
-        Assert.Equal(0, await StopAsync(server.Process));
+        Assert.Equal(0, await WardenProcess.StopAsync(server.Process));
     }
 
     /// <summary>
@@ -272,11 +271,11 @@ public sealed class DurabilityCrashTests(ITestOutputHelper testOutput)
     {
         var (exit, output) = await CliTests.RunAsync("keys", "create", "--name", "metered", "--data", data);
         Assert.Equal(0, exit);
-        string metered = Line(output, "Key: ");
-        string meteredId = Line(output, "Key id: ");
+        string metered = WardenProcess.Line(output, "Key: ");
+        string meteredId = WardenProcess.Line(output, "Key id: ");
         (exit, output) = await CliTests.RunAsync("keys", "create", "--name", "free", "--data", data);
         Assert.Equal(0, exit);
-        string free = Line(output, "Key: ");
+        string free = WardenProcess.Line(output, "Key: ");
         Assert.Equal(0, (await CliTests.RunAsync("tenants", "add", "--name", "acme", "--currency", "USD", "--data", data)).Exit);
         Assert.Equal(0, (await CliTests.RunAsync("tenants", "assign", "--key", meteredId, "--tenant", "acme", "--data", data)).Exit);
         foreach (string model in SimulatorModels.Names)
@@ -339,55 +338,10 @@ public sealed class DurabilityCrashTests(ITestOutputHelper testOutput)
 
     private static async Task<(Process Process, Uri Url)> ServeAsync(string dataDirectory, ServerOutput log, string name, List<Process> servers)
     {
-        string warden = typeof(Warden.Server.Hosting.WardenApp).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { warden, "serve", "--port", "0", "--no-simulator", "--data", dataDirectory },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Remove("WARDEN_MASTER_KEY");
-        var process = Process.Start(start)!;
-        servers.Add(process);
-        log.Add("test", $"{name} server started (pid {process.Id})");
-        log.Pump(process.StandardError, name + " stderr");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        Uri? url = null;
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            log.Add(name + " stdout", line);
-            if (line.StartsWith("Warden is listening on", StringComparison.Ordinal))
-            {
-                url = new Uri(line["Warden is listening on".Length..].Trim());
-            }
-
-            if (line.StartsWith("Data folder:", StringComparison.Ordinal) && url is not null)
-            {
-                log.Pump(process.StandardOutput, name + " stdout");
-                return (process, url);
-            }
-        }
-
-        await log.DrainAsync();
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException("warden serve exited before printing its banner:\n" + log.Text);
+        var server = await WardenProcess.ServeAsync(dataDirectory, log, name, "--no-simulator");
+        servers.Add(server.Process);
+        return server;
     }
-
-    private static async Task<int> StopAsync(Process process)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return process.ExitCode;
-    }
-
-    private static string Line(string output, string prefix) =>
-        output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
 
     /// <summary>An answer the client read to its end, and the receipt it holds for it (none for Gemini streams).</summary>
     private sealed record Answer(string Id, string Kind, string Key, string? Receipt);
