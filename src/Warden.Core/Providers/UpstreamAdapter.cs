@@ -14,8 +14,11 @@ namespace Warden.Core.Providers;
 /// The body is sent exactly as given (the caller decides on any change); the client's own headers are never
 /// forwarded, so nothing of the client's identity or credentials leaks upstream. No Accept-Encoding is sent,
 /// so the upstream answers in identity encoding and bytes can be relayed and hashed as they come.
+/// Channels that may reach loopback and private addresses (local profiles) send through their own client, so their
+/// connection pool is never shared with other channels: the address check runs when a connection is opened, and a
+/// pooled connection a local channel opened to a host must not carry a public channel's request to the same host.
 /// </remarks>
-public sealed class UpstreamAdapter(HttpClient http)
+public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHttp)
 {
     /// <summary>Most of an error body Warden reads; error bodies are small, anything larger is cut.</summary>
     private const int MaxErrorBodyBytes = 64 * 1024;
@@ -80,7 +83,8 @@ public sealed class UpstreamAdapter(HttpClient http)
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var client = target.AllowPrivateNetwork ? privateNetworkHttp : http;
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException ex) when (content.Interrupted && content.Length >= UpstreamErrorPolicy.LargeRequestBodyBytes)
         {

@@ -181,11 +181,18 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<UsageWriter>());
 
         // No logging handlers around upstream calls: they would log upstream URLs, and they cost on every call.
-        services.AddHttpClient(UpstreamClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .RemoveAllLoggers()
-            .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.System.CreateHandler)
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
-        services.AddSingleton(sp => new UpstreamAdapter(sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName)));
+        // Two pools: channels allowed on the private network (local profiles) never share a connection with the others.
+        foreach (string name in (ReadOnlySpan<string>)[UpstreamClientName, PrivateNetworkUpstreamClientName])
+        {
+            services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
+                .RemoveAllLoggers()
+                .ConfigurePrimaryHttpMessageHandler(UpstreamConnector.System.CreateHandler)
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        }
+
+        services.AddSingleton(sp => new UpstreamAdapter(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamClientName),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(PrivateNetworkUpstreamClientName)));
         services.AddSingleton<UpstreamBodies>();
         services.AddSingleton<OpenAIChatRelay>();
         services.AddSingleton<PassThroughRelay>();
@@ -275,6 +282,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
     }
 
     private const string UpstreamClientName = "upstream";
+    private const string PrivateNetworkUpstreamClientName = "upstream-private-network";
 
     private static ClientError KestrelRefusal(BadHttpRequestException ex) => ex.StatusCode switch
     {

@@ -364,7 +364,7 @@ internal sealed partial class RelayPipeline(
     [LoggerMessage(4710, LogLevel.Error, "The usage record and receipt of request {RequestId} could not be committed; its answer's end was withheld")]
     private static partial void LogRecordFailed(ILogger logger, string requestId);
 
-    [LoggerMessage(4001, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
+    [LoggerMessage(4011, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
     private static partial void LogSettlementFailed(ILogger logger, string requestId, string exceptionType);
 
     private async Task<bool> AuthenticateAsync(HttpContext context, RelayRequest request)

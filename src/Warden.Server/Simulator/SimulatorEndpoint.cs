@@ -15,8 +15,10 @@ internal sealed class SimulatorEndpoint
 {
     // Kestrel drops output it has not yet handed to the socket when a connection is aborted; this
     // grace lets the chunks that disconnect-N promised reach the client first. It is transport time,
-    // not simulated time, so it deliberately uses the system clock.
-    private static readonly TimeSpan DisconnectGrace = TimeSpan.FromMilliseconds(50);
+    // not simulated time, so it deliberately uses the system clock. 250 ms, not 50: the reset also discards what
+    // the client's socket received and had not read yet, and a loaded CI machine once let 50 ms pass before Warden
+    // read the first event (a 502 instead of a committed stream that breaks).
+    private static readonly TimeSpan DisconnectGrace = TimeSpan.FromMilliseconds(250);
 
     private readonly SimulatorWire _wire;
     private readonly SimulatorOptions _options;

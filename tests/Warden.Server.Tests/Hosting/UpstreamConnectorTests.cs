@@ -82,6 +82,32 @@ public sealed class UpstreamConnectorTests
         }
     }
 
+    [Fact]
+    public async Task APublicChannel_NeverReusesAConnectionALocalChannelOpened_ToTheSameHost()
+    {
+        await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, CancellationToken.None);
+        var connector = Connector();
+        using var publicHandler = connector.CreateHandler();
+        using var privateHandler = connector.CreateHandler();
+#pragma warning disable RS0030 // the two pools WardenApp registers with IHttpClientFactory, built here around the test's resolver
+        using var publicClient = new HttpClient(publicHandler);
+        using var privateClient = new HttpClient(privateHandler);
+#pragma warning restore RS0030
+        var adapter = new UpstreamAdapter(publicClient, privateClient);
+        var url = new Uri($"http://upstream.example.com:{simulator.BaseUrl.Port}/v1/");
+        var body = """{"model":"sim-small","messages":[{"role":"user","content":"hi"}]}"""u8.ToArray();
+
+        // The local channel connects (loopback is allowed for it) and leaves a pooled, kept-alive connection behind.
+        using (var local = await adapter.SendAsync(new UpstreamTarget(url, ProviderProfiles.Simulator, null, AllowPrivateNetwork: true), body, false, CancellationToken.None))
+        {
+            Assert.Null(local.Error);
+        }
+
+        // A public channel naming the same host and port must be checked again, not ride the local channel's connection.
+        using var external = await adapter.SendAsync(new UpstreamTarget(url, ProviderProfiles.Simulator, null, AllowPrivateNetwork: false), body, false, CancellationToken.None);
+        Assert.Equal(UpstreamErrorKind.ConnectFailed, external.Error?.Kind);
+    }
+
     private static HttpRequestMessage Get(string host, int port, bool allowPrivateNetwork)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{host}:{port}/v1/models"));
