@@ -192,25 +192,12 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         var now = time.GetUtcNow();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        string account, tenantId;
-        string? keyId;
-        long held;
-        using (var read = connection.CreateCommand())
+        if (OpenHold(connection, transaction, requestId) is not { } open)
         {
-            read.Transaction = transaction;
-            read.CommandText = "SELECT account, tenant_id, key_id, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
-            read.Parameters.AddWithValue("$r", requestId);
-            using var reader = read.ExecuteReader();
-            if (!reader.Read())
-            {
-                return new ReserveResult(ReserveStatus.NoAccount, $"Request {requestId} holds no open reservation.");
-            }
-
-            account = reader.GetString(0);
-            tenantId = reader.GetString(1);
-            keyId = reader.IsDBNull(2) ? null : reader.GetString(2);
-            held = reader.GetInt64(3);
+            return new ReserveResult(ReserveStatus.NoAccount, $"Request {requestId} holds no open reservation.");
         }
+
+        var (account, tenantId, keyId, _, held) = open;
 
         long extra = Math.Max(0, amountMicros - held);
         if (extra > 0)
@@ -266,26 +253,12 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             return done with { AlreadySettled = true };
         }
 
-        string account, tenantId, model;
-        string? keyId;
-        long reservedMicros;
-        using (var read = connection.CreateCommand())
+        if (OpenHold(connection, transaction, requestId) is not { } open)
         {
-            read.Transaction = transaction;
-            read.CommandText = "SELECT account, tenant_id, key_id, model, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
-            read.Parameters.AddWithValue("$r", requestId);
-            using var reader = read.ExecuteReader();
-            if (!reader.Read())
-            {
-                return null;
-            }
-
-            account = reader.GetString(0);
-            tenantId = reader.GetString(1);
-            keyId = reader.IsDBNull(2) ? null : reader.GetString(2);
-            model = reader.GetString(3);
-            reservedMicros = reader.GetInt64(4);
+            return null;
         }
+
+        var (account, tenantId, keyId, model, reservedMicros) = open;
 
         var balance = LedgerSql.Account(connection, transaction, account)!.Value;
         long charged = cost.TotalMicros <= reservedMicros
@@ -423,6 +396,20 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         return reader.Read()
             ? new SettlementResult(requestId, reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
                 reader.GetInt64(5), reader.GetString(6), reader.GetString(7), AlreadySettled: false)
+            : null;
+    }
+
+    /// <summary>The open reservation of <paramref name="requestId"/> as the transaction sees it, or null when it has none.</summary>
+    private static (string Account, string TenantId, string? KeyId, string Model, long AmountMicros)? OpenHold(
+        SqliteConnection connection, SqliteTransaction transaction, string requestId)
+    {
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT account, tenant_id, key_id, model, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
+        read.Parameters.AddWithValue("$r", requestId);
+        using var reader = read.ExecuteReader();
+        return reader.Read()
+            ? (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.GetInt64(4))
             : null;
     }
 }

@@ -88,13 +88,6 @@ internal sealed partial class RelayPipeline(
 
                 // The stream's end (held back by the relay) goes out only once its record and receipt are committed.
                 await FinishStreamAsync(context, request, responseHashing);
-                if (context.RequestAborted.IsCancellationRequested && request.Outcome != UsageOutcome.ClientCancelled)
-                {
-                    // The client left before the end could reach it (Kestrel drops writes to a closed connection without
-                    // throwing): a stream kept for its usage after the finish (billing.md) ends here, and its record says so.
-                    request.Status = StatusCodes.Status499ClientClosedRequest;
-                    request.Outcome = UsageOutcome.ClientCancelled;
-                }
             }
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
@@ -349,6 +342,14 @@ internal sealed partial class RelayPipeline(
     {
         if (await receipts.FinishStreamAsync(context, request, responseHashing, () => RecordDurablyAsync(request)))
         {
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client left before the end could reach it (Kestrel drops writes to a closed connection without
+                // throwing): a stream kept for its usage after the finish (billing.md) ends here, and its record says so.
+                request.Status = StatusCodes.Status499ClientClosedRequest;
+                request.Outcome = UsageOutcome.ClientCancelled;
+            }
+
             return;
         }
 

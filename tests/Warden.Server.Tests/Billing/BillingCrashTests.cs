@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Warden.Server.Tests.Cli;
 using Warden.Server.Tests.Support;
@@ -54,32 +53,11 @@ public sealed class BillingCrashTests(ITestOutputHelper testOutput)
         var statuses = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         int killing = 0;
         using var stop = new CancellationTokenSource();
-        using var handler = new SocketsHttpHandler
-        {
-            // Once the kill has begun the port is free for whatever the rest of the suite binds next (it starts servers
-            // and simulators on port 0 in parallel, and a simulator answers any key with a 200): a connection made then
-            // could carry an answer that is not Warden's. So no request starts after the kill (see the workers), and a
-            // connection that completes after it is refused here: only connections to the live server carry answers.
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    if (Volatile.Read(ref killing) != 0)
-                    {
-                        throw new HttpRequestException("The kill had begun before this connection was made.");
-                    }
 
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        // The suite starts servers and simulators on port 0 in parallel, and a simulator answers any key with a 200: so
+        // no request starts after the kill (see the workers), and the handler refuses a connection that completes after
+        // it. Only connections to the live server carry answers.
+        using var handler = WardenProcess.HandlerRefusingConnectionsAfter(() => Volatile.Read(ref killing) != 0);
 #pragma warning disable RS0030 // the test is a plain client
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.Url };
 #pragma warning restore RS0030

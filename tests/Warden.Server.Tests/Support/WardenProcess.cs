@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
 
 namespace Warden.Server.Tests.Support;
 
@@ -67,6 +68,34 @@ internal static class WardenProcess
         await process.WaitForExitAsync(timeout.Token);
         return process.ExitCode;
     }
+
+    /// <summary>
+    /// A client handler for load under a kill: once <paramref name="killStarted"/> is true, a connection that completes
+    /// is refused, because the killed server's port is then free for whatever the suite binds next and a connection made
+    /// then could carry an answer that is not Warden's.
+    /// </summary>
+    public static SocketsHttpHandler HandlerRefusingConnectionsAfter(Func<bool> killStarted) => new()
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                if (killStarted())
+                {
+                    throw new HttpRequestException("The kill had begun before this connection was made.");
+                }
+
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
 
     /// <summary>The value after <paramref name="prefix"/> on the one line of CLI output that starts with it.</summary>
     public static string Line(string output, string prefix) =>

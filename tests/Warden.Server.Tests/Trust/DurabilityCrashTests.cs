@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Warden.Server.Simulator;
@@ -100,30 +99,7 @@ public sealed class DurabilityCrashTests(ITestOutputHelper testOutput)
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int killing = 0;
         using var stop = new CancellationTokenSource();
-        using var handler = new SocketsHttpHandler
-        {
-            // Once the kill has begun the port is free for whatever the rest of the suite binds next; a connection made
-            // then could carry an answer that is not Warden's. So no connection made after the kill carries an answer.
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    if (Volatile.Read(ref killing) != 0)
-                    {
-                        throw new HttpRequestException("The kill had begun before this connection was made.");
-                    }
-
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        using var handler = WardenProcess.HandlerRefusingConnectionsAfter(() => Volatile.Read(ref killing) != 0);
 #pragma warning disable RS0030 // the test is a plain client: it must see raw headers and stream lines
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.Url };
 #pragma warning restore RS0030
