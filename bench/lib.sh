@@ -102,7 +102,8 @@ jit_delta() {
 configure_warden() {
   local cli=(dotnet "$1") data=$2 sim_port=$3 chat_models=$4 anthropic_models=$5
   "${cli[@]}" keys create --name bench --models "$chat_models,$anthropic_models" --data "$data" | awk '/^Key:/ {print $2}'
-  "${cli[@]}" channels remove demo-simulator --data "$data" >/dev/null
+  # Builds since issue 18 create no demo channel when started with --no-simulator: nothing to remove there.
+  "${cli[@]}" channels remove demo-simulator --data "$data" >/dev/null 2>&1 || true
   "${cli[@]}" channels add --name bench-chat --provider simulator --base-url "http://127.0.0.1:$sim_port/v1/" \
     --models "$chat_models" --credential-env BENCH_SIM_KEY --allow-private-network --data "$data" >/dev/null
   "${cli[@]}" channels add --name bench-anthropic --provider simulator-anthropic --base-url "http://127.0.0.1:$sim_port/v1/" \
