@@ -127,7 +127,16 @@ public sealed class DisconnectAfterFinishTests
             Assert.Equal(expected, settled.ChargedMicros);
             Assert.Equal(10_000_000 - expected, Billing.Ledger.Balance(Tenant.AccountId));
             Assert.Empty(Billing.Check.Run());
-            var row = await Server.UsageForAsync(id);
+
+            // The record is committed as completed before the held end goes out; finding the client gone while sending
+            // it, the request's last step rewrites it. That step may still be running when the settlement is visible.
+            UsageRow row = await Server.UsageForAsync(id);
+            for (int attempt = 0; attempt < 500 && row.Outcome != "client_cancelled"; attempt++)
+            {
+                await Task.Delay(20);
+                row = await Server.UsageForAsync(id);
+            }
+
             Assert.Equal("client_cancelled", row.Outcome);
         }
 
