@@ -3,22 +3,25 @@ using System.Globalization;
 namespace Warden.Core.Trust;
 
 /// <summary>
-/// A statement of the log's state: its origin (log name), tree size, root hash and the time it was taken.
-/// The body text follows the C2SP checkpoint layout with one extension line for the time:
+/// A statement of the log's state in the C2SP checkpoint form (https://c2sp.org/tlog-checkpoint):
 /// <code>
 /// &lt;origin&gt;\n
 /// &lt;tree size, decimal&gt;\n
 /// &lt;root hash, standard base64 with padding&gt;\n
-/// timestamp &lt;Unix time in milliseconds, decimal&gt;\n
 /// </code>
-/// Only the canonical spelling parses (no leading zeros, no '\r', no extra lines).
+/// followed by optional extension lines. Warden writes none (the spec advises against them: monitors cannot audit
+/// them); checkpoints signed before the signed-note form carried "timestamp &lt;Unix ms&gt;", which parses as one.
+/// Only the canonical spelling parses (no leading zeros, no '\r', no empty extension lines).
 /// </summary>
 public sealed record Checkpoint
 {
-    private const string TimestampPrefix = "timestamp ";
+    /// <summary>A checkpoint without extension lines.</summary>
+    public Checkpoint(string origin, long treeSize, byte[] rootHash)
+        : this(origin, treeSize, rootHash, [])
+    {
+    }
 
-    /// <summary>A checkpoint; the time is kept to the millisecond.</summary>
-    public Checkpoint(string origin, long treeSize, byte[] rootHash, DateTimeOffset timestamp)
+    private Checkpoint(string origin, long treeSize, byte[] rootHash, IReadOnlyList<string> extensions)
     {
         ArgumentNullException.ThrowIfNull(rootHash);
         if (!IsValidOrigin(origin))
@@ -35,7 +38,7 @@ public sealed record Checkpoint
         Origin = origin;
         TreeSize = treeSize;
         RootHashBase64 = Convert.ToBase64String(rootHash);
-        Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(timestamp.ToUnixTimeMilliseconds());
+        Extensions = extensions;
     }
 
     /// <summary>The log's name, e.g. "warden.example.com/log".</summary>
@@ -47,17 +50,17 @@ public sealed record Checkpoint
     /// <summary>The root hash in standard base64 (as written in the text).</summary>
     public string RootHashBase64 { get; }
 
-    /// <summary>When the checkpoint was taken (UTC, millisecond precision).</summary>
-    public DateTimeOffset Timestamp { get; }
+    /// <summary>Extension lines after the root hash (none in checkpoints Warden signs now).</summary>
+    public IReadOnlyList<string> Extensions { get; }
 
     /// <summary>The 32-byte root hash.</summary>
     public byte[] RootHash() => Convert.FromBase64String(RootHashBase64);
 
     /// <summary>The text that is signed.</summary>
     public string ToBodyText() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Origin}\n{TreeSize}\n{RootHashBase64}\n{TimestampPrefix}{Timestamp.ToUnixTimeMilliseconds()}\n");
+        string.Create(CultureInfo.InvariantCulture, $"{Origin}\n{TreeSize}\n{RootHashBase64}\n") + string.Concat(Extensions.Select(e => e + "\n"));
 
-    /// <summary>Parses a body produced by <see cref="ToBodyText"/>; anything else is refused with a reason.</summary>
+    /// <summary>Parses a checkpoint's note text; anything else is refused with a reason.</summary>
     public static bool TryParseBody(string text, out Checkpoint? checkpoint, out string? error)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -69,9 +72,9 @@ public sealed record Checkpoint
         }
 
         string[] lines = text[..^1].Split('\n');
-        if (lines.Length != 4)
+        if (lines.Length < 3 || lines.Skip(3).Any(l => l.Length == 0 || l.Any(char.IsControl)))
         {
-            error = "the checkpoint body has four lines: origin, size, root hash, timestamp";
+            error = "the checkpoint body has three lines (origin, size, root hash) and only non-empty extension lines after them";
             return false;
         }
 
@@ -104,15 +107,7 @@ public sealed record Checkpoint
             return false;
         }
 
-        if (!lines[3].StartsWith(TimestampPrefix, StringComparison.Ordinal)
-            || !TryParseCanonicalNumber(lines[3][TimestampPrefix.Length..], out long milliseconds)
-            || milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
-        {
-            error = "the fourth line must be \"timestamp <Unix milliseconds>\"";
-            return false;
-        }
-
-        checkpoint = new Checkpoint(lines[0], size, root, DateTimeOffset.FromUnixTimeMilliseconds(milliseconds));
+        checkpoint = new Checkpoint(lines[0], size, root, lines[3..]);
         error = null;
         return true;
     }

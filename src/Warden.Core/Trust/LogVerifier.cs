@@ -8,13 +8,12 @@ namespace Warden.Core.Trust;
 /// </summary>
 public static class LogVerifier
 {
-    /// <summary>Checks the checkpoint's signature and the inclusion of <paramref name="leafHash"/> under its root.</summary>
-    public static IReadOnlyList<VerificationCheck> VerifyInclusion(ReadOnlySpan<byte> leafHash, LogInclusionEvidence evidence, JsonWebKeySet keys)
+    /// <summary>Checks the checkpoint's signature (by the log's note key) and the inclusion of <paramref name="leafHash"/> under its root.</summary>
+    public static IReadOnlyList<VerificationCheck> VerifyInclusion(ReadOnlySpan<byte> leafHash, LogInclusionEvidence evidence)
     {
         ArgumentNullException.ThrowIfNull(evidence);
-        ArgumentNullException.ThrowIfNull(keys);
         var checks = new List<VerificationCheck>();
-        CheckpointVerification checkpoint = SignedCheckpoint.Verify(evidence.SignedCheckpoint, keys);
+        CheckpointVerification checkpoint = SignedCheckpoint.Verify(evidence.SignedCheckpoint, evidence.LogKeys);
         checks.Add(new VerificationCheck("checkpoint_signature", checkpoint.IsValid, checkpoint.Reason));
         if (!checkpoint.IsValid)
         {
@@ -33,7 +32,7 @@ public static class LogVerifier
     }
 
     /// <summary>Checks both checkpoints' signatures, that they name the same log, and the consistency proof between them.</summary>
-    public static VerificationReport VerifyConsistency(string oldSignedCheckpoint, string newSignedCheckpoint, IReadOnlyList<byte[]> proof, JsonWebKeySet keys)
+    public static VerificationReport VerifyConsistency(string oldSignedCheckpoint, string newSignedCheckpoint, IReadOnlyList<byte[]> proof, IReadOnlyCollection<NoteVerifier> keys)
     {
         ArgumentNullException.ThrowIfNull(proof);
         ArgumentNullException.ThrowIfNull(keys);

@@ -26,7 +26,8 @@ public sealed record ReceiptEvidence
 /// <param name="LeafIndex">The entry's index in the log.</param>
 /// <param name="Proof">The RFC 9162 inclusion path, leaf side first.</param>
 /// <param name="SignedCheckpoint">The signed checkpoint text the proof leads to.</param>
-public sealed record LogInclusionEvidence(long LeafIndex, IReadOnlyList<byte[]> Proof, string SignedCheckpoint);
+/// <param name="LogKeys">The log's note verifier keys (its vkey from /.well-known/warden/log.vkey).</param>
+public sealed record LogInclusionEvidence(long LeafIndex, IReadOnlyList<byte[]> Proof, string SignedCheckpoint, IReadOnlyCollection<NoteVerifier> LogKeys);
 
 /// <summary>
 /// What <c>warden verify</c> runs on a receipt: its format, that its key is published, its signature, its
@@ -84,7 +85,7 @@ public static class ReceiptVerifier
             AddHashCheck(checks, "response_hash", "response body", evidence.ResponseBody, claims.ResponseSha256);
             if (evidence.Inclusion is { } inclusion)
             {
-                checks.AddRange(LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(compactJws!), inclusion, keys));
+                checks.AddRange(LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(compactJws!), inclusion));
             }
         }
 

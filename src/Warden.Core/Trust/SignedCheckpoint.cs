@@ -1,103 +1,117 @@
-using System.Text;
-
 namespace Warden.Core.Trust;
 
 /// <summary>
-/// A checkpoint signed like a C2SP signed note: the body, an empty line, then one or more signature lines
-/// <c>— &lt;kid&gt; &lt;standard base64 of the 64-byte ES256 r||s signature&gt;\n</c> (U+2014 em dash, space).
-/// The signature covers the UTF-8 bytes of the body exactly (up to and including its last newline).
-/// Verification passes when a line whose kid is among the published keys verifies; lines with other kids
-/// (e.g. witnesses' cosignatures) are ignored.
+/// A checkpoint as a C2SP signed note (https://c2sp.org/tlog-checkpoint): the checkpoint text, an empty line, the
+/// log's signature line "— &lt;origin&gt; base64(key ID || Ed25519 signature)" and, once witnesses answered, their
+/// cosignature lines (https://c2sp.org/tlog-cosignature). A note verifies when a signature by a trusted log key
+/// verifies and none by a trusted log key fails; lines by other keys are ignored, as the spec requires.
 /// </summary>
 public static class SignedCheckpoint
 {
-    private const string SignaturePrefix = "\u2014 ";
-
     /// <summary>The signed note text for <paramref name="checkpoint"/>.</summary>
-    public static string Sign(Checkpoint checkpoint, EcSigningKey key)
+    public static string Sign(Checkpoint checkpoint, NoteSigningKey key)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(key);
         string body = checkpoint.ToBodyText();
-        byte[] signature = key.Sign(Encoding.UTF8.GetBytes(body));
-        return body + "\n" + SignaturePrefix + key.KeyId + " " + Convert.ToBase64String(signature) + "\n";
+        return body + "\n" + key.SignLine(body);
     }
 
-    /// <summary>Parses and verifies a signed checkpoint against the published keys.</summary>
-    public static CheckpointVerification Verify(string signedText, JsonWebKeySet keys)
+    /// <summary>Adds signature lines (a witness's cosignatures) to a signed checkpoint, skipping lines it already has.</summary>
+    public static string AddSignatureLines(string signedText, IEnumerable<string> lines)
     {
-        ArgumentNullException.ThrowIfNull(keys);
-        if (string.IsNullOrEmpty(signedText))
+        ArgumentNullException.ThrowIfNull(signedText);
+        ArgumentNullException.ThrowIfNull(lines);
+        string result = signedText;
+        foreach (string line in lines)
         {
-            return CheckpointVerification.Fail("empty checkpoint");
+            if (!result.Contains(line, StringComparison.Ordinal))
+            {
+                result += line;
+            }
         }
 
-        int split = signedText.IndexOf("\n\n", StringComparison.Ordinal);
-        if (split < 0)
-        {
-            return CheckpointVerification.Fail("no empty line between the checkpoint body and its signatures");
-        }
+        return result;
+    }
 
-        string body = signedText[..(split + 1)];
-        if (!Checkpoint.TryParseBody(body, out Checkpoint? checkpoint, out string? error))
+    /// <summary>Parses and verifies a signed checkpoint against the log's verifier keys.</summary>
+    public static CheckpointVerification Verify(string signedText, IReadOnlyCollection<NoteVerifier> logKeys)
+    {
+        ArgumentNullException.ThrowIfNull(logKeys);
+        if (!SignedNote.TryParse(signedText, out SignedNote? note, out string? error))
         {
             return CheckpointVerification.Fail(error!);
         }
 
-        string signatureBlock = signedText[(split + 2)..];
-        if (signatureBlock.Length == 0 || signatureBlock[^1] != '\n')
+        if (!Checkpoint.TryParseBody(note!.Text, out Checkpoint? checkpoint, out error))
         {
-            return CheckpointVerification.Fail("the signature lines must end with a newline", checkpoint);
+            return CheckpointVerification.Fail(error!);
         }
 
-        byte[] bodyBytes = Encoding.UTF8.GetBytes(body);
-        string? unknownKid = null;
-        foreach (string line in signatureBlock[..^1].Split('\n'))
+        string? verifiedBy = null;
+        foreach (NoteSignature signature in note.Signatures)
         {
-            string[] fields = line.StartsWith(SignaturePrefix, StringComparison.Ordinal)
-                ? line[SignaturePrefix.Length..].Split(' ')
-                : [];
-            if (fields.Length != 2 || fields[0].Length == 0)
-            {
-                return CheckpointVerification.Fail("a signature line is not \"— <kid> <base64 signature>\"", checkpoint);
-            }
-
-            JsonWebKey? key = keys.Find(fields[0]);
+            NoteVerifier? key = logKeys.FirstOrDefault(k => k.Type == NoteVerifier.Ed25519Type && signature.IsBy(k));
             if (key is null)
             {
-                unknownKid ??= fields[0];
                 continue;
             }
 
-            byte[] signature;
-            try
+            if (!key.Verify(note.Text, signature.Signature, out _))
             {
-                signature = Convert.FromBase64String(fields[1]);
-            }
-            catch (FormatException)
-            {
-                return CheckpointVerification.Fail("the signature is not base64", checkpoint, key.KeyId);
+                return CheckpointVerification.Fail($"the signature by log key {key.Name}+{key.KeyId:x8} does not verify", checkpoint, key.Name);
             }
 
-            if (Convert.ToBase64String(signature) != fields[1] || !key.Verify(bodyBytes, signature))
-            {
-                return CheckpointVerification.Fail($"the signature by key {key.KeyId} does not verify", checkpoint, key.KeyId);
-            }
-
-            return new CheckpointVerification(true, $"signed by key {key.KeyId}", checkpoint, key.KeyId);
+            verifiedBy ??= key.Name;
         }
 
-        return CheckpointVerification.Fail(
-            unknownKid is null ? "no signature line" : $"no signature by a published key (saw kid \"{unknownKid}\")",
-            checkpoint);
+        return verifiedBy is null
+            ? CheckpointVerification.Fail($"no signature by a trusted log key (signed by: {string.Join(", ", note.Signatures.Select(s => s.KeyName).Distinct())})", checkpoint)
+            : new CheckpointVerification(true, $"signed by log key {verifiedBy}", checkpoint, verifiedBy);
+    }
+
+    /// <summary>
+    /// The witnesses among <paramref name="witnessKeys"/> whose cosignature on the checkpoint verifies (each witness
+    /// counted once), and those whose line is there but does not verify.
+    /// </summary>
+    public static (IReadOnlyList<string> Valid, IReadOnlyList<string> Invalid) Cosigners(string signedText, IReadOnlyCollection<NoteVerifier> witnessKeys)
+    {
+        ArgumentNullException.ThrowIfNull(witnessKeys);
+        var valid = new List<string>();
+        var invalid = new List<string>();
+        if (!SignedNote.TryParse(signedText, out SignedNote? note, out _))
+        {
+            return (valid, invalid);
+        }
+
+        foreach (NoteVerifier witness in witnessKeys.Where(k => k.Type == NoteVerifier.CosignatureType))
+        {
+            string id = witness.ToVkey();
+            foreach (NoteSignature signature in note!.Signatures.Where(s => s.IsBy(witness)))
+            {
+                if (witness.Verify(note.Text, signature.Signature, out _))
+                {
+                    if (!valid.Contains(id))
+                    {
+                        valid.Add(id);
+                    }
+                }
+                else if (!invalid.Contains(id))
+                {
+                    invalid.Add(id);
+                }
+            }
+        }
+
+        return (valid, invalid);
     }
 }
 
 /// <summary>Outcome of verifying a signed checkpoint; the parsed checkpoint is set whenever its body was readable.</summary>
-/// <param name="IsValid">True when a published key's signature verified.</param>
+/// <param name="IsValid">True when a trusted log key's signature verified.</param>
 /// <param name="Reason">A human-readable explanation.</param>
 /// <param name="Checkpoint">The parsed body, even when the signature failed (never trust it then).</param>
-/// <param name="KeyId">The key whose signature was checked.</param>
+/// <param name="KeyId">The name of the log key whose signature was checked.</param>
 public sealed record CheckpointVerification(bool IsValid, string Reason, Checkpoint? Checkpoint, string? KeyId)
 {
     internal static CheckpointVerification Fail(string reason, Checkpoint? checkpoint = null, string? keyId = null) =>

@@ -19,13 +19,33 @@ internal static class ServeCommand
         };
         var noSimulator = new Option<bool>("--no-simulator") { Description = "Do not run the built-in simulator: no demo channel on a first start, and this server does not serve the demo models." };
 
+        var logOrigin = new Option<string?>("--log-origin")
+        {
+            Description = "The transparency log's origin, e.g. relay.example.com/log (only at the first start; later it must match the stored one).",
+        };
+        var witness = new Option<string[]>("--witness")
+        {
+            Description = "A witness to submit checkpoints to, as <vkey>@<url> (repeat for more).",
+        };
         var command = new Command("serve", "Run Warden. On first start it creates the data folder, an admin key, a demo key and a demo channel to the built-in simulator.")
         {
-            port, host, data, maxBody, noSimulator,
+            port, host, data, maxBody, noSimulator, logOrigin, witness,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = CommonOptions.Out(parse);
+            var witnesses = new List<Trust.WitnessEndpoint>();
+            foreach (string text in parse.GetValue(witness) ?? [])
+            {
+                if (!Trust.WitnessEndpoint.TryParse(text, out var endpoint, out string? problem))
+                {
+                    await CommonOptions.Error(parse).WriteLineAsync($"--witness {text}: {problem}");
+                    return 2;
+                }
+
+                witnesses.Add(endpoint!);
+            }
+
             var options = new WardenOptions
             {
                 DataDirectory = parse.GetValue(data)!,
@@ -34,6 +54,8 @@ internal static class ServeCommand
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
                 EnableSimulator = !parse.GetValue(noSimulator),
                 MasterKeyFromEnvironment = Environment.GetEnvironmentVariable(MasterKeyRing.EnvironmentVariable),
+                LogOrigin = parse.GetValue(logOrigin),
+                Witnesses = witnesses,
             };
 
             await using var app = await WardenApp.StartAsync(options, cancellationToken);

@@ -16,6 +16,7 @@ internal static class WardenCli
         UsageReportCommand.AddTo(UsageCommand.Build()),
         SecretsCommand.Build(),
         VerifyCommand.Build(),
+        WitnessCommand.Build(),
         ReceiptsCommand.Build(),
         TenantsCommand.Build(),
         PricesCommand.Build(),

@@ -23,22 +23,58 @@ namespace Warden.Server.Endpoints;
 /// </summary>
 internal static class TransparencyEndpoints
 {
+    /// <summary>The log's C2SP verifier key (public: it verifies checkpoints only).</summary>
+    public const string LogVkeyPath = "/.well-known/warden/log.vkey";
+
     private const int MaxEntriesPerPage = 1000;
 
     public static void Map(WebApplication app)
     {
         app.MapGet("/v1/transparency/checkpoint", GetCheckpointAsync);
+        app.MapGet(LogVkeyPath, GetLogVkeyAsync);
         app.MapGet("/v1/transparency/proof/inclusion", GetInclusionAsync);
         app.MapGet("/v1/transparency/proof/consistency", GetConsistencyAsync);
         app.MapGet("/v1/transparency/entries", GetEntriesAsync);
     }
 
+    // The latest checkpoint with the cosignatures it has so far; ?cosignatures=k: the largest one that k witnesses cosigned.
     private static async Task GetCheckpointAsync(HttpContext context)
     {
-        string signed = context.RequestServices.GetRequiredService<TransparencyLog>().Refresh();
+        var log = context.RequestServices.GetRequiredService<TransparencyLog>();
+        string signed;
+        if (context.Request.Query.ContainsKey("cosignatures"))
+        {
+            if (!TryLong(context.Request.Query["cosignatures"], out long k) || k is < 1 or > SignedNote.MaxSignatures)
+            {
+                await BadRequestAsync(context, $"cosignatures must be an integer from 1 to {SignedNote.MaxSignatures}.", "cosignatures");
+                return;
+            }
+
+            if (log.CosignedBy((int)k) is not { } cosigned)
+            {
+                await NotFoundAsync(context, $"No checkpoint has {k} witness cosignatures yet.");
+                return;
+            }
+
+            signed = cosigned;
+        }
+        else
+        {
+            signed = log.LatestCosigned().Signed;
+        }
+
         byte[] bytes = Encoding.UTF8.GetBytes(signed);
         context.Response.ContentType = "text/plain; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    private static async Task GetLogVkeyAsync(HttpContext context)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(context.RequestServices.GetRequiredService<TransparencyLog>().LogKeys.Single().ToVkey() + "\n");
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "public, max-age=300";
         context.Response.ContentLength = bytes.Length;
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }

@@ -207,8 +207,19 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton<RelayPipeline>();
         var signingKeys = new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate();
         services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time));
-        services.AddSingleton(sp => new TransparencyLog(data.Database, signingKeys, options.Time, residentLevel: options.TransparencyLogResidentLevel));
+        services.AddSingleton(sp => new TransparencyLog(
+            data.Database, signingKeys, new LogIdentityStore(data.Database, data.Ring, options.Time).LoadOrCreate(options.LogOrigin), options.Time,
+            options.TransparencyLogResidentLevel));
         services.AddSingleton<TransparencyLogPoller>();
+
+        // Witnesses: the operator's configured URLs are the only destinations of this client (docs/trust.md, "Witnesses").
+        services.AddHttpClient(WitnessSubmitter.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) });
+        services.AddSingleton(sp => new WitnessSubmitter(
+            sp.GetRequiredService<TransparencyLog>(), options.Witnesses,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(WitnessSubmitter.HttpClientName), options.Time,
+            sp.GetRequiredService<ILogger<WitnessSubmitter>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<WitnessSubmitter>());
         services.AddHostedService(sp => sp.GetRequiredService<TransparencyLogPoller>());
         services.AddSingleton<RequestReceipts>();
         services.AddSingleton(sp => new ReceiptStore(data.Database));

@@ -69,6 +69,16 @@ internal sealed record WardenOptions
     /// </summary>
     public int TransparencyLogResidentLevel { get; init; } = Trust.TransparencyLog.DefaultResidentLevel;
 
+    /// <summary>
+    /// The transparency log's origin (its name in checkpoints) for a log that has none yet, e.g. the public host and a
+    /// path; null picks <c>warden.local/&lt;random&gt;</c>. Chosen once at the first start and logged; a different value
+    /// later is refused (docs/trust.md, "Origin").
+    /// </summary>
+    public string? LogOrigin { get; init; }
+
+    /// <summary>The witnesses new checkpoints are submitted to (C2SP tlog-witness); their URLs are the only extra outbound destinations.</summary>
+    public IReadOnlyList<Trust.WitnessEndpoint> Witnesses { get; init; } = [];
+
     /// <summary>Most upstream calls in flight across all channels; beyond it requests are shed with a fast 503 (0: no bound).</summary>
     public int MaxConcurrentUpstreamCalls { get; init; } = 4096;
 

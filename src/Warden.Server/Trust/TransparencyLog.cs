@@ -16,8 +16,6 @@ namespace Warden.Server.Trust;
 /// </summary>
 internal sealed class TransparencyLog
 {
-    public const string DefaultOrigin = "warden/transparency-log";
-
     /// <summary>Subtrees of 2^8 = 256 entries and more stay in memory; a proof reads at most a few blocks of 256 leaf hashes.</summary>
     public const int DefaultResidentLevel = 8;
 
@@ -26,6 +24,7 @@ internal sealed class TransparencyLog
 
     private readonly WardenDatabase _database;
     private readonly SigningKeyRing _ring;
+    private readonly NoteSigningKey _noteKey;
     private readonly TimeProvider _time;
     private readonly MerkleTree _tree;
     private readonly Lock _gate = new();
@@ -37,38 +36,59 @@ internal sealed class TransparencyLog
     private long? _lastCommitRefresh;
 
     /// <summary>Loads and checks the log; throws <see cref="InvalidDataException"/> when it does not match its last checkpoint.</summary>
+    /// <param name="database">The data folder's database.</param>
+    /// <param name="ring">The receipt signing keys (their rotations are logged; they signed checkpoints before the signed-note form).</param>
+    /// <param name="noteKey">The log's note key; its name is the origin (see <see cref="LogIdentityStore"/>).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="residentLevel">See <see cref="DefaultResidentLevel"/>.</param>
     public TransparencyLog(
-        WardenDatabase database, SigningKeyRing ring, TimeProvider time, string origin = DefaultOrigin, int residentLevel = DefaultResidentLevel)
+        WardenDatabase database, SigningKeyRing ring, NoteSigningKey noteKey, TimeProvider time, int residentLevel = DefaultResidentLevel)
     {
         _database = database;
         _ring = ring;
+        _noteKey = noteKey;
         _time = time;
-        Origin = origin;
+        LogKeys = [noteKey.Verifier];
         _tree = new MerkleTree(residentLevel, ReadLeafHashes);
         using var connection = database.Open();
         CatchUp(connection);
         string? last = LogEntryRows.LatestCheckpoint(connection);
+        string? recordedKid = LogIdentityStore.RecordedReceiptKey(connection);
         if (last is not null)
         {
-            var verification = Check(last);
+            var verification = Check(last, out bool legacy);
             _latest = last;
             _latestSize = verification.Checkpoint!.TreeSize;
-            if (verification.KeyId != ring.Current.KeyId)
+            if (legacy)
             {
-                // `warden receipts rotate-key` ran since the last checkpoint: log the new key before it signs anything.
-                using var transaction = connection.BeginTransaction();
+                // The last checkpoint was signed the old way, with the receipt key then current.
+                recordedKid ??= verification.KeyId;
+            }
+        }
+
+        if (recordedKid != ring.Current.KeyId)
+        {
+            using var transaction = connection.BeginTransaction();
+            if (recordedKid is not null)
+            {
+                // `warden receipts rotate-key` ran since the log last recorded the key: log the new key before it signs anything.
                 var now = time.GetUtcNow();
                 LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind,
                     new ConfigEvent("signing_key.rotate", ring.Current.KeyId, "server").ToEntry(now), now);
-                transaction.Commit();
             }
+
+            LogIdentityStore.RecordReceiptKey(connection, transaction, ring.Current.KeyId);
+            transaction.Commit();
         }
 
         Refresh();
     }
 
-    /// <summary>The log's name in its checkpoints.</summary>
-    public string Origin { get; }
+    /// <summary>The log's name in its checkpoints (the note key's name).</summary>
+    public string Origin => _noteKey.Name;
+
+    /// <summary>The log's note verifier key, published at /.well-known/warden/log.vkey.</summary>
+    public IReadOnlyCollection<NoteVerifier> LogKeys { get; }
 
     /// <summary>The number of entries in the tree now (without reading the table first).</summary>
     public long Size
@@ -82,9 +102,6 @@ internal sealed class TransparencyLog
         }
     }
 
-    /// <summary>The published keys that sign checkpoints.</summary>
-    public JsonWebKeySet PublicKeys => _ring.PublicKeys;
-
     /// <summary>Reads entries appended since the last look and signs a checkpoint when there are any; returns the latest signed checkpoint.</summary>
     public string Refresh()
     {
@@ -94,8 +111,8 @@ internal sealed class TransparencyLog
             CatchUp(connection);
             if (_latest is null || _latestSize != _tree.Size)
             {
-                var checkpoint = new Checkpoint(Origin, _tree.Size, _tree.RootHash(), _time.GetUtcNow());
-                string signed = SignedCheckpoint.Sign(checkpoint, _ring.Current);
+                var checkpoint = new Checkpoint(Origin, _tree.Size, _tree.RootHash());
+                string signed = SignedCheckpoint.Sign(checkpoint, _noteKey);
                 LogEntryRows.StoreCheckpoint(connection, _tree.Size, signed, _time.GetUtcNow());
                 _latest = LogEntryRows.CheckpointAt(connection, _tree.Size) ?? signed;
                 _latestSize = _tree.Size;
@@ -161,8 +178,46 @@ internal sealed class TransparencyLog
 
             using var connection = _database.Open();
             string? checkpoint = size == _latestSize ? latest : LogEntryRows.CheckpointAt(connection, size);
+            checkpoint = checkpoint is null ? null : SignedCheckpoint.AddSignatureLines(checkpoint, CosignatureRows.LinesAt(connection, size));
             return new InclusionAnswer(index, size, _tree.LeafHash(index), _tree.InclusionProof(index, size), checkpoint);
         }
+    }
+
+    /// <summary>The latest signed checkpoint with the witnesses' cosignatures it has so far, and its size.</summary>
+    public (string Signed, long Size) LatestCosigned()
+    {
+        string latest = Refresh();
+        long size;
+        lock (_gate)
+        {
+            size = _latestSize;
+        }
+
+        using var connection = _database.Open();
+        return (SignedCheckpoint.AddSignatureLines(latest, CosignatureRows.LinesAt(connection, size)), size);
+    }
+
+    /// <summary>The largest signed checkpoint with at least <paramref name="minimum"/> witness cosignatures (with them), or null.</summary>
+    public string? CosignedBy(int minimum)
+    {
+        using var connection = _database.Open();
+        return CosignatureRows.LargestWith(connection, minimum) is { } size && LogEntryRows.CheckpointAt(connection, size) is { } signed
+            ? SignedCheckpoint.AddSignatureLines(signed, CosignatureRows.LinesAt(connection, size))
+            : null;
+    }
+
+    /// <summary>Keeps a witness's cosignature line for the checkpoint of <paramref name="size"/>.</summary>
+    public void StoreCosignature(long size, NoteVerifier witness, string line)
+    {
+        using var connection = _database.Open();
+        CosignatureRows.Store(connection, size, witness.ToVkey(), line, _time.GetUtcNow());
+    }
+
+    /// <summary>The largest size <paramref name="witness"/> cosigned for this log (0: none).</summary>
+    public long LastCosignedBy(NoteVerifier witness)
+    {
+        using var connection = _database.Open();
+        return CosignatureRows.LastCosignedBy(connection, witness.ToVkey());
     }
 
     /// <summary>The consistency proof between two sizes; null when they are out of range.</summary>
@@ -220,9 +275,16 @@ internal sealed class TransparencyLog
         }
     }
 
-    private CheckpointVerification Check(string signed)
+    private CheckpointVerification Check(string signed, out bool legacy)
     {
-        var verification = SignedCheckpoint.Verify(signed, _ring.PublicKeys);
+        var verification = SignedCheckpoint.Verify(signed, LogKeys);
+        legacy = false;
+        if (!verification.IsValid && LegacyCheckpoint.Verify(signed, _ring.PublicKeys) is { IsValid: true } old)
+        {
+            // Signed before the upgrade to signed notes: still checked, with the receipt key that signed it.
+            (verification, legacy) = (old, true);
+        }
+
         if (!verification.IsValid)
         {
             throw Mismatch("its signature does not verify: " + verification.Reason);

@@ -1,42 +1,47 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using Warden.Core.Trust;
 
 namespace Warden.Core.Tests.Trust;
 
 public class CheckpointTests
 {
-    private static readonly DateTimeOffset Time = new(2026, 11, 22, 6, 5, 49, 123, TimeSpan.Zero);
+    private const string Origin = "warden.example.com/log";
 
     private static Checkpoint Sample(long size = 42) =>
-        new("warden.example.com/log", size, Convert.FromHexString("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"), Time);
+        new(Origin, size, Convert.FromHexString("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"));
 
     [Fact]
-    public void Body_text_has_the_documented_lines()
+    public void Body_text_is_the_three_tlog_checkpoint_lines()
     {
-        Assert.Equal(
-            "warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123\n",
-            Sample().ToBodyText());
+        Assert.Equal("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n", Sample().ToBodyText());
     }
 
     [Fact]
-    public void Body_text_round_trips()
+    public void Body_text_round_trips_and_a_legacy_timestamp_line_reads_as_an_extension()
     {
         Checkpoint checkpoint = Sample();
         Assert.True(Checkpoint.TryParseBody(checkpoint.ToBodyText(), out Checkpoint? parsed, out string? error), error);
-        Assert.Equal(checkpoint, parsed);
-        Assert.Equal(Time, parsed!.Timestamp);
+        Assert.Equal(checkpoint.ToBodyText(), parsed!.ToBodyText());
         Assert.Equal(checkpoint.RootHash(), parsed.RootHash());
+
+        string legacy = checkpoint.ToBodyText() + "timestamp 1795327549123\n";
+        Assert.True(Checkpoint.TryParseBody(legacy, out parsed, out error), error);
+        Assert.Equal(["timestamp 1795327549123"], parsed!.Extensions);
+        Assert.Equal(legacy, parsed.ToBodyText());
     }
 
     [Theory]
-    [InlineData("warden.example.com/log\n042\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123\n")]
-    [InlineData("warden.example.com/log\n+42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123\n")]
-    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg\ntimestamp 1795327549123\n")]
-    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz-Nw7_RgQyg=\ntimestamp 1795327549123\n")]
-    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123")]
-    [InlineData("warden.example.com/log\r\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123\n")]
-    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntime 1795327549123\n")]
-    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123\nextra\n")]
-    [InlineData("\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\ntimestamp 1795327549123\n")]
+    [InlineData("warden.example.com/log\n042\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n")]
+    [InlineData("warden.example.com/log\n+42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n")]
+    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg\n")]
+    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz-Nw7_RgQyg=\n")]
+    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=")]
+    [InlineData("warden.example.com/log\r\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n")]
+    [InlineData("warden.example.com/log\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n")]
+    [InlineData("warden.example.com/log\n42\n")]
+    [InlineData("\n42\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n")]
     public void Non_canonical_bodies_are_refused(string body)
     {
         Assert.False(Checkpoint.TryParseBody(body, out _, out string? error));
@@ -44,24 +49,44 @@ public class CheckpointTests
     }
 
     [Fact]
-    public void Signed_checkpoint_verifies_and_names_its_key()
+    public void The_signed_note_example_of_the_specification_verifies()
     {
-        using EcSigningKey key = EcSigningKey.Generate();
-        string signed = SignedCheckpoint.Sign(Sample(), key);
-        Assert.StartsWith(Sample().ToBodyText() + "\n\u2014 " + key.KeyId + " ", signed, StringComparison.Ordinal);
-        Assert.EndsWith("\n", signed, StringComparison.Ordinal);
+        // c2sp.org/signed-note, "Verifier keys", "Example".
+        Assert.True(NoteVerifier.TryParse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", out NoteVerifier? key, out string? error), error);
+        Assert.True(SignedNote.TryParse(
+            "This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n",
+            out SignedNote? note, out error), error);
+        NoteSignature signature = Assert.Single(note!.Signatures);
+        Assert.True(signature.IsBy(key!));
+        Assert.True(key!.Verify(note.Text, signature.Signature, out _));
+        Assert.False(key.Verify("This is an example message!\n", signature.Signature, out _));
+    }
 
-        CheckpointVerification result = SignedCheckpoint.Verify(signed, new JsonWebKeySet([key.PublicKey]));
+    [Fact]
+    public void Signed_checkpoint_has_the_key_name_and_key_id_and_verifies()
+    {
+        using var key = NoteSigningKey.Generate(Origin, NoteVerifier.Ed25519Type);
+        string signed = SignedCheckpoint.Sign(Sample(), key);
+        Assert.StartsWith(Sample().ToBodyText() + "\n\u2014 " + Origin + " ", signed, StringComparison.Ordinal);
+        byte[] bytes = Convert.FromBase64String(signed.Split(' ')[^1].TrimEnd('\n'));
+        Assert.Equal(4 + 64, bytes.Length);
+        byte[] expectedId = SHA256.HashData([.. Encoding.UTF8.GetBytes(Origin), 0x0A, 0x01, .. key.Verifier.PublicKeyBytes])[..4];
+        Assert.Equal(expectedId, bytes[..4]);
+        Assert.Equal(BinaryPrimitives.ReadUInt32BigEndian(expectedId), key.Verifier.KeyId);
+
+        CheckpointVerification result = SignedCheckpoint.Verify(signed, [key.Verifier]);
         Assert.True(result.IsValid, result.Reason);
-        Assert.Equal(Sample(), result.Checkpoint);
-        Assert.Equal(key.KeyId, result.KeyId);
+        Assert.Equal(Sample().ToBodyText(), result.Checkpoint!.ToBodyText());
+
+        Assert.True(NoteVerifier.TryParse(key.Verifier.ToVkey(), out NoteVerifier? parsed, out string? error), error);
+        Assert.True(SignedCheckpoint.Verify(signed, [parsed!]).IsValid);
     }
 
     [Fact]
     public void Changing_any_character_of_a_signed_checkpoint_fails()
     {
-        using EcSigningKey key = EcSigningKey.Generate();
-        var keys = new JsonWebKeySet([key.PublicKey]);
+        using var key = NoteSigningKey.Generate(Origin, NoteVerifier.Ed25519Type);
+        NoteVerifier[] keys = [key.Verifier];
         string signed = SignedCheckpoint.Sign(Sample(), key);
         for (int i = 0; i < signed.Length; i++)
         {
@@ -71,22 +96,30 @@ public class CheckpointTests
         }
 
         Assert.False(SignedCheckpoint.Verify(signed[..^1], keys).IsValid);
-        Assert.False(SignedCheckpoint.Verify(signed.Replace("\n42\n", "\n43\n", StringComparison.Ordinal), keys).IsValid);
     }
 
     [Fact]
-    public void A_checkpoint_signed_by_an_unpublished_key_fails_and_a_cosignature_is_ignored()
+    public void Unknown_keys_are_ignored_and_witness_cosignatures_count_per_trusted_witness()
     {
-        using EcSigningKey key = EcSigningKey.Generate();
-        using EcSigningKey witness = EcSigningKey.Generate();
+        using var key = NoteSigningKey.Generate(Origin, NoteVerifier.Ed25519Type);
+        using var impostor = NoteSigningKey.Generate(Origin, NoteVerifier.Ed25519Type);
+        using var witness = NoteSigningKey.Generate("witness.example/w1", NoteVerifier.CosignatureType);
+        using var other = NoteSigningKey.Generate("witness.example/w2", NoteVerifier.CosignatureType);
         string signed = SignedCheckpoint.Sign(Sample(), key);
-        string byWitness = SignedCheckpoint.Sign(Sample(), witness);
-        var keys = new JsonWebKeySet([key.PublicKey]);
 
-        Assert.False(SignedCheckpoint.Verify(byWitness, keys).IsValid);
+        // Same name, other key ID: ignored, so a note signed only by it does not verify.
+        Assert.False(SignedCheckpoint.Verify(SignedCheckpoint.Sign(Sample(), impostor), [key.Verifier]).IsValid);
+        Assert.True(SignedCheckpoint.Verify(signed + impostor.SignLine(Sample().ToBodyText()), [key.Verifier]).IsValid);
 
-        string witnessLine = byWitness[(byWitness.IndexOf("\n\n", StringComparison.Ordinal) + 2)..];
-        Assert.True(SignedCheckpoint.Verify(signed + witnessLine, keys).IsValid);
-        Assert.True(SignedCheckpoint.Verify(Sample().ToBodyText() + "\n" + witnessLine + signed[(signed.IndexOf("\n\n", StringComparison.Ordinal) + 2)..], keys).IsValid);
+        string cosigned = signed + witness.CosignLine(Sample().ToBodyText(), 1_795_327_549) + other.CosignLine(Sample().ToBodyText(), 1_795_327_550);
+        Assert.True(SignedCheckpoint.Verify(cosigned, [key.Verifier]).IsValid);
+        Assert.Single(SignedCheckpoint.Cosigners(cosigned, [witness.Verifier]).Valid);
+        Assert.Equal(2, SignedCheckpoint.Cosigners(cosigned, [witness.Verifier, other.Verifier]).Valid.Count);
+
+        // A cosignature moved to another checkpoint does not verify there.
+        string elsewhere = SignedCheckpoint.Sign(Sample(43), key) + witness.CosignLine(Sample().ToBodyText(), 1_795_327_549);
+        var (valid, invalid) = SignedCheckpoint.Cosigners(elsewhere, [witness.Verifier]);
+        Assert.Empty(valid);
+        Assert.Single(invalid);
     }
 }

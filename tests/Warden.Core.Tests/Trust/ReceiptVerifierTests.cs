@@ -6,7 +6,6 @@ namespace Warden.Core.Tests.Trust;
 public class ReceiptVerifierTests
 {
     private const string Origin = "warden.example.com/log";
-    private static readonly DateTimeOffset Time = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
 
     private static readonly byte[] ClientBody = Encoding.UTF8.GetBytes("{\"model\":\"claude-opus-4-1\",\"messages\":[{\"role\":\"user\",\"content\":\"filler\"}]}");
     private static readonly byte[] UpstreamBody = Encoding.UTF8.GetBytes("{\"model\":\"claude-opus-4-1-20250805\",\"messages\":[{\"role\":\"user\",\"content\":\"filler\"}]}");
@@ -25,10 +24,14 @@ public class ReceiptVerifierTests
                 Tree.Append(i == 5 ? LogEntry.ForReceipt(Receipt) : Encoding.UTF8.GetBytes($"config event {i}\n"));
             }
 
-            Checkpoint = SignedCheckpoint.Sign(new Checkpoint(Origin, 11, Tree.RootHash(), Time), Key);
+            Checkpoint = SignedCheckpoint.Sign(new Checkpoint(Origin, 11, Tree.RootHash()), LogKey);
         }
 
         public EcSigningKey Key { get; }
+
+        public NoteSigningKey LogKey { get; } = NoteSigningKey.Generate(Origin, NoteVerifier.Ed25519Type);
+
+        public IReadOnlyCollection<NoteVerifier> LogKeys => [LogKey.Verifier];
 
         public JsonWebKeySet Keys { get; }
 
@@ -43,10 +46,14 @@ public class ReceiptVerifierTests
             ClientRequestBody = client ?? ClientBody,
             UpstreamRequestBody = upstream ?? UpstreamBody,
             ResponseBody = response ?? ResponseBody,
-            Inclusion = new LogInclusionEvidence(index, proof ?? Tree.InclusionProof(5, 11), checkpoint ?? Checkpoint),
+            Inclusion = new LogInclusionEvidence(index, proof ?? Tree.InclusionProof(5, 11), checkpoint ?? Checkpoint, LogKeys),
         };
 
-        public void Dispose() => Key.Dispose();
+        public void Dispose()
+        {
+            Key.Dispose();
+            LogKey.Dispose();
+        }
     }
 
     [Fact]
@@ -155,7 +162,7 @@ public class ReceiptVerifierTests
             // A proof from the changed log against the checkpoint the honest log signed fails, except for the
             // receipt's own entry (its siblings did not change); a checkpoint signed over the changed log does
             // not contain the receipt when its own entry changed. Other rewrites are caught by consistency.
-            string forgedCheckpoint = SignedCheckpoint.Sign(new Checkpoint(Origin, 11, forged.RootHash(), Time), run.Key);
+            string forgedCheckpoint = SignedCheckpoint.Sign(new Checkpoint(Origin, 11, forged.RootHash()), run.LogKey);
             string checkpoint = changed == 5 ? forgedCheckpoint : run.Checkpoint;
             VerificationReport report = ReceiptVerifier.Verify(run.Receipt, run.Keys, run.Evidence(proof: forged.InclusionProof(5, 11), checkpoint: checkpoint));
             Assert.True(report.Checks.Single(c => c.Name == "checkpoint_signature").Passed);
@@ -199,8 +206,8 @@ public class ReceiptVerifierTests
             run.Tree.Append(Encoding.UTF8.GetBytes($"config event {i}\n"));
         }
 
-        string newer = SignedCheckpoint.Sign(new Checkpoint(Origin, 30, run.Tree.RootHash(), Time.AddHours(1)), run.Key);
-        VerificationReport report = LogVerifier.VerifyConsistency(older, newer, run.Tree.ConsistencyProof(11, 30), run.Keys);
+        string newer = SignedCheckpoint.Sign(new Checkpoint(Origin, 30, run.Tree.RootHash()), run.LogKey);
+        VerificationReport report = LogVerifier.VerifyConsistency(older, newer, run.Tree.ConsistencyProof(11, 30), run.LogKeys);
         Assert.True(report.AllPassed, string.Join("; ", report.Checks.Select(c => c.Name + ": " + c.Detail)));
         Assert.Equal(["old_checkpoint_signature", "new_checkpoint_signature", "same_origin", "consistency"], report.Checks.Select(c => c.Name));
     }
@@ -216,8 +223,8 @@ public class ReceiptVerifierTests
             rewritten.Append(Encoding.UTF8.GetBytes(i == 5 ? "receipt removed\n" : $"config event {i}\n"));
         }
 
-        string newer = SignedCheckpoint.Sign(new Checkpoint(Origin, 30, rewritten.RootHash(), Time.AddHours(1)), run.Key);
-        VerificationReport report = LogVerifier.VerifyConsistency(older, newer, rewritten.ConsistencyProof(11, 30), run.Keys);
+        string newer = SignedCheckpoint.Sign(new Checkpoint(Origin, 30, rewritten.RootHash()), run.LogKey);
+        VerificationReport report = LogVerifier.VerifyConsistency(older, newer, rewritten.ConsistencyProof(11, 30), run.LogKeys);
         Assert.False(report.AllPassed);
         Assert.False(report.Checks.Single(c => c.Name == "consistency").Passed);
     }
@@ -226,16 +233,16 @@ public class ReceiptVerifierTests
     public void Checkpoints_of_different_logs_or_with_a_tampered_character_fail_consistency()
     {
         using var run = new HonestRun();
-        string other = SignedCheckpoint.Sign(new Checkpoint("elsewhere/log", 11, run.Tree.RootHash(), Time), run.Key);
-        Assert.False(LogVerifier.VerifyConsistency(run.Checkpoint, other, [], run.Keys).AllPassed);
+        string other = SignedCheckpoint.Sign(new Checkpoint("elsewhere/log", 11, run.Tree.RootHash()), run.LogKey);
+        Assert.False(LogVerifier.VerifyConsistency(run.Checkpoint, other, [], run.LogKeys).AllPassed);
 
-        string newer = SignedCheckpoint.Sign(new Checkpoint(Origin, 11, run.Tree.RootHash(), Time.AddHours(1)), run.Key);
-        Assert.True(LogVerifier.VerifyConsistency(run.Checkpoint, newer, [], run.Keys).AllPassed);
+        string newer = SignedCheckpoint.Sign(new Checkpoint(Origin, 11, run.Tree.RootHash()), run.LogKey);
+        Assert.True(LogVerifier.VerifyConsistency(run.Checkpoint, newer, [], run.LogKeys).AllPassed);
         for (int i = 0; i < newer.Length; i++)
         {
             char replacement = newer[i] == 'A' ? 'B' : 'A';
             string tampered = string.Concat(newer.AsSpan(0, i), replacement.ToString(), newer.AsSpan(i + 1));
-            Assert.False(LogVerifier.VerifyConsistency(run.Checkpoint, tampered, [], run.Keys).AllPassed, $"position {i}");
+            Assert.False(LogVerifier.VerifyConsistency(run.Checkpoint, tampered, [], run.LogKeys).AllPassed, $"position {i}");
         }
     }
 }

@@ -79,7 +79,7 @@ public sealed class ConfigLogTests
 
         await using (var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path))
         {
-            var keys = await ReceiptWire.JwksAsync(server);
+            var keys = await ReceiptWire.LogKeysAsync(server);
             string after = await server.Http.GetStringAsync("v1/transparency/checkpoint");
             var newer = Core.Trust.SignedCheckpoint.Verify(after, keys);
             Assert.True(newer.IsValid, newer.Reason);

@@ -57,6 +57,14 @@ internal static class ReceiptWire
         return (received[..start], jws);
     }
 
+    /// <summary>The log's C2SP note verifier key, as published.</summary>
+    public static async Task<IReadOnlyCollection<NoteVerifier>> LogKeysAsync(WardenTestServer server)
+    {
+        string vkey = await server.Http.GetStringAsync(".well-known/warden/log.vkey");
+        Assert.True(NoteVerifier.TryParse(vkey, out var key, out string? error), error);
+        return [key!];
+    }
+
     public static async Task<JsonWebKeySet> JwksAsync(WardenTestServer server)
     {
         using var response = await server.Http.GetAsync(".well-known/warden/jwks.json");

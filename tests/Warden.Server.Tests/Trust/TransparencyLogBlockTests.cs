@@ -23,12 +23,12 @@ public sealed class TransparencyLogBlockTests
         AppendEntries(folder, full, 0, 21);
 
         // Resident level 2: blocks of 4 leaves, so almost every proof reads blocks back.
-        var log = new TransparencyLog(folder.Database, ring, TimeProvider.System, residentLevel: 2);
+        var log = NewLog(folder, ring, TimeProvider.System);
         AppendEntries(folder, full, 21, 30);
         string checkpoint = log.Refresh();
-        long size = SignedCheckpoint.Verify(checkpoint, ring.PublicKeys).Checkpoint!.TreeSize;
+        long size = SignedCheckpoint.Verify(checkpoint, log.LogKeys).Checkpoint!.TreeSize;
         Assert.Equal(full.Size, size);
-        Assert.Equal(full.RootHash(), SignedCheckpoint.Verify(checkpoint, ring.PublicKeys).Checkpoint!.RootHash());
+        Assert.Equal(full.RootHash(), SignedCheckpoint.Verify(checkpoint, log.LogKeys).Checkpoint!.RootHash());
 
         for (long index = 0; index < size; index++)
         {
@@ -49,7 +49,7 @@ public sealed class TransparencyLogBlockTests
         using var directory = new TempDirectory();
         var (folder, ring) = Open(directory, TimeProvider.System);
         AppendEntries(folder, new MerkleTree(), 0, 16);
-        var log = new TransparencyLog(folder.Database, ring, TimeProvider.System, residentLevel: 2);
+        var log = NewLog(folder, ring, TimeProvider.System);
         Assert.NotNull(log.Inclusion(1, null));
 
         using (var connection = new SqliteConnection("Data Source=" + Path.Combine(directory.Path, DataFolder.DatabaseFileName)))
@@ -75,7 +75,7 @@ public sealed class TransparencyLogBlockTests
         using var directory = new TempDirectory();
         var time = new ManualTimeProvider();
         var (folder, ring) = Open(directory, time);
-        var log = new TransparencyLog(folder.Database, ring, time, residentLevel: 2);
+        var log = NewLog(folder, ring, time);
         var full = new MerkleTree();
 
         // Entries 0-2 come from elsewhere (the CLI); the writer's first notice (3-4) does not follow the tree, so the
@@ -94,7 +94,7 @@ public sealed class TransparencyLogBlockTests
         log.RefreshAfterCommit(AppendEntries(folder, full, 8, 10));
         Assert.Equal(7, log.Size);
 
-        var checkpoint = SignedCheckpoint.Verify(log.Refresh(), ring.PublicKeys).Checkpoint!;
+        var checkpoint = SignedCheckpoint.Verify(log.Refresh(), log.LogKeys).Checkpoint!;
         Assert.Equal(10, checkpoint.TreeSize);
         Assert.Equal(full.RootHash(), checkpoint.RootHash());
         for (long index = 0; index < 10; index++)
@@ -108,6 +108,10 @@ public sealed class TransparencyLogBlockTests
         var folder = DataFolder.Open(directory.Path, masterKeyFromEnvironment: null, time);
         return (folder, new SigningKeyStore(folder.Database, folder.Ring, time).LoadOrCreate());
     }
+
+    // A note key of its own (not the stored identity, whose creation would log an entry these tests do not mirror).
+    private static TransparencyLog NewLog(DataFolder folder, SigningKeyRing ring, TimeProvider time) =>
+        new(folder.Database, ring, NoteSigningKey.Generate("test.local/log", NoteVerifier.Ed25519Type), time, residentLevel: 2);
 
     // Appends entries [from, to) to the table in one transaction (and to the mirror tree); returns them as the writer
     // reports them.

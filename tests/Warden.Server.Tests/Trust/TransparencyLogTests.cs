@@ -20,7 +20,7 @@ public sealed class TransparencyLogTests
     {
         await using var server = await WardenTestServer.StartAsync();
         using var folder = new TempDirectory();
-        var keys = await ReceiptWire.JwksAsync(server);
+        var keys = await ReceiptWire.LogKeysAsync(server);
         string before = await server.Http.GetStringAsync("v1/transparency/checkpoint");
         Assert.True(SignedCheckpoint.Verify(before, keys).IsValid);
 
@@ -34,13 +34,13 @@ public sealed class TransparencyLogTests
         using var proofResponse = await server.Http.SendAsync(get);
         Assert.Equal(HttpStatusCode.OK, proofResponse.StatusCode);
         byte[] proofJson = await proofResponse.Content.ReadAsByteArrayAsync();
-        var evidence = ReadInclusion(proofJson);
-        var checks = LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(jws), evidence, keys);
+        var evidence = ReadInclusion(proofJson, keys);
+        var checks = LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(jws), evidence);
         Assert.All(checks, c => Assert.True(c.Passed, c.Name + ": " + c.Detail));
         Assert.Contains(checks, c => c.Name == "log_inclusion");
 
         // Someone else's leaf at the same index does not verify.
-        var wrong = LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(jws + "x"), evidence, keys);
+        var wrong = LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(jws + "x"), evidence);
         Assert.Contains(wrong, c => c.Name == "log_inclusion" && !c.Passed);
 
         // A channel added by configuration is logged (with no credential) before it routes.
@@ -275,7 +275,7 @@ public sealed class TransparencyLogTests
     private static async Task<long> LastIndexAsync(WardenTestServer server)
     {
         string signed = await server.Http.GetStringAsync("v1/transparency/checkpoint");
-        return SignedCheckpoint.Verify(signed, await ReceiptWire.JwksAsync(server)).Checkpoint!.TreeSize - 1;
+        return SignedCheckpoint.Verify(signed, await ReceiptWire.LogKeysAsync(server)).Checkpoint!.TreeSize - 1;
     }
 
     private static object? Scalar(SqliteConnection connection, string sql)
@@ -292,11 +292,11 @@ public sealed class TransparencyLogTests
         command.ExecuteNonQuery();
     }
 
-    private static LogInclusionEvidence ReadInclusion(byte[] json)
+    private static LogInclusionEvidence ReadInclusion(byte[] json, IReadOnlyCollection<NoteVerifier> keys)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
-        return new LogInclusionEvidence(root.GetProperty("leaf_index").GetInt64(), ReadProof(json), root.GetProperty("checkpoint").GetString()!);
+        return new LogInclusionEvidence(root.GetProperty("leaf_index").GetInt64(), ReadProof(json), root.GetProperty("checkpoint").GetString()!, keys);
     }
 
     private static List<byte[]> ReadProof(byte[] json)
