@@ -63,6 +63,61 @@ public sealed class CheckpointFormatTests
         Assert.Single(LogEntries(folder.Path), e => e.Contains("\"action\":\"log.origin\"", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AnInstallFromBeforeSignedNotes_StartsAfterTheUpgrade_AndPicksAndLogsAnOrigin()
+    {
+        using var folder = new TempDirectory();
+        await using (var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path))
+        {
+            await server.Http.GetStringAsync("v1/transparency/checkpoint");
+        }
+
+        // Rewind the folder to its state before signed notes: no log identity, a checkpoint signed the old way
+        // ("— <kid> <base64 ES256>", origin warden/transparency-log) with the receipt key. Then the same with a wrong root.
+        string legacy = RewindToLegacy(folder.Path, tamper: false);
+        int originsBefore = LogEntries(folder.Path).Count(e => e.Contains("\"action\":\"log.origin\"", StringComparison.Ordinal));
+        await using (var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path))
+        {
+            string checkpoint = await server.Http.GetStringAsync("v1/transparency/checkpoint");
+            Assert.NotEqual(legacy, checkpoint);
+            var vkey = SpecNoteVerifier.ParseVkey(await server.Http.GetStringAsync(".well-known/warden/log.vkey"));
+            Assert.True(SpecNoteVerifier.VerifyNote(checkpoint, vkey));
+            Assert.StartsWith(vkey.Name + "\n", checkpoint, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(originsBefore + 1, LogEntries(folder.Path).Count(e => e.Contains("\"action\":\"log.origin\"", StringComparison.Ordinal)));
+
+        RewindToLegacy(folder.Path, tamper: true);
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => WardenTestServer.StartAsync(dataDirectory: folder.Path));
+        Assert.Contains("does not match its last signed checkpoint", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static string RewindToLegacy(string dataDirectory, bool tamper)
+    {
+        var folder = DataFolder.Open(dataDirectory, masterKeyFromEnvironment: null, TimeProvider.System);
+        var ring = new Warden.Server.Trust.SigningKeyStore(folder.Database, folder.Ring, TimeProvider.System).LoadOrCreate();
+        var tree = new Core.Trust.MerkleTree();
+        foreach (string entry in LogEntries(dataDirectory))
+        {
+            tree.Append(System.Text.Encoding.UTF8.GetBytes(entry));
+        }
+
+        byte[] root = tamper ? new byte[32] : tree.RootHash();
+        string body = $"warden/transparency-log\n{tree.Size}\n{Convert.ToBase64String(root)}\ntimestamp 1795327549123\n";
+        string signed = body + "\n\u2014 " + ring.Current.KeyId + " " + Convert.ToBase64String(ring.Current.Sign(System.Text.Encoding.UTF8.GetBytes(body))) + "\n";
+        using var connection = new SqliteConnection("Data Source=" + Path.Combine(dataDirectory, DataFolder.DatabaseFileName) + ";Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            DELETE FROM log_identity; DELETE FROM secrets WHERE name = 'log-note-key'; DELETE FROM log_checkpoints;
+            INSERT INTO log_checkpoints (tree_size, signed, created_at) VALUES ($size, $signed, '2026-12-01T00:00:00.000Z');
+            """;
+        command.Parameters.AddWithValue("$size", tree.Size);
+        command.Parameters.AddWithValue("$signed", signed);
+        command.ExecuteNonQuery();
+        return signed;
+    }
+
     internal static List<string> LogEntries(string dataDirectory)
     {
         using var connection = new SqliteConnection("Data Source=" + Path.Combine(dataDirectory, DataFolder.DatabaseFileName) + ";Pooling=False");

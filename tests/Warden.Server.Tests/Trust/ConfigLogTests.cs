@@ -85,10 +85,14 @@ public sealed class ConfigLogTests
             Assert.True(newer.IsValid, newer.Reason);
             var older = Core.Trust.SignedCheckpoint.Verify(before, keys);
             Assert.True(older.IsValid, older.Reason);
-            Assert.NotEqual(older.KeyId, newer.KeyId);
 
+            // Checkpoints are signed by the log's note key, which the receipt key's rotation leaves alone.
+            Assert.Equal(older.KeyId, newer.KeyId);
+
+            // The new receipt key (published first) is the one logged.
+            string current = (await ReceiptWire.JwksAsync(server)).Keys[0].KeyId;
             var rotate = Assert.Single(ReadConfigEntries(folder.Path), e => e.GetProperty("action").GetString() == "signing_key.rotate");
-            Assert.Equal(newer.KeyId, rotate.GetProperty("subject").GetString());
+            Assert.Equal(current, rotate.GetProperty("subject").GetString());
         }
     }
 

@@ -76,31 +76,33 @@ public sealed class TransparencyLogTests
         await File.WriteAllTextAsync(oldFile, before);
         await File.WriteAllTextAsync(newFile, after);
         await File.WriteAllBytesAsync(consistencyFile, consistencyJson);
+        string logKey = (await server.Http.GetStringAsync(".well-known/warden/log.vkey")).Trim();
+        string state = Path.Combine(folder.Path, "verify-state.json");
 
-        var (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--jwks", jwksFile, "--inclusion-proof", proofFile);
+        var (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--jwks", jwksFile, "--inclusion-proof", proofFile, "--log-key", logKey, "--state", state);
         Assert.Equal(0, exit);
         Assert.Contains("PASS log_inclusion", output, StringComparison.Ordinal);
 
-        (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--server", server.Url.ToString(), "--log");
+        (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--server", server.Url.ToString(), "--log", "--state", state);
         Assert.Equal(0, exit);
         Assert.Contains("PASS log_inclusion", output, StringComparison.Ordinal);
 
-        (exit, output) = await CliTests.RunAsync("verify", "consistency", "--old", oldFile, "--new", newFile, "--jwks", jwksFile, "--proof", consistencyFile);
+        (exit, output) = await CliTests.RunAsync("verify", "consistency", "--old", oldFile, "--new", newFile, "--log-key", logKey, "--proof", consistencyFile, "--no-pin");
         Assert.Equal(0, exit);
         Assert.Contains("PASS consistency", output, StringComparison.Ordinal);
 
-        (exit, output) = await CliTests.RunAsync("verify", "consistency", "--old", oldFile, "--new", newFile, "--server", server.Url.ToString());
+        (exit, output) = await CliTests.RunAsync("verify", "consistency", "--old", oldFile, "--new", newFile, "--server", server.Url.ToString(), "--state", state);
         Assert.Equal(0, exit);
         Assert.Contains("RESULT: PASS", output, StringComparison.Ordinal);
 
         // A checkpoint whose root was changed fails its signature; a proof for other sizes fails consistency.
-        (exit, output) = await CliTests.RunAsync("verify", "consistency", "--old", newFile, "--new", oldFile, "--jwks", jwksFile, "--proof", consistencyFile);
+        (exit, output) = await CliTests.RunAsync("verify", "consistency", "--old", newFile, "--new", oldFile, "--log-key", logKey, "--proof", consistencyFile, "--state", state);
         Assert.Equal(1, exit);
         Assert.Contains("FAIL consistency", output, StringComparison.Ordinal);
 
         string forged = await server.Http.GetStringAsync($"v1/transparency/proof/inclusion?index=0&size={to}");
         await File.WriteAllTextAsync(proofFile, forged);
-        (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--jwks", jwksFile, "--inclusion-proof", proofFile);
+        (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--jwks", jwksFile, "--inclusion-proof", proofFile, "--log-key", logKey, "--state", state);
         Assert.Equal(1, exit);
         Assert.Contains("FAIL log_inclusion", output, StringComparison.Ordinal);
     }
