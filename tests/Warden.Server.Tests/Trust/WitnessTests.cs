@@ -70,6 +70,14 @@ public sealed class WitnessTests
             Assert.True(SpecNoteVerifier.VerifyCosignature(monitored, spec));
         }
 
+        // `warden witness` without a log to follow, or with a key that is not a log's, is wrong usage.
+        Assert.Equal(2, (await CliTests.RunAsync("witness", "--data", folder.Path)).Exit);
+        Assert.Equal(2, (await CliTests.RunAsync("witness", "--data", folder.Path, "--log", "not-a-vkey")).Exit);
+        using (var cosigner = NoteSigningKey.Generate("witness.test/w9", NoteVerifier.CosignatureType))
+        {
+            Assert.Equal(2, (await CliTests.RunAsync("witness", "--data", folder.Path, "--log", cosigner.Verifier.ToVkey())).Exit);
+        }
+
         // The state survives a restart.
         await using (var witness = await StartWitnessAsync(folder.Path, [logKey.Verifier]))
         {
