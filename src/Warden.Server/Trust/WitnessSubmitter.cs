@@ -120,14 +120,17 @@ internal sealed partial class WitnessSubmitter(
         }
 
         // Keep only lines by this witness's key that verify on this checkpoint (tlog-witness: ignore unknown keys).
-        string withLines = StripCosignatures(signed) + answer;
-        if (!SignedNote.TryParseSignatureLines(answer, out var lines)
-            || SignedCheckpoint.Cosigners(withLines, [witness.Key]).Valid.Count == 0)
+        string own = StripCosignatures(signed);
+        string text = own[..(own.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)];
+        NoteSignature[] valid = SignedNote.TryParseSignatureLines(answer, out var lines)
+            ? [.. lines.Where(l => l.IsBy(witness.Key) && witness.Key.Verify(text, l.Signature, out _))]
+            : [];
+        if (valid.Length == 0)
         {
             throw new InvalidDataException("the witness's answer holds no valid cosignature by its key");
         }
 
-        foreach (var line in lines.Where(l => l.IsBy(witness.Key)))
+        foreach (var line in valid)
         {
             log.StoreCosignature(size, witness.Key, line.Line);
         }
