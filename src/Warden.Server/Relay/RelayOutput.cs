@@ -282,7 +282,7 @@ internal static class RelayOutput
     /// </summary>
     public static void RecordToolCallRefusal(RelayRequest request, ToolCallRefusal refusal, ILogger logger)
     {
-        request.Outcome = ToolCallRefusal.Outcome;
+        request.Outcome = UsageOutcome.ToolCallRefused;
         request.Changes.Add(refusal.Change);
         Telemetry.Log.ToolCallRefused(logger, request.Id, request.Target?.ChannelName ?? "?", refusal.ReasonText, refusal.LoggedName);
     }

@@ -19,9 +19,6 @@ internal enum ToolCallRefusalReason
 /// </summary>
 internal sealed record ToolCallRefusal(ToolCallRefusalReason Reason, string? ToolName)
 {
-    /// <summary>The usage record's outcome for an answer whose tool call was stopped.</summary>
-    public const string Outcome = "tool_call_refused";
-
     /// <summary>The machine-readable code in the client's error (OpenAI's code; the message names it for the others).</summary>
     public const string Code = "tool_call_refused";
 

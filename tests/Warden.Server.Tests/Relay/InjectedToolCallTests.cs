@@ -202,7 +202,7 @@ public sealed class InjectedToolCallTests
         }
 
         var row = await lab.Server.UsageForAsync(id);
-        Assert.Equal(ToolCallRefusal.Outcome, row.Outcome);
+        Assert.Equal(Usage.UsageOutcome.ToolCallRefused, row.Outcome);
         Assert.Contains(lab.Server.Logs.Lines, line => line.Contains("[2019]", StringComparison.Ordinal) && line.Contains(id, StringComparison.Ordinal) && line.Contains(reason, StringComparison.Ordinal));
         Assert.DoesNotContain(lab.Server.Logs.Lines, line => line.Contains("sim-injected", StringComparison.Ordinal));
     }
