@@ -115,6 +115,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         var guard = new ToolCallGuard(() => DeclaredTools.FromBody(request.Body.Span));
         var decoded = new List<StreamEvent>(4);
         List<SseItem<byte[]>>? held = null;
+        bool upstreamFailed = false;
         try
         {
             while (await RelayOutput.NextAsync(events, output, committed, clientAborted, attempt))
@@ -159,8 +160,10 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
 
                     if (facts.IsError)
                     {
-                        // Already in OpenAI's in-stream error shape: relayed as is, and the outcome says so.
+                        // Already in OpenAI's in-stream error shape: relayed as is, and the outcome says so (a tool call it
+                        // cut short is dropped, below, not checked).
                         request.Outcome = UsageOutcome.UpstreamError;
+                        upstreamFailed = true;
                     }
 
                     request.ServedModel ??= facts.Model;
@@ -181,7 +184,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
                     }
                 }
 
-                if (guard.Holding && !done)
+                if (guard.Holding && !done && !upstreamFailed)
                 {
                     // :: Step 5a: a tool call is open: its chunks wait, unsent, until its name and arguments have passed.
                     (held ??= []).Add(item);
@@ -229,7 +232,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
             brokenBecause = "the upstream closed the stream before it finished";
         }
 
-        if (brokenBecause is null && calls is not null)
+        if (brokenBecause is null && calls is not null && !upstreamFailed)
         {
             // A call left open by the stream's end is checked like any other.
             decoded.Clear();
