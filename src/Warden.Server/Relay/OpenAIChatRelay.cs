@@ -21,11 +21,16 @@ namespace Warden.Server.Relay;
 /// :: Step 3  read the first event before committing, so a failure there is still a clean HTTP error
 /// :: Step 4  COMMIT: status and headers go out with the first event; from here failures go inside the stream
 /// :: Step 5  relay events, hiding the usage-only chunk from a client that did not ask for usage
+/// :: Step 5a hold a tool call's chunks until its name is declared and its arguments are a JSON object, else stop the
+///            answer (<see cref="ToolCallGuard"/>): a clean 502 before the commit point, the in-stream error chunk after it
 /// :: Step 6  hold back the final [DONE] until the answer's usage record and receipt are committed (the pipeline sends it)
 /// </code>
 /// </remarks>
 internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bodies, TimeProvider time, ILogger<OpenAIChatRelay> logger)
 {
+    /// <summary>The member that carries tool calls, in an answer and in a stream's chunks.</summary>
+    private static readonly byte[] ToolCallsMember = "\"tool_calls\""u8.ToArray();
+
     public async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, UpstreamAttempt attempt)
     {
         var info = request.Info!;
@@ -75,6 +80,17 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         }
 
         request.ServedModel = facts.Model;
+
+        // The whole answer is decoded only when it has tool calls: a plain answer costs one search for the member's name.
+        if (body.AsSpan().IndexOf(ToolCallsMember) >= 0
+            && request.Protocol.Codec.TryDecodeResponse(body, out var answer)
+            && ToolCallGuard.Check(answer, () => DeclaredTools.FromBody(request.Body.Span)) is { } refusal)
+        {
+            // The answer is replaced by an error; its usage is not billed, as the client received no answer.
+            await RelayOutput.RefuseToolCallAsync(context, request, refusal, logger);
+            return AttemptResult.Answered;
+        }
+
         request.Usage = facts.Usage ?? Core.Chat.Usage.NotReported;
 
         // :: Step 4 (non-streamed: the whole body is known before anything is sent)
@@ -92,6 +108,14 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         var output = context.Response.BodyWriter;
         bool committed = false;
         string? brokenBecause = null;
+
+        // :: Step 5a: tool calls are followed through the canonical decoder, started at the first chunk that has any, so
+        // a stream without them pays one search per chunk; a call's chunks are held until it has passed the guard.
+        IStreamDecoder? calls = null;
+        var guard = new ToolCallGuard(() => DeclaredTools.FromBody(request.Body.Span));
+        var decoded = new List<StreamEvent>(4);
+        List<SseItem<byte[]>>? held = null;
+        bool upstreamFailed = false;
         try
         {
             while (await RelayOutput.NextAsync(events, output, committed, clientAborted, attempt))
@@ -99,6 +123,25 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
                 var item = events.Current;
                 attempt.Touch();
                 bool done = item.Data.AsSpan().SequenceEqual("[DONE]"u8);
+                if (!done && (calls is not null || item.Data.AsSpan().IndexOf(ToolCallsMember) >= 0))
+                {
+                    calls ??= request.Protocol.Codec.CreateStreamDecoder();
+                    decoded.Clear();
+                    if (!calls.Decode(item.EventType, item.Data, decoded))
+                    {
+                        brokenBecause = "the upstream sent a tool call that breaks the protocol";
+                        break;
+                    }
+
+                    foreach (var streamEvent in decoded)
+                    {
+                        if (!guard.Observe(streamEvent))
+                        {
+                            return await RefuseToolCallAsync(context, request, guard.Refusal!, committed);
+                        }
+                    }
+                }
+
                 if (!done)
                 {
                     if (!ChatResponseReader.TryRead(item.Data, out var facts, identity: request.ServedModel is null))
@@ -117,8 +160,10 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
 
                     if (facts.IsError)
                     {
-                        // Already in OpenAI's in-stream error shape: relayed as is, and the outcome says so.
+                        // Already in OpenAI's in-stream error shape: relayed as is, and the outcome says so (a tool call it
+                        // cut short is dropped, below, not checked).
                         request.Outcome = UsageOutcome.UpstreamError;
+                        upstreamFailed = true;
                     }
 
                     request.ServedModel ??= facts.Model;
@@ -139,11 +184,32 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
                     }
                 }
 
+                if (guard.Holding && !done && !upstreamFailed)
+                {
+                    // :: Step 5a: a tool call is open: its chunks wait, unsent, until its name and arguments have passed.
+                    (held ??= []).Add(item);
+                    continue;
+                }
+
                 if (!committed)
                 {
                     // :: Step 4: the commit point. Before it, failures can still become clean error responses.
                     Commit(context, request);
                     committed = true;
+                }
+
+                if (held is { Count: > 0 })
+                {
+                    // The call passed (or the stream ended inside it: then its chunks are dropped).
+                    if (!guard.Holding)
+                    {
+                        foreach (var waiting in held)
+                        {
+                            RelayOutput.WriteEvent(output, waiting.EventType, waiting.Data);
+                        }
+                    }
+
+                    held.Clear();
                 }
 
                 if (done)
@@ -164,6 +230,36 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
             brokenBecause = "the upstream closed the stream before it finished";
+        }
+
+        if (brokenBecause is null && calls is not null && !upstreamFailed)
+        {
+            // A call left open by the stream's end is checked like any other.
+            decoded.Clear();
+            calls.Complete(decoded);
+            foreach (var streamEvent in decoded)
+            {
+                if (!guard.Observe(streamEvent))
+                {
+                    return await RefuseToolCallAsync(context, request, guard.Refusal!, committed);
+                }
+            }
+
+            if (held is { Count: > 0 } && !guard.Holding)
+            {
+                if (!committed)
+                {
+                    Commit(context, request);
+                    committed = true;
+                }
+
+                foreach (var waiting in held)
+                {
+                    RelayOutput.WriteEvent(output, waiting.EventType, waiting.Data);
+                }
+
+                held.Clear();
+            }
         }
 
         if (brokenBecause is null)
@@ -190,6 +286,26 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
     }
 
     private void Commit(HttpContext context, RelayRequest request) => RelayOutput.CommitStream(context, request, time);
+
+    /// <summary>
+    /// Ends the answer at a stopped tool call: before the commit point with a clean 502 in OpenAI's shape, after it with
+    /// OpenAI's in-stream error chunk (the call's held chunks are dropped, never written; no [DONE] follows).
+    /// </summary>
+    private async Task<AttemptResult> RefuseToolCallAsync(HttpContext context, RelayRequest request, ToolCallRefusal refusal, bool committed)
+    {
+        if (!committed)
+        {
+            await RelayOutput.RefuseToolCallAsync(context, request, refusal, logger);
+            return AttemptResult.Answered;
+        }
+
+        RelayOutput.RecordToolCallRefusal(request, refusal, logger);
+        var error = refusal.ToClientError();
+        var output = context.Response.BodyWriter;
+        RelayOutput.WriteEvent(output, SseParser.EventTypeDefault, OpenAIErrorWriter.ToBytes(error.Message, "upstream_error", null, error.Code));
+        await output.FlushAsync(context.RequestAborted);
+        return AttemptResult.Answered;
+    }
 
     private static byte[] OpenAIErrorWriterChunk(string message) =>
         OpenAIErrorWriter.ToBytes(message, "upstream_error", null, "upstream_stream_broken");

@@ -21,6 +21,8 @@ namespace Warden.Server.Relay;
 /// :: Step 3  read the first event before committing, so a failure there is still a clean HTTP error
 /// :: Step 4  COMMIT: status and headers go out with the first event; from here failures go inside the stream
 /// :: Step 5  relay each event as received; a broken stream ends with the dialect's in-stream error
+/// :: Step 5a hold a tool call's events until its name is declared and its arguments are a JSON object, else stop the
+///            answer (<see cref="ToolCallGuard"/>): a clean 502 before the commit point, the in-stream error after it
 /// :: Step 6  hold back the end, from the event that finishes the message, until the record and receipt are committed
 /// </code>
 /// </remarks>
@@ -72,6 +74,13 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         }
 
         request.ServedModel = answer.Model;
+        if (ToolCallGuard.Check(answer, () => DeclaredTools.FromBody(request.Body.Span)) is { } refusal)
+        {
+            // The answer is replaced by an error; its usage is not billed, as the client received no answer.
+            await RelayOutput.RefuseToolCallAsync(context, request, refusal, logger);
+            return AttemptResult.Answered;
+        }
+
         request.Usage = answer.Usage;
 
         // :: Step 4 (non-streamed: the whole body is known before anything is sent)
@@ -94,6 +103,11 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         string? brokenBecause = null;
         StreamFailed? failed = null;
         long? lastSequence = null;
+        var guard = new ToolCallGuard(() => DeclaredTools.FromBody(request.Body.Span));
+        bool isResponses = request.Protocol.Dialect == WireDialectName.Responses;
+
+        // The events of a tool call that has not yet passed the guard, held back as received (:: Step 5a).
+        List<SseItem<byte[]>>? held = null;
         try
         {
             while (await RelayOutput.NextAsync(items, output, committed, clientAborted, attempt))
@@ -108,11 +122,25 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                 }
 
                 bool finishing = false;
+                bool passed = true;
                 foreach (var streamEvent in events)
                 {
                     RelayOutput.Tap(request, streamEvent, attempt);
                     failed ??= streamEvent as StreamFailed;
                     finishing |= streamEvent is MessageFinished;
+                    passed &= guard.Observe(streamEvent);
+                }
+
+                if (!passed)
+                {
+                    // :: Step 5a: a tool call the client did not offer; none of its bytes were written.
+                    return await RefuseToolCallAsync(context, request, guard.Refusal!, committed, lastSequence);
+                }
+
+                if (isResponses && ResponsesClientCalls.CheckEvent(item.Data, guard) is { } itemRefusal)
+                {
+                    // :: Step 5a: a Responses item the client would run (a shell command, a patch), of a tool it did not declare.
+                    return await RefuseToolCallAsync(context, request, itemRefusal, committed, lastSequence);
                 }
 
                 if (failed is not null && !committed)
@@ -121,11 +149,32 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                     return AttemptResult.Fail(new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message));
                 }
 
+                if (guard.Holding && failed is null)
+                {
+                    // :: Step 5a: a tool call is open: its events wait, unsent, until its name and arguments have passed.
+                    (held ??= []).Add(item);
+                    continue;
+                }
+
                 if (!committed)
                 {
                     // :: Step 4: the commit point.
                     RelayOutput.CommitStream(context, request, time);
                     committed = true;
+                }
+
+                if (held is { Count: > 0 })
+                {
+                    // The call passed; unless the upstream failed inside it, whose events are then dropped.
+                    if (!guard.Holding)
+                    {
+                        foreach (var waiting in held)
+                        {
+                            WriteUpstreamEvent(request, output, waiting, ref lastSequence);
+                        }
+                    }
+
+                    held.Clear();
                 }
 
                 if (finishing)
@@ -137,12 +186,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                 }
 
                 // :: Step 5: the upstream's own event, as received (an in-stream error included).
-                RelayOutput.WriteEvent(output, item.EventType, item.Data);
-                if (request.Protocol.Dialect == WireDialectName.Responses && ResponsesStreamEncoder.TryReadSequenceNumber(item.Data, out long sequence))
-                {
-                    lastSequence = sequence;
-                }
-
+                WriteUpstreamEvent(request, output, item, ref lastSequence);
                 attempt.Touch();
                 if (failed is not null)
                 {
@@ -166,9 +210,34 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         {
             events.Clear();
             bool complete = decoder.Complete(events);
+            bool passed = true;
             foreach (var streamEvent in events)
             {
                 RelayOutput.Tap(request, streamEvent);
+                passed &= guard.Observe(streamEvent);
+            }
+
+            if (!passed)
+            {
+                // A call left open by the stream's end is checked like any other.
+                return await RefuseToolCallAsync(context, request, guard.Refusal!, committed, lastSequence);
+            }
+
+            if (held is { Count: > 0 } && !guard.Holding)
+            {
+                // The stream ended without its end marker inside a call that passed: what was held goes out before the break.
+                if (!committed)
+                {
+                    RelayOutput.CommitStream(context, request, time);
+                    committed = true;
+                }
+
+                foreach (var waiting in held)
+                {
+                    WriteUpstreamEvent(request, output, waiting, ref lastSequence);
+                }
+
+                held.Clear();
             }
 
             if (!committed)
@@ -202,6 +271,41 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
 
         encoder.Fail(RelayOutput.StreamBroken(brokenBecause), output);
         await output.FlushAsync(clientAborted);
+        return AttemptResult.Answered;
+    }
+
+    private static void WriteUpstreamEvent(RelayRequest request, System.IO.Pipelines.PipeWriter output, SseItem<byte[]> item, ref long? lastSequence)
+    {
+        RelayOutput.WriteEvent(output, item.EventType, item.Data);
+        if (request.Protocol.Dialect == WireDialectName.Responses && ResponsesStreamEncoder.TryReadSequenceNumber(item.Data, out long sequence))
+        {
+            lastSequence = sequence;
+        }
+    }
+
+    /// <summary>
+    /// Ends the answer at a stopped tool call: before the commit point with a clean 502 in the client's protocol, after it
+    /// with the protocol's in-stream error (the call's held events are dropped, never written).
+    /// </summary>
+    private async Task<AttemptResult> RefuseToolCallAsync(HttpContext context, RelayRequest request, ToolCallRefusal refusal, bool committed, long? lastSequence)
+    {
+        if (!committed)
+        {
+            await RelayOutput.RefuseToolCallAsync(context, request, refusal, logger);
+            return AttemptResult.Answered;
+        }
+
+        RelayOutput.RecordToolCallRefusal(request, refusal, logger);
+        var output = context.Response.BodyWriter;
+        var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
+        var encoder = request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect, time);
+        if (encoder is ResponsesStreamEncoder responses && lastSequence is { } last)
+        {
+            responses.ContinueAfter(last);
+        }
+
+        encoder.Fail(refusal.ToClientError(), output);
+        await output.FlushAsync(context.RequestAborted);
         return AttemptResult.Answered;
     }
 

@@ -276,6 +276,26 @@ internal static class RelayOutput
         return request.Protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest, error.Message, error.Param));
     }
 
+    /// <summary>
+    /// Records a stopped tool call (<see cref="ToolCallGuard"/>) on the request: its outcome, the receipt's change list
+    /// and the log (the reason and a tool-like name; never the arguments).
+    /// </summary>
+    public static void RecordToolCallRefusal(RelayRequest request, ToolCallRefusal refusal, ILogger logger)
+    {
+        request.Outcome = UsageOutcome.ToolCallRefused;
+        request.Changes.Add(refusal.Change);
+        Telemetry.Log.ToolCallRefused(logger, request.Id, request.Target?.ChannelName ?? "?", refusal.ReasonText, refusal.LoggedName);
+    }
+
+    /// <summary>A stopped tool call before anything was sent: the answer is replaced by a clean 502 in the client's protocol.</summary>
+    public static Task RefuseToolCallAsync(HttpContext context, RelayRequest request, ToolCallRefusal refusal, ILogger logger)
+    {
+        RecordToolCallRefusal(request, refusal, logger);
+        var error = refusal.ToClientError();
+        request.Status = error.Status;
+        return request.Protocol.WriteErrorAsync(context, error);
+    }
+
     /// <summary>The error a client sees inside a stream that broke after the commit point.</summary>
     public static ClientError StreamBroken(string because) => new(
         StatusCodes.Status502BadGateway, ClientErrorKind.UpstreamFailed,

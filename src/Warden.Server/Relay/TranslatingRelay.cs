@@ -20,6 +20,8 @@ namespace Warden.Server.Relay;
 /// :: Step 2  send; an upstream error here is an error response in the client's protocol (nothing sent yet)
 /// :: Step 3  decode the first upstream event before committing, so a failure there is still a clean HTTP error
 /// :: Step 4  COMMIT: status and headers go out with the first translated bytes
+/// :: Step 5a hold a tool call's translation until its name is declared and its arguments are a JSON object, else stop the
+///            answer (<see cref="ToolCallGuard"/>): a clean 502 before the commit point, the in-stream error after it
 /// :: Step 5  translate event by event (no buffering); the end or a failure is written in the client's protocol; the
 ///            end waits, unsent, until the answer's record and receipt are committed (the pipeline sends it)
 /// </code>
@@ -83,6 +85,13 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         }
 
         request.ServedModel = answer.Model;
+        if (ToolCallGuard.Check(answer, () => DeclaredTools.From(canonical)) is { } refusal)
+        {
+            // The answer is replaced by an error; its usage is not billed, as the client received no answer.
+            await RelayOutput.RefuseToolCallAsync(context, request, refusal, logger);
+            return AttemptResult.Answered;
+        }
+
         request.Usage = answer.Usage;
         var translated = new ArrayBufferWriter<byte>(body.Length + 256);
         request.Protocol.Codec.EncodeResponse(answer, canonical, translated);
@@ -108,6 +117,11 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         // The encoder writes each upstream event's translation here, and it goes to the response in one piece: one
         // write through the response's hash and Kestrel's output instead of one per piece of every SSE event.
         var encoded = new EncodedEvents(output);
+        var guard = new ToolCallGuard(() => DeclaredTools.From(canonical));
+
+        // The events to encode now, and those of a tool call that has not yet passed the guard (:: Step 5a).
+        var ready = new List<StreamEvent>(8);
+        List<StreamEvent>? held = null;
         bool committed = false;
         string? brokenBecause = null;
         try
@@ -129,16 +143,28 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                 }
 
                 StreamFailed? failed = null;
+                ready.Clear();
                 foreach (var streamEvent in events)
                 {
                     RelayOutput.Tap(request, streamEvent, attempt);
                     failed ??= streamEvent as StreamFailed;
+                    if (!Sort(streamEvent, guard, ready, ref held))
+                    {
+                        // :: Step 5a: a tool call the client did not offer; none of it was encoded or written.
+                        return await RefuseToolCallAsync(context, request, guard.Refusal!, committed, encoder, encoded);
+                    }
                 }
 
                 if (failed is not null && !committed)
                 {
                     // :: Step 3
                     return AttemptResult.Fail(new UpstreamError(failed.Kind, "The upstream failed before sending any output: " + failed.Message));
+                }
+
+                if (ready.Count == 0)
+                {
+                    // Everything is held (a tool call is open), or there was nothing to write.
+                    continue;
                 }
 
                 if (!committed)
@@ -149,7 +175,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                 }
 
                 // :: Step 5
-                foreach (var streamEvent in events)
+                foreach (var streamEvent in ready)
                 {
                     if (streamEvent is StreamFailed inStream)
                     {
@@ -188,6 +214,24 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         {
             events.Clear();
             bool complete = decoder.Complete(events);
+            ready.Clear();
+            foreach (var streamEvent in events)
+            {
+                RelayOutput.Tap(request, streamEvent);
+                if (!Sort(streamEvent, guard, ready, ref held))
+                {
+                    // A call left open by the stream's end is checked like any other.
+                    return await RefuseToolCallAsync(context, request, guard.Refusal!, committed, encoder, encoded);
+                }
+            }
+
+            if (!committed && ready.Count > 0)
+            {
+                // A tool call that opened the answer passed only now, at the stream's end.
+                RelayOutput.CommitStream(context, request, time, geminiSse || request.Protocol.Dialect != WireDialectName.Gemini ? "text/event-stream" : "application/json");
+                committed = true;
+            }
+
             if (!committed)
             {
                 return AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream ended the stream without sending anything."));
@@ -195,9 +239,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
 
             // The end (the dialect's closing events) waits, unsent, until the answer's record and receipt are committed.
             RelayOutput.HoldEnd(context);
-            foreach (var streamEvent in events)
+            foreach (var streamEvent in ready)
             {
-                RelayOutput.Tap(request, streamEvent);
                 encoder.Write(streamEvent, encoded.Buffer);
             }
 
@@ -222,6 +265,60 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         encoder.Fail(RelayOutput.StreamBroken(brokenBecause), encoded.Buffer);
         encoded.MoveToOutput();
         await output.FlushAsync(clientAborted);
+        return AttemptResult.Answered;
+    }
+
+    /// <summary>
+    /// Puts one observed event where it belongs: with the events to encode now, or, while a tool call is open, with the
+    /// call's held events, which join the events to encode when the call's block stops and the call has passed. An
+    /// upstream failure inside a call drops the call's events. False when the guard stops the answer.
+    /// </summary>
+    private static bool Sort(StreamEvent streamEvent, ToolCallGuard guard, List<StreamEvent> ready, ref List<StreamEvent>? held)
+    {
+        if (!guard.Observe(streamEvent))
+        {
+            return false;
+        }
+
+        if (streamEvent is StreamFailed)
+        {
+            held?.Clear();
+            ready.Add(streamEvent);
+        }
+        else if (guard.Holding)
+        {
+            (held ??= []).Add(streamEvent);
+        }
+        else if (held is { Count: > 0 })
+        {
+            held.Add(streamEvent);
+            ready.AddRange(held);
+            held.Clear();
+        }
+        else
+        {
+            ready.Add(streamEvent);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Ends the answer at a stopped tool call: before the commit point with a clean 502 in the client's protocol, after it
+    /// with the protocol's in-stream error; the call's held translation is dropped, never written.
+    /// </summary>
+    private async Task<AttemptResult> RefuseToolCallAsync(HttpContext context, RelayRequest request, ToolCallRefusal refusal, bool committed, IStreamEncoder encoder, EncodedEvents encoded)
+    {
+        if (!committed)
+        {
+            await RelayOutput.RefuseToolCallAsync(context, request, refusal, logger);
+            return AttemptResult.Answered;
+        }
+
+        RelayOutput.RecordToolCallRefusal(request, refusal, logger);
+        encoder.Fail(refusal.ToClientError(), encoded.Buffer);
+        encoded.MoveToOutput();
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         return AttemptResult.Answered;
     }
 }

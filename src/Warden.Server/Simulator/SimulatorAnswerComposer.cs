@@ -8,8 +8,13 @@ internal static class SimulatorAnswerComposer
 {
     public static SimulatorAnswer Compose(SimulatorChatRequest request, SimulatorFaultPlan faults, string simRequestId)
     {
-        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(faults);
+        return SimulatorInjectedCall.Apply(ComposeHonest(request, faults, simRequestId), request, faults.Injection, simRequestId);
+    }
+
+    private static SimulatorAnswer ComposeHonest(SimulatorChatRequest request, SimulatorFaultPlan faults, string simRequestId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var seedText = request.LastUserText;
         var reasons = request.Reasoning;
 

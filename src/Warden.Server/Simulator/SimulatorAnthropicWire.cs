@@ -68,7 +68,7 @@ internal sealed class SimulatorAnthropicWire : SimulatorWire
             writer.WriteString("id", ToolUseId(call));
             writer.WriteString("name", call.Name);
             writer.WritePropertyName("input");
-            writer.WriteRawValue(call.Arguments);
+            writer.WriteRawValue(call.EmbeddedArguments());
             writer.WriteEndObject();
         }
 

@@ -7,16 +7,25 @@ namespace Warden.Server.Simulator;
 internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Parameter, string Text)
 {
     public const string KnownFaults =
-        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, long-N, pace-N, reset-N, usagedelay-N";
+        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, long-N, pace-N, reset-N, usagedelay-N, inject-tool, inject-tool-badargs";
 
     /// <summary>The one fault whose name contains a dash; matched whole before the "name-N" split.</summary>
     public const string MidstreamErrorName = "midstream-error";
+
+    /// <summary>Injects a call to an undeclared tool; matched whole, like <see cref="MidstreamErrorName"/>.</summary>
+    public const string InjectToolName = "inject-tool";
+
+    /// <summary>Injects a call whose arguments are not JSON; matched whole.</summary>
+    public const string InjectToolBadArgumentsName = "inject-tool-badargs";
 
     // Ten minutes bounds every wait so a typo cannot pin a connection for hours.
     private const int MaxMilliseconds = 600_000;
 
     // 64 MiB is far beyond any sane response limit yet still fits comfortably in memory.
     private const int MaxKilobytes = 65_536;
+
+    /// <summary>inject-tool and inject-tool-badargs count as one kind: an answer gets one injected call.</summary>
+    public bool IsInjection => Kind is SimulatorFaultKind.InjectTool or SimulatorFaultKind.InjectToolBadArguments;
 
     public bool IsErrorStatus => Kind is SimulatorFaultKind.RateLimited or SimulatorFaultKind.ServerError
         or SimulatorFaultKind.Unavailable or SimulatorFaultKind.Overloaded;
@@ -25,9 +34,16 @@ internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Par
     {
         fault = default;
         var text = token.Trim().ToLowerInvariant();
-        if (string.Equals(text, MidstreamErrorName, StringComparison.Ordinal))
+        SimulatorFaultKind? whole = text switch
         {
-            fault = new SimulatorFault(SimulatorFaultKind.MidstreamError, null, text);
+            MidstreamErrorName => SimulatorFaultKind.MidstreamError,
+            InjectToolName => SimulatorFaultKind.InjectTool,
+            InjectToolBadArgumentsName => SimulatorFaultKind.InjectToolBadArguments,
+            _ => null,
+        };
+        if (whole is { } wholeKind)
+        {
+            fault = new SimulatorFault(wholeKind, null, text);
             error = null;
             return true;
         }

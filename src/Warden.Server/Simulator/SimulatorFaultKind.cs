@@ -27,4 +27,13 @@ internal enum SimulatorFaultKind
 
     /// <summary>usagedelay-N: N ms between a stream's finish and the usage that follows it (Chat's usage chunk).</summary>
     UsageDelay,
+
+    /// <summary>
+    /// inject-tool: the answer also calls a tool the request did not declare (valid JSON arguments), as a dishonest relay
+    /// or a compromised upstream would add one to a coding agent's stream; with tools declared, the name is still none of them.
+    /// </summary>
+    InjectTool,
+
+    /// <summary>inject-tool-badargs: the answer also calls a tool (the first declared one, if any) with arguments that are not JSON.</summary>
+    InjectToolBadArguments,
 }

@@ -27,6 +27,8 @@ internal sealed class SimulatorFaultPlan
                 case SimulatorFaultKind.NoUsage: NoUsage = true; break;
                 case SimulatorFaultKind.MidstreamError: MidstreamError = true; break;
                 case SimulatorFaultKind.Reset: ResetAboveBytes = value; break;
+                case SimulatorFaultKind.InjectTool: Injection = SimulatorToolInjection.UndeclaredName; break;
+                case SimulatorFaultKind.InjectToolBadArguments: Injection = SimulatorToolInjection.BadArguments; break;
                 default: ErrorStatus = fault; break;
             }
         }
@@ -62,6 +64,9 @@ internal sealed class SimulatorFaultPlan
 
     /// <summary>reset-N: a request body larger than this many bytes gets its connection reset, unread.</summary>
     public int? ResetAboveBytes { get; }
+
+    /// <summary>inject-tool / inject-tool-badargs: the tool call added to the answer, if any.</summary>
+    public SimulatorToolInjection Injection { get; }
 
     /// <summary>The 429/500/503/529 fault that replaces the answer, if any.</summary>
     public SimulatorFault? ErrorStatus { get; }
@@ -120,7 +125,7 @@ internal sealed class SimulatorFaultPlan
             return false;
         }
 
-        merged.RemoveAll(existing => existing.Kind == fault.Kind || (existing.IsErrorStatus && fault.IsErrorStatus));
+        merged.RemoveAll(existing => existing.Kind == fault.Kind || (existing.IsErrorStatus && fault.IsErrorStatus) || (existing.IsInjection && fault.IsInjection));
         merged.Add(fault);
         return true;
     }

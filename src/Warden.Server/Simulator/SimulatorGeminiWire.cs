@@ -174,7 +174,7 @@ internal sealed class SimulatorGeminiWire : SimulatorWire
         writer.WriteStartObject("functionCall");
         writer.WriteString("name", call.Name);
         writer.WritePropertyName("args");
-        writer.WriteRawValue(call.Arguments);
+        writer.WriteRawValue(call.EmbeddedArguments());
         writer.WriteEndObject();
         if (index == 0 && request.Reasoning)
         {

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "Upstream stream for request {RequestId} on channel {Channel} broke after the response started: {Reason}")]
     public static partial void UpstreamStreamBroke(ILogger logger, string requestId, string channel, string reason);
 
+    [LoggerMessage(2019, LogLevel.Warning, "Answer to request {RequestId} from channel {Channel} called a tool the client did not offer ({Reason}, tool {Tool}); the call was stopped before it reached the client")]
+    public static partial void ToolCallRefused(ILogger logger, string requestId, string channel, string reason, string tool);
+
     [LoggerMessage(2003, LogLevel.Debug, "Client of request {RequestId} disconnected; its upstream call is cancelled (after the upstream's finish: once its usage is read, within the usage grace)")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
 

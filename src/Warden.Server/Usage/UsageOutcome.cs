@@ -20,4 +20,11 @@ internal static class UsageOutcome
     /// answer became a 503, a stream ended with an in-protocol error instead of its final event.
     /// </summary>
     public const string RecordFailed = "record_failed";
+
+    /// <summary>
+    /// The answer called a tool the request did not declare, or with arguments that are not a JSON object, and the call was
+    /// stopped before it reached the client (<see cref="Relay.ToolCallGuard"/>): a complete answer became a 502, a stream
+    /// ended with its in-stream error.
+    /// </summary>
+    public const string ToolCallRefused = "tool_call_refused";
 }

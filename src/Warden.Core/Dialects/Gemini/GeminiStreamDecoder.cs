@@ -169,7 +169,9 @@ internal sealed class GeminiStreamDecoder : IStreamDecoder
             _callCount++;
             int index = _nextIndex++;
             sink.Add(new BlockStarted(index, BlockKind.ToolCall, id, name));
-            sink.Add(new ToolArgumentsDelta(index, call.TryGetProperty("args"u8, out var args) && args.ValueKind == JsonValueKind.Object ? args.GetRawText() : "{}"));
+            // Arguments that are not an object are passed on as they are (not replaced by "{}"), so the relay's tool-call
+            // check sees them and refuses the call instead of letting its raw bytes through a pass-through stream.
+            sink.Add(new ToolArgumentsDelta(index, call.TryGetProperty("args"u8, out var args) && args.ValueKind is not JsonValueKind.Null ? args.GetRawText() : "{}"));
             sink.Add(new BlockStopped(index));
         }
 
