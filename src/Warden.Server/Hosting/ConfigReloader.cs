@@ -5,6 +5,7 @@ using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Storage;
 using Warden.Server.Telemetry;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Hosting;
 
@@ -24,6 +25,8 @@ internal sealed class ConfigReloader(
     PolicyCatalog policies,
     BillingCatalog billing,
     BuiltInSimulator simulator,
+    ConfigDigestInForce digestInForce,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<ConfigReloader> logger) : BackgroundService
 {
@@ -40,9 +43,19 @@ internal sealed class ConfigReloader(
         lock (_gate)
         {
             long version;
+            string digest;
             using (var connection = database.Open())
             {
                 version = ConfigVersion.Read(connection);
+
+                // Only configuration the log committed is served (issue 19): tables edited beside Warden stop the reload.
+                var state = ConfigState.Read(connection, null);
+                if (ConfigCommitments.Check(connection, state) is { } problem)
+                {
+                    throw new InvalidDataException(problem);
+                }
+
+                digest = state.Digest();
             }
 
             var keyList = keyStore.List();
@@ -115,6 +128,7 @@ internal sealed class ConfigReloader(
             // Declared aliases and channel policies (issue 4): read only from committed, logged rows.
             aliases.Replace(aliasStore.List());
             policies.Replace(policyStore.List());
+            digestInForce.Set(digest);
             if (_loadedVersion >= 0)
             {
                 Log.ConfigReloaded(logger, version, keyList.Count, targets.Count);
@@ -146,6 +160,13 @@ internal sealed class ConfigReloader(
             {
                 // The last good snapshot keeps serving; the next tick tries again.
                 Log.ConfigReloadFailed(logger, ex.SqliteErrorCode);
+            }
+            catch (InvalidDataException ex)
+            {
+                // The tables differ from the log: as at start, the server does not run on them.
+                Log.ConfigDiffersFromLog(logger, ex.Message);
+                lifetime.StopApplication();
+                return;
             }
         }
     }

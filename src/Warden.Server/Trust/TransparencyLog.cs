@@ -53,15 +53,9 @@ internal sealed class TransparencyLog
             var verification = Check(last);
             _latest = last;
             _latestSize = verification.Checkpoint!.TreeSize;
-            if (verification.KeyId != ring.Current.KeyId)
-            {
-                // `warden receipts rotate-key` ran since the last checkpoint: log the new key before it signs anything.
-                using var transaction = connection.BeginTransaction();
-                var now = time.GetUtcNow();
-                LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind,
-                    new ConfigEvent("signing_key.rotate", ring.Current.KeyId, "server").ToEntry(now), now);
-                transaction.Commit();
-            }
+
+            // A key rotated since the last checkpoint (`warden receipts rotate-key`) was logged, with its public JWK, by
+            // the rotation itself, before it could sign anything.
         }
 
         Refresh();
