@@ -52,6 +52,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
     {
         var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time);
         data.Database.DefaultActor = "server";
+
+        // Before the first configuration write of this start, so a folder from before the commitments is baselined here.
+        var repairs = ConfigIntegrity.Prepare(data.Database);
         Hosting.FirstRun.EnsureDemoChannel(data, options.EnableSimulator);
 
         SimulatorHost? simulator = null;
@@ -73,8 +76,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
             // Refuses to start (InvalidDataException) when the stored log does not match its last signed checkpoint, then
             // when the configuration tables do not match what the log committed (issue 19).
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            ConfigIntegrity.Report(repairs, loggers.CreateLogger("Warden.Server.Trust"));
             var log = app.Services.GetRequiredService<TransparencyLog>();
-            ConfigIntegrity.AtStart(data.Database, loggers.CreateLogger("Warden.Server.Trust"));
             ReleaseStaleHolds(data, loggers.CreateLogger("Warden.Server.Billing"));
             var reloader = app.Services.GetRequiredService<ConfigReloader>();
             reloader.Reload();

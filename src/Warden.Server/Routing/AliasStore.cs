@@ -41,13 +41,6 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
             return (null, $"'{name}' is a model that channel '{serving.Name}' serves; an alias must not hide a real model.");
         }
 
-        // docs/trust.md promises an alias points to a served model (issue 19: an alias of a model no channel served was
-        // accepted); add the channel first.
-        if (!channelList.Any(c => c.Models.Contains(model, StringComparer.Ordinal)))
-        {
-            return (null, $"No channel serves '{model}'; an alias must point to a served model. Add a channel serving it first.");
-        }
-
         var existing = List();
         if (existing.Any(a => string.Equals(a.Name, name, StringComparison.Ordinal)))
         {
@@ -62,6 +55,13 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
         if (existing.FirstOrDefault(a => string.Equals(a.Model, name, StringComparison.Ordinal)) is { } pointing)
         {
             return (null, $"The alias '{pointing.Name}' points to '{name}'; declaring '{name}' as an alias would make a chain.");
+        }
+
+        // docs/trust.md promises an alias points to a served model (issue 19: an alias of a model no channel served was
+        // accepted); add the channel first.
+        if (!channelList.Any(c => c.Models.Contains(model, StringComparer.Ordinal)))
+        {
+            return (null, $"No channel serves '{model}'; an alias must point to a served model. Add a channel serving it first.");
         }
 
         var alias = new ModelAlias(name, model, provider, version, time.GetUtcNow());
