@@ -105,6 +105,15 @@ internal sealed class ConfigReloader(
                     continue;
                 }
 
+                // The log commits to how many upstream keys the credential holds (never to the keys): a credential
+                // swapped in the file for one with another pool is not used.
+                int held = credential is null ? 0 : ChannelRegistrar.SplitPool(credential).Length;
+                if (channel.KeyPoolSize is { } committed && committed != held)
+                {
+                    Log.ChannelUnusable(logger, channel.Name, $"its credential holds {held} upstream keys but the transparency log committed {committed}");
+                    continue;
+                }
+
                 credentials[channel.Id] = credential;
 
                 // A key pool is stored as one upstream key per line of the encrypted credential: one target per key.

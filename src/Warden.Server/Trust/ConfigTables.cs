@@ -14,7 +14,7 @@ internal static class ConfigTables
     [
         new("channel", """
             SELECT name, id, provider, base_url, models, priority, weight, jurisdiction, connect_timeout_ms, first_byte_timeout_ms,
-                   idle_timeout_ms, max_concurrency, allow_private AS private_network, managed_simulator
+                   idle_timeout_ms, max_concurrency, key_pool_size, allow_private AS private_network, managed_simulator
             FROM channels
             """, "models"),
         new("policy", """

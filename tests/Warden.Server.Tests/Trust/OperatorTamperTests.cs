@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
 using Warden.Server.Billing;
 using Warden.Server.Hosting;
 using Warden.Server.Tests.Cli;
@@ -74,6 +75,58 @@ public sealed class OperatorTamperTests
         var error = Assert.Throws<InvalidDataException>(() => server.AddChannel("after-edit", new Uri("http://127.0.0.1:9/"), null, "sim-after"));
         Assert.Contains($"channel {Channel}: base_url differs from log entry", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(ConfigEntries(folder.Path), e => e.Contains("after-edit", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EditWhileRunning_TheNextReloadStopsTheServer()
+    {
+        using var folder = new TempDirectory();
+        await using var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path);
+        var lifetime = server.App.Services.GetRequiredService<IHostApplicationLifetime>();
+        Edit(folder.Path, $"UPDATE channels SET models = '[\"sim-small\"]' WHERE name = '{Channel}'");
+
+        // What a CLI change would do to a running server: the configuration version moves, so it reloads.
+        Edit(folder.Path, "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'config_version'");
+        var stopping = new TaskCompletionSource();
+        using (lifetime.ApplicationStopping.Register(() => stopping.TrySetResult()))
+        {
+            await stopping.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Contains(server.Logs.Lines, l => l.StartsWith("Critical", StringComparison.Ordinal) && l.Contains("[4603]", StringComparison.Ordinal)
+            && l.Contains($"channel {Channel}: models differs from log entry", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CredentialSwappedForAnotherKeyPool_TheChannelIsNotUsed()
+    {
+        using var folder = new TempDirectory();
+        await using (await WardenTestServer.StartAsync(dataDirectory: folder.Path))
+        {
+        }
+
+        // An operator with the master key seals a credential of two upstream keys where the log committed one.
+        SqliteConnection.ClearAllPools();
+        var data = DataFolder.Open(folder.Path, null, TimeProvider.System);
+        var demo = data.Channels.List().Single(c => c.Name == Channel);
+        Assert.Equal(1, demo.KeyPoolSize);
+        var sealedPool = data.Channels.EncryptCredential(demo.Id, "sk-first\nsk-second");
+        using (var connection = new SqliteConnection("Data Source=" + Path.Combine(folder.Path, DataFolder.DatabaseFileName)))
+        {
+            connection.Open();
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE channels SET credential_key_id = $kid, credential = $ct WHERE id = $id";
+            update.Parameters.AddWithValue("$kid", sealedPool.KeyId);
+            update.Parameters.AddWithValue("$ct", sealedPool.Ciphertext);
+            update.Parameters.AddWithValue("$id", demo.Id);
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var server = await WardenTestServer.StartAsync(dataDirectory: folder.Path);
+        Assert.Contains(server.Logs.Lines, l => l.Contains("[3002]", StringComparison.Ordinal)
+            && l.Contains("holds 2 upstream keys but the transparency log committed 1", StringComparison.Ordinal));
+        Assert.DoesNotContain("sim-small", server.App.Models);
     }
 
     [Fact]
