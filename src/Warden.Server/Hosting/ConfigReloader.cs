@@ -45,12 +45,15 @@ internal sealed class ConfigReloader(
             long version;
             string digest;
             using (var connection = database.Open())
+            using (var snapshot = connection.BeginTransaction(deferred: true))
             {
-                version = ConfigVersion.Read(connection);
+                version = ConfigVersion.Read(connection, snapshot);
 
                 // Only configuration the log committed is served (issue 19): tables edited beside Warden stop the reload.
-                var state = ConfigState.Read(connection, null);
-                if (ConfigCommitments.Check(connection, state) is { } problem)
+                // One read transaction, so a change the CLI commits meanwhile is seen whole or not at all. The stores
+                // below read again; a change between the two is picked up by the next poll (the version moved).
+                var state = ConfigState.Read(connection, snapshot);
+                if (ConfigCommitments.Check(connection, snapshot, state) is { } problem)
                 {
                     throw new InvalidDataException(problem);
                 }

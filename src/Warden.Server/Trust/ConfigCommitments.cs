@@ -62,15 +62,18 @@ internal static class ConfigCommitments
         throw Mismatch(last.Index, Differences(connection, transaction, tables, last));
     }
 
-    /// <summary>Checks the tables as they are now against the log, in one read transaction; null when they match.</summary>
-    public static string? Check(SqliteConnection connection, ConfigState tables)
+    /// <summary>
+    /// Checks <paramref name="tables"/> against the log; null when they match. Read both in the same
+    /// <paramref name="transaction"/>: a change committed between the two reads would look like an edit.
+    /// </summary>
+    public static string? Check(SqliteConnection connection, SqliteTransaction transaction, ConfigState tables)
     {
-        if (LastCommitted(connection, null) is not { } last || string.Equals(last.Digest, tables.Digest(), StringComparison.Ordinal))
+        if (LastCommitted(connection, transaction) is not { } last || string.Equals(last.Digest, tables.Digest(), StringComparison.Ordinal))
         {
             return null;
         }
 
-        return Mismatch(last.Index, Differences(connection, null, tables, last)).Message;
+        return Mismatch(last.Index, Differences(connection, transaction, tables, last)).Message;
     }
 
     /// <summary>Appends <paramref name="logEvent"/> with the objects that differ between the two states and the digest of <paramref name="after"/>.</summary>
