@@ -66,6 +66,15 @@ public sealed record ReceiptClaims
     /// <summary>The cost charged; null when not priced.</summary>
     public ReceiptCost? Cost { get; init; }
 
+    /// <summary>The version of the answering channel's policy applied to the request; null when it declares none.</summary>
+    public long? PolicyVersion { get; init; }
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the configuration in force (channels, policies, aliases, prices, keys, tenants, limits,
+    /// budgets, signing keys), as committed in the transparency log; null in receipts from before it was stated.
+    /// </summary>
+    public string? ConfigDigest { get; init; }
+
     /// <summary>Declared changes applied to the request ("left_out:…", "added:…").</summary>
     public IReadOnlyList<string> Changes { get; init; } = [];
 

@@ -92,6 +92,9 @@ public static class ReceiptJson
             w.WriteNull("cost");
         }
 
+        WriteNullable(w, "policy_version", claims.PolicyVersion);
+        WriteNullable(w, "config_digest", claims.ConfigDigest);
+
         WriteStrings(w, "changes", claims.Changes);
         WriteStrings(w, "redactions", claims.Redactions);
 
@@ -199,6 +202,10 @@ public static class ReceiptJson
                 JsonValueKind.Object => new ReceiptCost(RequiredInt64(cost, "amount_micros"), RequiredString(cost, "currency")),
                 _ => throw new FormatException("\"cost\" must be an object or null"),
             },
+
+            // Added with configuration commitments (issue 19); receipts signed before them have neither.
+            PolicyVersion = root.TryGetProperty("policy_version", out _) ? NullableInt64(root, "policy_version") : null,
+            ConfigDigest = root.TryGetProperty("config_digest", out _) && NullableString(root, "config_digest") is { } digest ? Hash(digest, "config_digest") : null,
             Changes = Strings(root, "changes"),
             Redactions = Strings(root, "redactions"),
             Attempts = [.. RequiredArray(root, "attempts").EnumerateArray().Select(ReadAttempt)],

@@ -27,10 +27,6 @@ internal static class AliasesCommand
 
             var output = CommonOptions.Out(parse);
             output.WriteLine($"Added alias {alias.Name} -> {alias.Model}.");
-            if (!folder.Channels.List().Any(c => c.Models.Contains(alias.Model, StringComparer.Ordinal)))
-            {
-                output.WriteLine($"Note: no channel serves '{alias.Model}' yet, so the alias does not route until one does.");
-            }
 
             return 0;
         });

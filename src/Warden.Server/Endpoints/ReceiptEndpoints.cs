@@ -58,6 +58,17 @@ internal static class ReceiptEndpoints
             return;
         }
 
+        // A stored receipt is served only when it is the receipt of the request asked for, signed by one of Warden's keys:
+        // someone with the SQLite file could otherwise put another request's receipt in this row (issue 19).
+        if (!IsReceiptOf(jws, requestId, context.RequestServices.GetRequiredService<ReceiptSigner>()))
+        {
+            Telemetry.Log.StoredReceiptInconsistent(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Trust"), requestId);
+            await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                $"The stored receipt for request id '{requestId}' is inconsistent: it is not a receipt Warden signed for this request. It is not served.",
+                "server_error", null, "stored_receipt_inconsistent");
+            return;
+        }
+
         var buffer = new ArrayBufferWriter<byte>(jws.Length + 64);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -70,5 +81,13 @@ internal static class ReceiptEndpoints
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private static bool IsReceiptOf(string jws, string requestId, ReceiptSigner signer)
+    {
+        var verification = Core.Trust.CompactJws.Verify(jws, signer.PublicKeys);
+        return verification.IsValid
+            && Core.Trust.ReceiptJson.TryParse(verification.Payload, out var claims, out _)
+            && string.Equals(claims!.RequestId, requestId, StringComparison.Ordinal);
     }
 }

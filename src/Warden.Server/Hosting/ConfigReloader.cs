@@ -5,6 +5,7 @@ using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Storage;
 using Warden.Server.Telemetry;
+using Warden.Server.Trust;
 
 namespace Warden.Server.Hosting;
 
@@ -24,6 +25,8 @@ internal sealed class ConfigReloader(
     PolicyCatalog policies,
     BillingCatalog billing,
     BuiltInSimulator simulator,
+    ConfigDigestInForce digestInForce,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<ConfigReloader> logger) : BackgroundService
 {
@@ -40,9 +43,22 @@ internal sealed class ConfigReloader(
         lock (_gate)
         {
             long version;
+            string digest;
             using (var connection = database.Open())
+            using (var snapshot = connection.BeginTransaction(deferred: true))
             {
-                version = ConfigVersion.Read(connection);
+                version = ConfigVersion.Read(connection, snapshot);
+
+                // Only configuration the log committed is served (issue 19): tables edited beside Warden stop the reload.
+                // One read transaction, so a change the CLI commits meanwhile is seen whole or not at all. The stores
+                // below read again; a change between the two is picked up by the next poll (the version moved).
+                var state = ConfigState.Read(connection, snapshot);
+                if (ConfigCommitments.Check(connection, snapshot, state) is { } problem)
+                {
+                    throw new InvalidDataException(problem);
+                }
+
+                digest = state.Digest();
             }
 
             var keyList = keyStore.List();
@@ -92,6 +108,15 @@ internal sealed class ConfigReloader(
                     continue;
                 }
 
+                // The log commits to how many upstream keys the credential holds (never to the keys): a credential
+                // swapped in the file for one with another pool is not used.
+                int held = credential is null ? 0 : ChannelRegistrar.SplitPool(credential).Length;
+                if (channel.KeyPoolSize is { } committed && committed != held)
+                {
+                    Log.ChannelUnusable(logger, channel.Name, $"its credential holds {held} upstream keys but the transparency log committed {committed}");
+                    continue;
+                }
+
                 credentials[channel.Id] = credential;
 
                 // A key pool is stored as one upstream key per line of the encrypted credential: one target per key.
@@ -115,6 +140,7 @@ internal sealed class ConfigReloader(
             // Declared aliases and channel policies (issue 4): read only from committed, logged rows.
             aliases.Replace(aliasStore.List());
             policies.Replace(policyStore.List());
+            digestInForce.Set(digest);
             if (_loadedVersion >= 0)
             {
                 Log.ConfigReloaded(logger, version, keyList.Count, targets.Count);
@@ -146,6 +172,13 @@ internal sealed class ConfigReloader(
             {
                 // The last good snapshot keeps serving; the next tick tries again.
                 Log.ConfigReloadFailed(logger, ex.SqliteErrorCode);
+            }
+            catch (InvalidDataException ex)
+            {
+                // The tables differ from the log: as at start, the server does not run on them.
+                Log.ConfigDiffersFromLog(logger, ex.Message);
+                lifetime.StopApplication();
+                return;
             }
         }
     }

@@ -52,6 +52,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
     {
         var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time);
         data.Database.DefaultActor = "server";
+
+        // Before the first configuration write of this start, so a folder from before the commitments is baselined here.
+        var repairs = ConfigIntegrity.Prepare(data.Database);
         Hosting.FirstRun.EnsureDemoChannel(data, options.EnableSimulator);
 
         SimulatorHost? simulator = null;
@@ -70,12 +73,14 @@ internal sealed partial class WardenApp : IAsyncDisposable
         FirstRunKeys? firstRun;
         try
         {
-            ReleaseStaleHolds(data, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Billing"));
+            // Refuses to start (InvalidDataException) when the stored log does not match its last signed checkpoint, then
+            // when the configuration tables do not match what the log committed (issue 19).
+            var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            ConfigIntegrity.Report(repairs, loggers.CreateLogger("Warden.Server.Trust"));
+            var log = app.Services.GetRequiredService<TransparencyLog>();
+            ReleaseStaleHolds(data, loggers.CreateLogger("Warden.Server.Billing"));
             var reloader = app.Services.GetRequiredService<ConfigReloader>();
             reloader.Reload();
-
-            // Refuses to start (InvalidDataException) when the stored log does not match its last signed checkpoint.
-            var log = app.Services.GetRequiredService<TransparencyLog>();
             data.ReceiptLog.EntriesCommitted += log.RefreshAfterCommit;
             await app.StartAsync(cancellationToken);
 
@@ -206,7 +211,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(data.Billing.Gate);
         services.AddSingleton<RelayPipeline>();
         var signingKeys = new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate();
-        services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time));
+        services.AddSingleton<ConfigDigestInForce>();
+        services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time, sp.GetRequiredService<ConfigDigestInForce>()));
         services.AddSingleton(sp => new TransparencyLog(
             data.Database, signingKeys, new LogIdentityStore(data.Database, data.Ring, options.Time).LoadOrCreate(options.LogOrigin), options.Time,
             options.TransparencyLogResidentLevel));

@@ -25,6 +25,9 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>Declared differences between the client's request and what went upstream (translation and policy).</summary>
     public List<string> Changes { get; } = [];
 
+    /// <summary>The version of the channel policy applied to the body sent upstream; null when the channel declares none.</summary>
+    public long? PolicyVersion { get; set; }
+
     public string Id { get; } = id;
 
     public long StartTimestamp { get; } = startTimestamp;

@@ -34,9 +34,12 @@ internal sealed class UpstreamBodies(PolicyCatalog policies)
             }
         }
 
+        // Per attempt: the receipt states the version of the policy of the channel that answered.
+        request.PolicyVersion = null;
         if (policies.For(attempt.Target.ChannelId) is { IsEmpty: false } policy
             && RequestPolicyApplier.Apply(body.Span, upstreamDialect, policy.ToRequestPolicy()) is { } applied)
         {
+            request.PolicyVersion = policy.Version;
             body = applied.Body;
             request.Changes.AddRange(applied.Changes);
         }

@@ -35,7 +35,8 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
             return (null, $"Unknown provider '{provider}'. Known: {string.Join(", ", ProviderProfiles.All.Select(p => p.Id))}.");
         }
 
-        if (channels.List().FirstOrDefault(c => c.Models.Contains(name, StringComparer.Ordinal)) is { } serving)
+        var channelList = channels.List();
+        if (channelList.FirstOrDefault(c => c.Models.Contains(name, StringComparer.Ordinal)) is { } serving)
         {
             return (null, $"'{name}' is a model that channel '{serving.Name}' serves; an alias must not hide a real model.");
         }
@@ -56,6 +57,13 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
             return (null, $"The alias '{pointing.Name}' points to '{name}'; declaring '{name}' as an alias would make a chain.");
         }
 
+        // docs/trust.md promises an alias points to a served model (issue 19: an alias of a model no channel served was
+        // accepted); add the channel first.
+        if (!channelList.Any(c => c.Models.Contains(model, StringComparer.Ordinal)))
+        {
+            return (null, $"No channel serves '{model}'; an alias must point to a served model. Add a channel serving it first.");
+        }
+
         var alias = new ModelAlias(name, model, provider, version, time.GetUtcNow());
         int added;
         try
@@ -67,6 +75,7 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
                 SELECT $name, $model, $provider, $version, $created
                 WHERE NOT EXISTS (SELECT 1 FROM model_aliases WHERE name = $model OR model = $name)
                   AND NOT EXISTS (SELECT 1 FROM channels, json_each(channels.models) WHERE json_each.value = $name)
+                  AND EXISTS (SELECT 1 FROM channels, json_each(channels.models) WHERE json_each.value = $model)
                 """,
                 p =>
                 {

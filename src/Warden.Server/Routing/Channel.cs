@@ -27,6 +27,12 @@ internal sealed record Channel(
     DateTimeOffset CreatedAt,
     ChannelTuning? Tuning = null)
 {
+    /// <summary>
+    /// How many upstream keys the credential holds, as committed in the transparency log (the credential itself never is);
+    /// null for a channel added before it was recorded.
+    /// </summary>
+    public int? KeyPoolSize { get; init; }
+
     /// <summary>The channel's tuning, with defaults filled in.</summary>
     public ChannelTuning Tuned => Tuning ?? ChannelTuning.Default;
 }

@@ -70,7 +70,10 @@ internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time, Al
             string.IsNullOrEmpty(spec.Credential) ? null : store.EncryptCredential(id, string.Join('\n', SplitPool(spec.Credential))),
             spec.ManagedSimulator,
             time.GetUtcNow(),
-            spec.Tuning);
+            spec.Tuning)
+        {
+            KeyPoolSize = string.IsNullOrEmpty(spec.Credential) ? 0 : SplitPool(spec.Credential).Length,
+        };
         store.Insert(channel);
         return ChannelRegistration.Added(channel);
     }

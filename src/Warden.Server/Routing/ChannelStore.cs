@@ -23,9 +23,9 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
     public void Insert(Channel channel) => database.ChangeConfiguration(
         """
         INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
-                              weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction)
+                              weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction, key_pool_size)
         VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created,
-                $weight, $connect, $firstbyte, $idle, $concurrency, $jurisdiction)
+                $weight, $connect, $firstbyte, $idle, $concurrency, $jurisdiction, $pool)
         """,
         p =>
         {
@@ -47,6 +47,7 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
             p.AddWithValue("$idle", (object?)tuning.IdleTimeoutMs ?? DBNull.Value);
             p.AddWithValue("$concurrency", (object?)tuning.MaxConcurrency ?? DBNull.Value);
             p.AddWithValue("$jurisdiction", (object?)tuning.Jurisdiction ?? DBNull.Value);
+            p.AddWithValue("$pool", (object?)channel.KeyPoolSize ?? DBNull.Value);
         });
 
     /// <summary>Removes a channel by id or name; false when none matched.</summary>
@@ -60,7 +61,7 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
-                   weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction
+                   weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction, key_pool_size
             FROM channels ORDER BY priority DESC, created_at, id
             """;
         using var reader = command.ExecuteReader();
@@ -90,5 +91,8 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
             reader.IsDBNull(13) ? null : reader.GetInt32(13),
             reader.IsDBNull(14) ? null : reader.GetInt32(14),
             reader.IsDBNull(15) ? null : reader.GetInt32(15),
-            reader.IsDBNull(16) ? null : reader.GetString(16)));
+            reader.IsDBNull(16) ? null : reader.GetString(16)))
+    {
+        KeyPoolSize = reader.IsDBNull(17) ? null : reader.GetInt32(17),
+    };
 }

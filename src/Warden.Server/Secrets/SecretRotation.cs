@@ -64,9 +64,8 @@ internal static class SecretRotation
         if (logRotation)
         {
             // The rotation is a configuration event like any other: logged in the same transaction (never the key itself).
-            var now = database.Time.GetUtcNow();
-            var logEvent = new Trust.ConfigEvent("master_key.rotate", rotated.CurrentKeyId, database.CurrentActor);
-            Trust.LogEntryRows.Append(connection, transaction, Trust.LogEntryRows.ConfigKind, logEvent.ToEntry(now), now);
+            // No committed object changes (credentials are not committed): the entry carries the unchanged digest.
+            database.ChangeConfiguration(connection, transaction, () => (0, new Trust.ConfigEvent("master_key.rotate", rotated.CurrentKeyId, database.CurrentActor)));
         }
 
         if (logRotation || count > 0)

@@ -66,7 +66,10 @@ internal sealed class WardenDatabase
     public int ChangeConfiguration(string sql, Action<SqliteParameterCollection> bind, ConfigEvent? logEvent = null)
     {
         using var connection = Open();
-        using var transaction = connection.BeginTransaction();
+
+        // IMMEDIATE: the configuration is read before the write, and a read transaction cannot always become a writer.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var before = ConfigState.Read(connection, transaction);
         int changed;
         using (var command = connection.CreateCommand())
         {
@@ -76,7 +79,7 @@ internal sealed class WardenDatabase
             changed = command.ExecuteNonQuery();
             if (changed > 0)
             {
-                Record(connection, transaction, logEvent ?? ConfigEvent.FromStatement(sql, command.Parameters, CurrentActor));
+                Record(connection, transaction, before, logEvent ?? ConfigEvent.FromStatement(sql, command.Parameters, CurrentActor));
             }
         }
 
@@ -95,21 +98,42 @@ internal sealed class WardenDatabase
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var before = ConfigState.Read(connection, transaction);
         var (result, logEvent) = change(connection, transaction);
         if (logEvent is not null)
         {
-            Record(connection, transaction, logEvent);
+            Record(connection, transaction, before, logEvent);
         }
 
         transaction.Commit();
         return result;
     }
 
-    private void Record(SqliteConnection connection, SqliteTransaction transaction, ConfigEvent logEvent)
+    // The tables as they were before the change must be what the log last committed (a change never launders an edit
+    // made beside Warden: it is refused, and the transaction rolls back); the entry then commits to the new state.
+    private void Record(SqliteConnection connection, SqliteTransaction transaction, ConfigState before, ConfigEvent logEvent)
     {
         var now = Time.GetUtcNow();
-        LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, logEvent.ToEntry(now), now);
+        ConfigCommitments.Verify(connection, transaction, before, CurrentActor, now);
+        ConfigCommitments.Append(connection, transaction, logEvent, before, ConfigState.Read(connection, transaction), now);
         ConfigVersion.Bump(connection, transaction);
+    }
+
+    /// <summary>
+    /// Runs a configuration write that needs no statement of its own but must be logged with the state it leaves (a
+    /// signing key created or rotated, a master key rotation): <paramref name="change"/> writes in the transaction and
+    /// returns the event, which is appended like any other configuration change.
+    /// </summary>
+    public T ChangeConfiguration<T>(SqliteConnection connection, SqliteTransaction transaction, Func<(T Result, ConfigEvent? LogEvent)> change)
+    {
+        var before = ConfigState.Read(connection, transaction);
+        var (result, logEvent) = change();
+        if (logEvent is not null)
+        {
+            Record(connection, transaction, before, logEvent);
+        }
+
+        return result;
     }
 
     /// <summary>Applies every embedded migration newer than the database's version, each in its own transaction.</summary>

@@ -38,4 +38,16 @@ internal static partial class Log
 
     [LoggerMessage(3011, LogLevel.Warning, "Channel {Channel}'s credential is now sealed under master key {KeyId}, which this server does not hold; it keeps the credential it read before the rotation. Restart with the new key to add or change channels")]
     public static partial void CredentialKeptAfterRotation(ILogger logger, string channel, string keyId);
+
+    [LoggerMessage(4601, LogLevel.Critical, "The transparency log's append-only trigger {Trigger} was missing or altered in the database; it is restored. Someone changed the data folder outside Warden")]
+    public static partial void LogTriggerRestored(ILogger logger, string trigger);
+
+    [LoggerMessage(4602, LogLevel.Warning, "The transparency log held no commitment to the configuration (a data folder from before configuration commitments): the configuration as it is now ({Objects} objects, digest {Digest}) is logged once as a baseline entry")]
+    public static partial void ConfigBaselineLogged(ILogger logger, int objects, string digest);
+
+    [LoggerMessage(4603, LogLevel.Critical, "Stopping: {Reason}")]
+    public static partial void ConfigDiffersFromLog(ILogger logger, string reason);
+
+    [LoggerMessage(4604, LogLevel.Critical, "The stored receipt asked for as {RequestId} is the receipt of another request; it is not served. The receipts table was changed outside Warden")]
+    public static partial void StoredReceiptInconsistent(ILogger logger, string requestId);
 }

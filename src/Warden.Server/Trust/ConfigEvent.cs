@@ -7,8 +7,10 @@ namespace Warden.Server.Trust;
 
 /// <summary>
 /// A configuration change as recorded in the transparency log. Its entry is canonical JSON with the fields in this
-/// fixed order: <c>{"type":"config","action":…,"subject":…,"at":…,"by":…}</c>. It names what changed and who changed
-/// it; it never holds a credential, a key hash or any key material.
+/// fixed order: <c>{"type":"config","action":…,"subject":…,"at":…,"by":…,"changes":[{"object":…,"state":…},…],"config_digest":…}</c>.
+/// It names what changed and who changed it, commits to the new state of every object the change touched (null: removed;
+/// see <see cref="ConfigTables"/>) and to the digest of the whole configuration after it (<see cref="ConfigState.Digest"/>);
+/// it never holds a credential, a key hash or any key material.
 /// </summary>
 /// <param name="Action">What happened, e.g. "channel.add", "key.revoke", "signing_key.rotate".</param>
 /// <param name="Subject">The id or name of what changed.</param>
@@ -17,10 +19,14 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The log entry bytes (UTF-8 JSON) for this event at <paramref name="at"/>.</summary>
-    public byte[] ToEntry(DateTimeOffset at)
+    /// <summary>
+    /// The log entry bytes (UTF-8 JSON) for this event at <paramref name="at"/>: the objects it changed, in ordinal order
+    /// of their ids, each with its new state written byte for byte as <see cref="ConfigState"/> holds it (so a reader can
+    /// hash the state's raw text), and the configuration digest after it.
+    /// </summary>
+    public byte[] ToEntry(DateTimeOffset at, IEnumerable<(string Id, byte[]? State)> changes, string configDigest)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
+        var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
@@ -29,6 +35,26 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
             writer.WriteString("subject", Subject);
             writer.WriteString("at", Storage.SqlTime.Format(at));
             writer.WriteString("by", By);
+            writer.WriteStartArray("changes");
+            foreach (var (id, state) in changes)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("object", id);
+                writer.WritePropertyName("state");
+                if (state is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteRawValue(state, skipInputValidation: true);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("config_digest", configDigest);
             writer.WriteEndObject();
         }
 

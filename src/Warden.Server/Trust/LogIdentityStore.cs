@@ -41,24 +41,6 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
         return key;
     }
 
-    /// <summary>The receipt signing key the log last recorded (null: none yet).</summary>
-    public static string? RecordedReceiptKey(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT receipt_kid FROM log_identity WHERE id = 1";
-        return command.ExecuteScalar() as string;
-    }
-
-    /// <summary>Records the receipt signing key now current (in the caller's transaction).</summary>
-    public static void RecordReceiptKey(SqliteConnection connection, SqliteTransaction transaction, string kid)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE log_identity SET receipt_kid = $kid WHERE id = 1";
-        command.Parameters.AddWithValue("$kid", kid);
-        command.ExecuteNonQuery();
-    }
-
     private NoteSigningKey? Read(SqliteConnection connection, SqliteTransaction transaction)
     {
         using var select = connection.CreateCommand();
@@ -108,7 +90,7 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
             var now = time.GetUtcNow();
             Execute(connection, transaction, "INSERT INTO secrets (name, key_id, ciphertext) VALUES ($name, $kid, $ct)",
                 ("$name", SecretName), ("$kid", encrypted.KeyId), ("$ct", encrypted.Ciphertext));
-            Execute(connection, transaction, "INSERT INTO log_identity (id, origin, vkey, receipt_kid, created_at) VALUES (1, $origin, $vkey, NULL, $t)",
+            Execute(connection, transaction, "INSERT INTO log_identity (id, origin, vkey, created_at) VALUES (1, $origin, $vkey, $t)",
                 ("$origin", origin), ("$vkey", key.Verifier.ToVkey()), ("$t", SqlTime.Format(now)));
             LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, new ConfigEvent("log.origin", key.Verifier.ToVkey(), "server").ToEntry(now), now);
             return key;

@@ -13,11 +13,13 @@ internal sealed class ReceiptSigner
 {
     private readonly SigningKeyRing _ring;
     private readonly TimeProvider _time;
+    private readonly ConfigDigestInForce? _configDigest;
 
-    public ReceiptSigner(SigningKeyRing ring, TimeProvider time)
+    public ReceiptSigner(SigningKeyRing ring, TimeProvider time, ConfigDigestInForce? configDigest = null)
     {
         _ring = ring;
         _time = time;
+        _configDigest = configDigest;
         var buffer = new ArrayBufferWriter<byte>();
         ring.PublicKeys.WriteTo(buffer);
         JwksJson = buffer.WrittenMemory.ToArray();
@@ -56,6 +58,8 @@ internal sealed class ReceiptSigner
             PriceVersion = request.Settlement?.PriceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
             BilledModel = request.Settlement is null ? null : request.Reservation?.Model,
             Cost = request.Settlement is { } settled ? new ReceiptCost(settled.ChargedMicros, settled.Currency) : null,
+            PolicyVersion = request.PolicyVersion,
+            ConfigDigest = _configDigest?.Current,
             Changes = [.. request.Changes],
             Redactions = [],
 

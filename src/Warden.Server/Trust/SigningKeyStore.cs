@@ -21,9 +21,16 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
     public SigningKeyRing LoadOrCreate()
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = connection.BeginTransaction(deferred: false);
         var (current, retired) = Read(connection, transaction);
-        EcSigningKey key = current is { } kid ? LoadPrivate(connection, transaction, kid) : Create(connection, transaction);
+        EcSigningKey key = current is { } kid
+            ? LoadPrivate(connection, transaction, kid)
+            : database.ChangeConfiguration(connection, transaction, () =>
+            {
+                // Logged with its public JWK (the log's commitment to it): deleting its row later stops the next start.
+                var created = Create(connection, transaction);
+                return (created, new ConfigEvent("signing_key.create", created.KeyId, database.CurrentActor));
+            });
         transaction.Commit();
         return new SigningKeyRing(key, retired);
     }
@@ -35,18 +42,23 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
     public (string NewKeyId, string? RetiredKeyId) Rotate()
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = connection.BeginTransaction(deferred: false);
         var (current, _) = Read(connection, transaction);
-        if (current is { } old)
+        string nextId = database.ChangeConfiguration(connection, transaction, () =>
         {
-            Execute(connection, transaction, "UPDATE receipt_signing_keys SET retired_at = $t WHERE kid = $kid",
-                ("$t", SqlTime.Format(time.GetUtcNow())), ("$kid", old));
-            Execute(connection, transaction, "DELETE FROM secrets WHERE name = $name", ("$name", SecretPrefix + old));
-        }
+            if (current is { } old)
+            {
+                Execute(connection, transaction, "UPDATE receipt_signing_keys SET retired_at = $t WHERE kid = $kid",
+                    ("$t", SqlTime.Format(time.GetUtcNow())), ("$kid", old));
+                Execute(connection, transaction, "DELETE FROM secrets WHERE name = $name", ("$name", SecretPrefix + old));
+            }
 
-        using EcSigningKey next = Create(connection, transaction);
+            // A key's row is never deleted through Warden: retired keys stay published so their receipts keep verifying.
+            using EcSigningKey next = Create(connection, transaction);
+            return (next.KeyId, new ConfigEvent("signing_key.rotate", next.KeyId, database.CurrentActor));
+        });
         transaction.Commit();
-        return (next.KeyId, current);
+        return (nextId, current);
     }
 
     private static (string? Current, List<JsonWebKey> Retired) Read(SqliteConnection connection, SqliteTransaction transaction)

@@ -53,32 +53,14 @@ internal sealed class TransparencyLog
         using var connection = database.Open();
         CatchUp(connection);
         string? last = LogEntryRows.LatestCheckpoint(connection);
-        string? recordedKid = LogIdentityStore.RecordedReceiptKey(connection);
         if (last is not null)
         {
-            var verification = Check(last, out bool legacy);
+            var verification = Check(last, out _);
             _latest = last;
             _latestSize = verification.Checkpoint!.TreeSize;
-            if (legacy)
-            {
-                // The last checkpoint was signed the old way, with the receipt key then current.
-                recordedKid ??= verification.KeyId;
-            }
-        }
 
-        if (recordedKid != ring.Current.KeyId)
-        {
-            using var transaction = connection.BeginTransaction();
-            if (recordedKid is not null)
-            {
-                // `warden receipts rotate-key` ran since the log last recorded the key: log the new key before it signs anything.
-                var now = time.GetUtcNow();
-                LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind,
-                    new ConfigEvent("signing_key.rotate", ring.Current.KeyId, "server").ToEntry(now), now);
-            }
-
-            LogIdentityStore.RecordReceiptKey(connection, transaction, ring.Current.KeyId);
-            transaction.Commit();
+            // A key rotated since the last checkpoint (`warden receipts rotate-key`) was logged, with its public JWK, by
+            // the rotation itself, before it could sign anything.
         }
 
         Refresh();

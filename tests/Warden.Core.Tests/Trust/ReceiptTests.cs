@@ -44,7 +44,7 @@ public class ReceiptTests
             + $"\"client_request_sha256\":\"{ReceiptJson.Sha256Hex(ClientBody)}\",\"upstream_request_sha256\":\"{ReceiptJson.Sha256Hex(UpstreamBody)}\","
             + $"\"response_sha256\":\"{ReceiptJson.Sha256Hex(ResponseBody)}\","
             + "\"usage\":{\"input_tokens\":1200,\"output_tokens\":340,\"cache_read_tokens\":1000,\"cache_write_tokens\":0,\"reasoning_tokens\":120,\"source\":\"reported\"},"
-            + "\"price_version\":\"2026-11-01\",\"billed_model\":null,\"cost\":{\"amount_micros\":12345,\"currency\":\"USD\"},"
+            + "\"price_version\":\"2026-11-01\",\"billed_model\":null,\"cost\":{\"amount_micros\":12345,\"currency\":\"USD\"},\"policy_version\":null,\"config_digest\":null,"
             + "\"changes\":[\"left_out:anthropic.cache_control\"],\"redactions\":[],"
             + "\"attempts\":[{\"channel\":\"anthropic-us\",\"outcome\":\"error\",\"status\":529},{\"channel\":\"anthropic-eu\",\"outcome\":\"ok\",\"status\":200}],"
             + "\"fallback\":{\"used\":false,\"from_model\":null,\"to_model\":null},\"retention\":\"none\"}";

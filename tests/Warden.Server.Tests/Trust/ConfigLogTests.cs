@@ -28,7 +28,7 @@ public sealed class ConfigLogTests
         var added = Assert.Single(entries, e => e.GetProperty("action").GetString() == "channel.add" && e.GetProperty("subject").GetString() == "cli-logged");
         Assert.Equal("cli", added.GetProperty("by").GetString());
         Assert.Equal("config", added.GetProperty("type").GetString());
-        Assert.Equal(["type", "action", "subject", "at", "by"], added.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["type", "action", "subject", "at", "by", "changes", "config_digest"], added.EnumerateObject().Select(p => p.Name));
         Assert.DoesNotContain(entries, e => e.GetRawText().Contains("sk-logged-secret-value", StringComparison.Ordinal));
 
         server.Reload();

@@ -1,11 +1,10 @@
 -- The log's identity as a C2SP signed-note signer (issue 19): the origin chosen at first start and its Ed25519 note
 -- key's vkey (the private seed is in `secrets`, encrypted under the master key). One row, never changed: a different
--- origin is a different log. `receipt_kid` is the receipt signing key the log last recorded (its rotation is logged).
+-- origin is a different log.
 CREATE TABLE log_identity (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     origin      TEXT NOT NULL,
     vkey        TEXT NOT NULL,
-    receipt_kid TEXT,
     created_at  TEXT NOT NULL
 );
 
