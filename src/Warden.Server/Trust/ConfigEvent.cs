@@ -20,6 +20,27 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
+    /// The log entry bytes for an event that changes no configuration table (the log's origin, chosen once at first
+    /// start): no <c>changes</c> and no <c>config_digest</c>, so the configuration check passes over it.
+    /// </summary>
+    public byte[] ToEntry(DateTimeOffset at)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "config");
+            writer.WriteString("action", Action);
+            writer.WriteString("subject", Subject);
+            writer.WriteString("at", Storage.SqlTime.Format(at));
+            writer.WriteString("by", By);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
     /// The log entry bytes (UTF-8 JSON) for this event at <paramref name="at"/>: the objects it changed, in ordinal order
     /// of their ids, each with its new state written byte for byte as <see cref="ConfigState"/> holds it (so a reader can
     /// hash the state's raw text), and the configuration digest after it.
