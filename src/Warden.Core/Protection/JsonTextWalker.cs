@@ -30,8 +30,9 @@ internal static class JsonTextWalker
     /// <summary>
     /// Visits <paramref name="json"/>. Returns false when it is not valid JSON (the caller then treats it as text).
     /// <paramref name="rewritten"/> is the new JSON text when the visitor changed something, else null.
+    /// <paramref name="countBinary"/>: whether inline base64 counts as a part not inspected (not for extension values).
     /// </summary>
-    public static bool TryVisit(ReadOnlySpan<byte> json, RequestTextVisitor visitor, out byte[]? rewritten)
+    public static bool TryVisit(ReadOnlySpan<byte> json, RequestTextVisitor visitor, out byte[]? rewritten, bool countBinary = true)
     {
         rewritten = null;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
@@ -68,7 +69,7 @@ internal static class JsonTextWalker
                     case JsonTokenType.String:
                         {
                             string value = reader.GetString()!;
-                            string visited = IsBinary(value) ? Skip(visitor, value) : visitor.Text(value);
+                            string visited = IsBinary(value) ? Skip(visitor, value, countBinary) : visitor.Text(value);
                             changed |= !ReferenceEquals(value, visited);
                             writer?.WriteStringValue(visited);
                             break;
@@ -117,9 +118,13 @@ internal static class JsonTextWalker
     // Inline base64 (audio, images, files inside an unknown block): not text, so not inspected, and never changed.
     private static bool IsBinary(string value) => value.Length >= 1024 && !value.AsSpan().ContainsAnyExcept(Base64Chars);
 
-    private static string Skip(RequestTextVisitor visitor, string value)
+    private static string Skip(RequestTextVisitor visitor, string value, bool count)
     {
-        visitor.NotInspected++;
+        if (count)
+        {
+            visitor.NotInspected++;
+        }
+
         return value;
     }
 }

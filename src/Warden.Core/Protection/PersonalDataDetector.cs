@@ -197,6 +197,9 @@ public sealed class PersonalDataDetector
     {
         private readonly Dictionary<PersonalDataClass, int> _counts = [];
 
+        // Distinct values: a conversation's history repeats them, and a decoder may keep one in two places.
+        private readonly HashSet<(PersonalDataClass, string)> _seen = [];
+
         protected List<PersonalDataMatch> Matches { get; } = [];
 
         public PersonalDataScan Result() => _counts.Count == 0 && NotInspected == 0 ? PersonalDataScan.Empty : new PersonalDataScan(_counts, NotInspected);
@@ -211,7 +214,15 @@ public sealed class PersonalDataDetector
 
             foreach (var match in Matches)
             {
-                _counts[match.Class] = _counts.GetValueOrDefault(match.Class) + 1;
+                Count(match.Class, text.Substring(match.Start, match.Length));
+            }
+        }
+
+        private void Count(PersonalDataClass kind, string value)
+        {
+            if (_seen.Add((kind, value)))
+            {
+                _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
             }
         }
 
@@ -223,7 +234,7 @@ public sealed class PersonalDataDetector
             {
                 Matches.Clear();
                 Matches.Add(matches[0]);
-                _counts[matches[0].Class] = _counts.GetValueOrDefault(matches[0].Class) + 1;
+                Count(matches[0].Class, literal);
                 return true;
             }
 

@@ -3,9 +3,9 @@ using System.Text;
 namespace Warden.Core.Protection;
 
 /// <summary>
-/// What a scan of a request found: how many values of each class (occurrences, so a value repeated in a
-/// conversation's history counts each time it travels) and how many parts could not be inspected (images, audio,
-/// binary documents, files by reference, texts an operator pattern timed out on). No values are kept.
+/// What a scan of a request found: how many distinct values of each class (a value repeated in a conversation's
+/// history, or kept by a decoder in two places, counts once) and how many parts could not be inspected (images,
+/// audio, binary documents, files by reference, texts an operator pattern timed out on). No values are kept.
 /// </summary>
 public sealed class PersonalDataScan
 {

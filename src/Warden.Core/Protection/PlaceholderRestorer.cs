@@ -1,6 +1,5 @@
+using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 namespace Warden.Core.Protection;
 
@@ -95,15 +94,40 @@ public sealed class PlaceholderRestorer
 
     private void AppendOriginal(StringBuilder output, string original)
     {
-        if (_context == PlaceholderContext.Json)
-        {
-            // Relaxed escaping: only what JSON requires inside a string (quotes, backslash, control characters), so
-            // non-ASCII values come back as they were.
-            output.Append(JsonEncodedText.Encode(original, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value);
-        }
-        else
+        if (_context == PlaceholderContext.Text)
         {
             output.Append(original);
+            return;
+        }
+
+        // Only what JSON requires inside a string (RFC 8259 section 7: quote, backslash, control characters), so
+        // non-ASCII values come back as they were.
+        foreach (char c in original)
+        {
+            switch (c)
+            {
+                case '"':
+                    output.Append("\\\"");
+                    break;
+                case '\\':
+                    output.Append("\\\\");
+                    break;
+                case '\n':
+                    output.Append("\\n");
+                    break;
+                case '\r':
+                    output.Append("\\r");
+                    break;
+                case '\t':
+                    output.Append("\\t");
+                    break;
+                case < ' ':
+                    output.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    output.Append(c);
+                    break;
+            }
         }
     }
 }

@@ -9,10 +9,11 @@ namespace Warden.Core.Protection;
 /// Every place text travels in a canonical request, in one walk shared by scanning and masking, so the two always
 /// agree: system, developer, user and assistant messages; tool results (recursively); tool-call arguments (JSON);
 /// documents given as text (text/* media types, title); reasoning text and summaries; unknown blocks' JSON strings;
-/// tool descriptions and schemas; the output schema; the end-user identifier. Images, audio, binary documents and
-/// files by URL or id are counted as not inspected. Not visited: stop sequences, tool and participant names, and
-/// the dialect extension bags (metadata such as cache_control); opaque reasoning (signatures, encrypted content) is
-/// the provider's own and cannot be read.
+/// tool descriptions and schemas; the output schema; the end-user identifier; the strings of top-level fields kept
+/// in the request's extension bag. Images, audio, binary documents and files by URL or id are counted as not
+/// inspected; the strings of the extension bags of messages and blocks (Gemini keeps a functionResponse there).
+/// Not visited: stop sequences, tool and participant names, and opaque values (signatures, encrypted reasoning),
+/// which are the provider's own and would break if changed.
 /// A visitor that rewrites gets the request changed in place: changed messages and tools are replaced by copies.
 /// </summary>
 /// <remarks>
@@ -29,9 +30,10 @@ internal static class RequestTextWalker
         {
             var message = messages[m];
             var content = Blocks(message.Content, visitor);
-            if (!ReferenceEquals(content, message.Content))
+            var extensions = Extensions(message.Extensions, visitor);
+            if (!ReferenceEquals(content, message.Content) || !ReferenceEquals(extensions, message.Extensions))
             {
-                messages[m] = message with { Content = content };
+                messages[m] = message with { Content = content, Extensions = extensions };
             }
         }
 
@@ -61,6 +63,25 @@ internal static class RequestTextWalker
         {
             request.User = visitor.Text(user);
         }
+
+        // Top-level fields without a canonical place can carry text: Responses instructions given as items and
+        // prompt-template variables, Anthropic metadata.user_id.
+        if (request.Extensions.Count > 0)
+        {
+            foreach (string key in request.Extensions.Keys.ToArray())
+            {
+                if (key.EndsWith("ignature", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var value = Json(request.Extensions[key], visitor, out bool changed, countBinary: false);
+                if (changed)
+                {
+                    request.Extensions[key] = value!.Value;
+                }
+            }
+        }
     }
 
     private static IReadOnlyList<ContentBlock> Blocks(IReadOnlyList<ContentBlock> blocks, RequestTextVisitor visitor)
@@ -70,6 +91,12 @@ internal static class RequestTextWalker
         {
             var block = blocks[b];
             var visited = Block(block, visitor);
+            var extensions = Extensions(visited.Extensions, visitor);
+            if (!ReferenceEquals(extensions, visited.Extensions))
+            {
+                visited = visited with { Extensions = extensions };
+            }
+
             if (!ReferenceEquals(block, visited))
             {
                 changed ??= [.. blocks];
@@ -117,6 +144,35 @@ internal static class RequestTextWalker
                 visitor.NotInspected++;
                 return block;
         }
+    }
+
+    // Dialect attributes of messages and blocks: mostly markers (cache_control), but some keep text for a round trip
+    // to the same dialect (Gemini's functionResponse object, sent as it came). Opaque signatures are never read:
+    // changing one byte would break it.
+    private static IReadOnlyDictionary<string, JsonElement>? Extensions(IReadOnlyDictionary<string, JsonElement>? extensions, RequestTextVisitor visitor)
+    {
+        if (extensions is null || extensions.Count == 0)
+        {
+            return extensions;
+        }
+
+        Dictionary<string, JsonElement>? changed = null;
+        foreach (var (key, value) in extensions)
+        {
+            if (key.EndsWith("ignature", StringComparison.Ordinal) || value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.String))
+            {
+                continue;
+            }
+
+            var visited = Json(value, visitor, out bool different, countBinary: false);
+            if (different)
+            {
+                changed ??= new Dictionary<string, JsonElement>(extensions, StringComparer.Ordinal);
+                changed[key] = visited!.Value;
+            }
+        }
+
+        return changed ?? extensions;
     }
 
     private static DocumentBlock Document(DocumentBlock document, RequestTextVisitor visitor)
@@ -180,7 +236,7 @@ internal static class RequestTextWalker
         return rewritten is null ? json : Encoding.UTF8.GetString(rewritten);
     }
 
-    private static JsonElement? Json(JsonElement? element, RequestTextVisitor visitor, out bool changed)
+    private static JsonElement? Json(JsonElement? element, RequestTextVisitor visitor, out bool changed, bool countBinary = true)
     {
         changed = false;
         if (element is not { } value || value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.True or JsonValueKind.False)
@@ -189,7 +245,7 @@ internal static class RequestTextWalker
         }
 
         ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8Value(value);
-        if (!JsonTextWalker.TryVisit(raw, visitor, out byte[]? rewritten) || rewritten is null)
+        if (!JsonTextWalker.TryVisit(raw, visitor, out byte[]? rewritten, countBinary) || rewritten is null)
         {
             return element;
         }
