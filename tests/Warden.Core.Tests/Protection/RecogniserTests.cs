@@ -32,8 +32,8 @@ public sealed class RecogniserTests
 
     [Theory]
     [InlineData("110105194912310021")] // wrong check digit
-    [InlineData("990105194912310026")] // region 99 does not exist (check digit made valid)
-    [InlineData("110105194902300028")] // 30 February
+    [InlineData("990105194912310023")] // region 99 does not exist (check digit valid)
+    [InlineData("110105194902300020")] // 30 February (check digit valid)
     [InlineData("x11010519491231002X")] // inside a longer token
     [InlineData("11010519491231002X7")]
     [InlineData("id_11010519491231002X")]
