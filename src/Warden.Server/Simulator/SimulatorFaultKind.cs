@@ -36,4 +36,7 @@ internal enum SimulatorFaultKind
 
     /// <summary>inject-tool-badargs: the answer also calls a tool (the first declared one, if any) with arguments that are not JSON.</summary>
     InjectToolBadArguments,
+
+    /// <summary>echo: the answer repeats every text of the request (see <see cref="SimulatorEchoText"/>).</summary>
+    Echo,
 }
