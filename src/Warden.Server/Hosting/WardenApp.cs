@@ -8,6 +8,7 @@ using Warden.Server.Keys;
 using Warden.Server.Pipeline;
 using Warden.Server.Protocols;
 using Warden.Server.Relay;
+using Warden.Server.Residency;
 using Warden.Server.Routing;
 using Warden.Server.Simulator;
 using Warden.Server.Telemetry;
@@ -175,6 +176,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(data.Policies);
         services.AddSingleton<AliasCatalog>();
         services.AddSingleton<PolicyCatalog>();
+        services.AddSingleton(data.Residency);
+        services.AddSingleton<ResidencyCatalog>();
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton<UsageWriter>();

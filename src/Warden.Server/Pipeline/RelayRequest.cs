@@ -81,6 +81,12 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>The upstream key of the current (finally: the last) attempt.</summary>
     public RouteTarget? Target { get; set; }
 
+    /// <summary>The residency rule that applies to this request's key (issue 20), or null when none does.</summary>
+    public Residency.ResidencyRule? Residency { get; set; }
+
+    /// <summary>The key's tenant, read with <see cref="Residency"/> for the transfer register.</summary>
+    public string? TenantId { get; set; }
+
     /// <summary>The models and keys this request may be served by, in the order they may be tried.</summary>
     public IReadOnlyList<RouteLeg> Legs { get; set; } = [];
 
