@@ -20,7 +20,7 @@ internal static class ProtectionCommand
         var abroad = new Option<string>("--personal-data-abroad") { Description = "What happens to personal data leaving home: block, mask or allow.", DefaultValueFactory = _ => "block" };
         abroad.AcceptOnlyFromAmong("block", "mask", "allow");
         var basis = new Option<string?>("--legal-basis") { Description = "The legal basis of 'allow' (required for it), e.g. standard-contract-2026-03; recorded with every transfer." };
-        var uninspectable = new Option<string>("--uninspectable") { Description = "Images and files going abroad under block or mask: block or allow.", DefaultValueFactory = _ => "block" };
+        var uninspectable = new Option<string?>("--uninspectable") { Description = "Images and files (not inspected) going abroad: block or allow; by default allow under 'allow', else block." };
         uninspectable.AcceptOnlyFromAmong("block", "allow");
         var set = new Command("set", "Set a tenant's or a key's whole residency rule (replacing any previous one). Logged; takes effect once logged.")
         {

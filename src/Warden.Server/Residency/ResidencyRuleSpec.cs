@@ -10,7 +10,7 @@ namespace Warden.Server.Residency;
 /// <param name="Allow">Comma-separated jurisdictions traffic may go to; null or "any" for no restriction.</param>
 /// <param name="PersonalDataAbroad">block, mask or allow; null means block.</param>
 /// <param name="LegalBasis">Required for allow.</param>
-/// <param name="Uninspectable">block or allow; null means block.</param>
+/// <param name="Uninspectable">block or allow; null means allow under an allow rule, block otherwise.</param>
 internal sealed record ResidencyRuleSpec(
     string? Tenant,
     string? Key,

@@ -71,7 +71,10 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
             return (null, $"A legal basis is a name of at most {MaxLegalBasisLength} characters on one line.");
         }
 
-        UninspectableAction? uninspectableAction = (spec.Uninspectable?.Trim().ToLowerInvariant() ?? "block") switch
+        // Unstated, images and files follow the personal-data action: forwarded under an 'allow' basis, else refused
+        // (nothing can vouch that they carry no personal data).
+        string uninspectableDefault = personalData == PersonalDataAction.Allow ? "allow" : "block";
+        UninspectableAction? uninspectableAction = (spec.Uninspectable?.Trim().ToLowerInvariant() ?? uninspectableDefault) switch
         {
             "block" => UninspectableAction.Block,
             "allow" => UninspectableAction.Allow,
