@@ -204,6 +204,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(sp => new UpstreamHealth(options.Time, options.Health));
         services.AddSingleton<RouteSelector>();
         services.AddSingleton(sp => new ConcurrencyGate(options.MaxConcurrentUpstreamCalls));
+        services.AddSingleton(sp => new TransferGuard(
+            Warden.Core.Protection.PersonalDataDetector.Default,
+            new Secrets.SecretStore(data.Database, data.Ring).GetOrCreate(Secrets.SecretStore.PlaceholderKey)));
         services.AddSingleton<AttemptLoop>();
         services.AddSingleton<TokenCounter>();
         services.AddSingleton(data.Billing.Gate);

@@ -592,6 +592,7 @@ internal sealed partial class RelayPipeline(
         await RejectAsync(context, request, new ClientError(StatusCodes.Status403Forbidden, ClientErrorKind.Permission,
             $"The residency rule {rule.Name} allows traffic only to {rule.AllowedText}; every channel serving '{request.Facts!.Model}' runs in {string.Join(", ", refused)}, so no route is left.",
             "model", "residency_no_route"));
+        request.Outcome = UsageOutcome.RefusedResidency;
         return false;
     }
 

@@ -30,8 +30,9 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
     {
         var target = attempt.Target;
 
-        // :: Step 1
-        if (!request.Protocol.Codec.TryDecodeRequest(request.Body, request.Context, out var canonical, out var parseError))
+        // :: Step 1 (a request a residency rule masks for this destination is already decoded, its values replaced)
+        CanonicalRequest? canonical = request.AttemptMasking?.Request;
+        if (canonical is null && !request.Protocol.Codec.TryDecodeRequest(request.Body, request.Context, out canonical, out var parseError))
         {
             await RelayOutput.RefuseAsync(context, request, parseError!);
             return AttemptResult.Answered;
@@ -84,6 +85,11 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
 
         request.ServedModel = answer.Model;
         request.Usage = answer.Usage;
+        if (request.AttemptMasking is { Masked: true } masking)
+        {
+            answer = new AnswerUnmasker(masking.Map).Restore(answer);
+        }
+
         var translated = new ArrayBufferWriter<byte>(body.Length + 256);
         request.Protocol.Codec.EncodeResponse(answer, canonical, translated);
 
@@ -108,6 +114,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         // The encoder writes each upstream event's translation here, and it goes to the response in one piece: one
         // write through the response's hash and Kestrel's output instead of one per piece of every SSE event.
         var encoded = new EncodedEvents(output);
+        var unmasker = request.AttemptMasking is { Masked: true } masking ? new AnswerUnmasker(masking.Map) : null;
         bool committed = false;
         string? brokenBecause = null;
         try
@@ -148,7 +155,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                     committed = true;
                 }
 
-                // :: Step 5
+                // :: Step 5 (masked values restored first; the usage tap above saw the upstream's own events)
+                unmasker?.Restore(events);
                 foreach (var streamEvent in events)
                 {
                     if (streamEvent is StreamFailed inStream)
@@ -198,6 +206,11 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
             foreach (var streamEvent in events)
             {
                 RelayOutput.Tap(request, streamEvent);
+            }
+
+            unmasker?.Restore(events);
+            foreach (var streamEvent in events)
+            {
                 encoder.Write(streamEvent, encoded.Buffer);
             }
 
