@@ -538,11 +538,10 @@ internal sealed partial class RelayPipeline(
 
         // Residency before anything else (issue 20): a channel outside the allowed jurisdictions is never tried, whatever
         // its priority, and neither is a fallback model's channel there; legs left with no channel are dropped.
-        var tenant = billingCatalog.Current.TenantOfKey(key.Id);
-        if (residency.For(key.Id, tenant?.Id) is { } rule)
+        if (!residency.IsEmpty && residency.For(key.Id, billingCatalog.Current.TenantOfKey(key.Id)?.Id) is { } rule)
         {
             request.Residency = rule;
-            request.TenantId = tenant?.Id;
+            request.TenantId = billingCatalog.Current.TenantOfKey(key.Id)?.Id;
             if (!rule.Allowed.IsDefaultOrEmpty && !await KeepAllowedAsync(context, request, rule, legs))
             {
                 return false;

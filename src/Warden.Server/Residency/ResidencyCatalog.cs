@@ -14,6 +14,9 @@ internal sealed class ResidencyCatalog
     /// <summary>Every rule, tenants' first, each ordered by subject id.</summary>
     public IReadOnlyList<ResidencyRule> All => Volatile.Read(ref _snapshot).All;
 
+    /// <summary>True while no rule exists at all (a new install): routing then looks up nothing else.</summary>
+    public bool IsEmpty => Volatile.Read(ref _snapshot).All.Count == 0;
+
     /// <summary>The rule for a request by this key: the key's own, else its tenant's, else null (no restriction).</summary>
     public ResidencyRule? For(string keyId, string? tenantId)
     {
