@@ -2,6 +2,7 @@ using System.Globalization;
 using Warden.Bench;
 
 // warden-bench ttfe --samples N name=port=request-file ...
+// warden-bench pii [--data bench/data/agent-100k.chat.json]
 // warden-bench streams --count N --open-seconds S --hold-seconds S --pid P [--pid P ...] name=port=request-file
 var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
 var targets = new List<RawRequest>();
@@ -36,7 +37,9 @@ switch (args.Length > 0 ? args[0] : "")
         var pids = options.TryGetValue("--pid", out var p) ? p.Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList() : [];
         return await OpenStreams.RunAsync(targets[0], Number("--count", 1000), TimeSpan.FromSeconds(Number("--open-seconds", 30)),
             TimeSpan.FromSeconds(Number("--hold-seconds", 3)), pids, output, stop.Token);
+    case "pii":
+        return PersonalDataCost.Run(options.TryGetValue("--data", out var data) ? data[^1] : Path.Combine("bench", "data", "agent-100k.chat.json"), output, stop.Token);
     default:
-        await Console.Error.WriteLineAsync("usage: warden-bench ttfe|streams [options] name=port=request-file ...");
+        await Console.Error.WriteLineAsync("usage: warden-bench ttfe|streams|pii [options] name=port=request-file ...");
         return 2;
 }

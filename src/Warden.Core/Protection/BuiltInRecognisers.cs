@@ -323,7 +323,7 @@ internal static class BuiltInRecognisers
 
         if (!paren && PhoneNumberCheck.IsMainlandMobileShape(digits)
             && (groups == 1 || sizes.SequenceEqual([3, 4, 4]) || sizes.SequenceEqual([3, 8]))
-            && PhoneNumberCheck.IsValidMainland(digits))
+            && PhoneNumberCheck.IsValidMainlandMobile(digits))
         {
             return PersonalDataClass.Phone;
         }

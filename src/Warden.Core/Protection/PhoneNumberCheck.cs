@@ -28,8 +28,39 @@ internal static class PhoneNumberCheck
         return TryParse(digits.ToString(), "CN", out var number) && Util.IsValidNumberForRegion(number, "CN");
     }
 
-    /// <summary>Whether a mainland national number is a mobile number.</summary>
+    /// <summary>Whether a mainland national number has a mobile number's shape (11 digits, 13x to 19x).</summary>
     public static bool IsMainlandMobileShape(ReadOnlySpan<char> digits) => digits.Length == 11 && digits[0] == '1' && digits[1] is >= '3' and <= '9';
+
+    /// <summary>
+    /// Whether an 11-digit number of mobile shape is in a mainland mobile range in use. Asking libphonenumber costs
+    /// a few microseconds a number (text with many numbers blew the budget of 50 µs per 10 KB), so its answer is
+    /// taken once per five-digit prefix (13000-19999, the resolution at which its CN mobile plan is written) into a
+    /// table on first use.
+    /// </summary>
+    public static bool IsValidMainlandMobile(ReadOnlySpan<char> digits)
+    {
+        if (!IsMainlandMobileShape(digits))
+        {
+            return false;
+        }
+
+        int prefix = int.Parse(digits[..5], provider: System.Globalization.CultureInfo.InvariantCulture);
+        return MobilePrefixes.Value[prefix - FirstMobilePrefix];
+    }
+
+    private const int FirstMobilePrefix = 13000;
+
+    private static readonly Lazy<bool[]> MobilePrefixes = new(() =>
+    {
+        var valid = new bool[20000 - FirstMobilePrefix];
+        for (int i = 0; i < valid.Length; i++)
+        {
+            string number = (FirstMobilePrefix + i).ToString(System.Globalization.CultureInfo.InvariantCulture) + "123456";
+            valid[i] = TryParse(number, "CN", out var parsed) && Util.IsValidNumberForRegion(parsed, "CN") && Util.GetNumberType(parsed) is PhoneNumberType.MOBILE or PhoneNumberType.FIXED_LINE_OR_MOBILE;
+        }
+
+        return valid;
+    });
 
     private static bool TryParse(string text, string? region, out PhoneNumber number)
     {

@@ -21,6 +21,7 @@ internal static class SimulatorAnswerComposer
             return new SimulatorAnswer(filler, null, [], "stop", Usage(request, SimulatorTokens.Count(filler), 0));
         }
 
+        var echo = faults.Echo ? request.EchoText ?? "" : null;
         var tools = SelectTools(request);
         if (tools.Count > 0)
         {
@@ -28,7 +29,7 @@ internal static class SimulatorAnswerComposer
             var callTokens = 0;
             for (var i = 0; i < tools.Count; i++)
             {
-                var arguments = SimulatorToolArguments.Build(tools[i], seedText);
+                var arguments = SimulatorToolArguments.Build(tools[i], seedText, echo);
                 calls[i] = new SimulatorToolCall(CallId(simRequestId, i), tools[i].Name, arguments);
                 callTokens += SimulatorTokens.Count(tools[i].Name.Length + arguments.Length);
             }
@@ -37,6 +38,12 @@ internal static class SimulatorAnswerComposer
             var callReasoning = reasons ? SimulatorText.Reasoning(seedText, 2 * callTokens) : null;
             var callReasoningTokens = SimulatorTokens.Count(callReasoning);
             return new SimulatorAnswer(null, callReasoning, calls, "tool_calls", Usage(request, callTokens + callReasoningTokens, callReasoningTokens));
+        }
+
+        if (echo is not null)
+        {
+            // Echoed whole: never cut by max_tokens, no reasoning, so the test sees every text that arrived.
+            return new SimulatorAnswer(echo, null, [], "stop", Usage(request, SimulatorTokens.Count(echo), 0));
         }
 
         var content = request.JsonMode switch

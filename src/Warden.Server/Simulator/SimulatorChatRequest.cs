@@ -63,6 +63,9 @@ internal sealed class SimulatorChatRequest
 
     public string? ToolChoiceName { get; internal init; }
 
+    /// <summary>Every text of the request in <see cref="SimulatorEchoText"/>'s format; collected only when the echo fault is asked for.</summary>
+    public string? EchoText { get; internal set; }
+
     /// <summary>Reads the model name early so the journal can record it even when the rest is invalid.</summary>
     public static string? PeekModel(JsonElement root) =>
         root.ValueKind == JsonValueKind.Object

@@ -97,6 +97,11 @@ internal sealed class SimulatorEndpoint
             using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
             exchange.Model = _wire.PeekModel(context, document.RootElement);
             parsed = _wire.TryParse(context, document.RootElement, countOnly, out request, out error);
+            if (parsed && request is not null && SimulatorEchoText.IsAsked(request, context))
+            {
+                // Read while the document is alive; only when asked, so ordinary requests pay nothing.
+                request.EchoText = SimulatorEchoText.Collect(_wire.Dialect, document.RootElement);
+            }
         }
         catch (JsonException)
         {

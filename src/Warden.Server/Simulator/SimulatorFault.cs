@@ -7,7 +7,7 @@ namespace Warden.Server.Simulator;
 internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Parameter, string Text)
 {
     public const string KnownFaults =
-        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, long-N, pace-N, reset-N, usagedelay-N";
+        "latency-N, 429, 429-N, 500, 503, 529, disconnect-N, malformed, midstream-error, nousage, stall-N, huge-N, long-N, pace-N, reset-N, usagedelay-N, echo";
 
     /// <summary>The one fault whose name contains a dash; matched whole before the "name-N" split.</summary>
     public const string MidstreamErrorName = "midstream-error";
@@ -62,6 +62,7 @@ internal readonly record struct SimulatorFault(SimulatorFaultKind Kind, int? Par
             "pace" => (SimulatorFaultKind.Pace, ParameterRule.Required, MaxMilliseconds),
             "reset" => (SimulatorFaultKind.Reset, ParameterRule.Required, int.MaxValue),
             "usagedelay" => (SimulatorFaultKind.UsageDelay, ParameterRule.Required, MaxMilliseconds),
+            SimulatorEchoText.FaultName => (SimulatorFaultKind.Echo, ParameterRule.None, 0),
             _ => null,
         };
 

@@ -27,4 +27,7 @@ internal enum SimulatorFaultKind
 
     /// <summary>usagedelay-N: N ms between a stream's finish and the usage that follows it (Chat's usage chunk).</summary>
     UsageDelay,
+
+    /// <summary>echo: the answer repeats every text of the request (see <see cref="SimulatorEchoText"/>).</summary>
+    Echo,
 }

@@ -20,6 +20,7 @@ internal sealed class SimulatorFaultPlan
                 case SimulatorFaultKind.Stall: StallMs = value; break;
                 case SimulatorFaultKind.Pace: PaceMs = value; break;
                 case SimulatorFaultKind.UsageDelay: UsageDelayMs = value; break;
+                case SimulatorFaultKind.Echo: Echo = true; break;
                 case SimulatorFaultKind.Disconnect: DisconnectAfterChunks = value; break;
                 case SimulatorFaultKind.Huge: HugeKilobytes = value; break;
                 case SimulatorFaultKind.Long: LongKilobytes = value; break;
@@ -45,6 +46,9 @@ internal sealed class SimulatorFaultPlan
 
     /// <summary>usagedelay-N: the pause between a stream's finish and its separate usage event (Chat), 0 for none.</summary>
     public int UsageDelayMs { get; }
+
+    /// <summary>echo: the answer repeats the request's texts (<see cref="SimulatorChatRequest.EchoText"/>).</summary>
+    public bool Echo { get; }
 
     public int? DisconnectAfterChunks { get; }
 

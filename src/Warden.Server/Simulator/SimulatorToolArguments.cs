@@ -7,7 +7,8 @@ namespace Warden.Server.Simulator;
 /// <summary>Builds a deterministic arguments object that satisfies the common parts of a tool's JSON schema.</summary>
 internal static class SimulatorToolArguments
 {
-    public static string Build(SimulatorTool tool, string seedText)
+    // echo: when set (the echo fault), every string argument holds it instead of a generated word.
+    public static string Build(SimulatorTool tool, string seedText, string? echo = null)
     {
         ArgumentNullException.ThrowIfNull(tool);
         var buffer = new ArrayBufferWriter<byte>(128);
@@ -21,7 +22,7 @@ internal static class SimulatorToolArguments
                 {
                     writer.WritePropertyName(name);
                     var propertySchema = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var s) ? s : default;
-                    WriteValue(writer, propertySchema, name, $"{seedText}\n{tool.Name}\n{name}");
+                    WriteValue(writer, propertySchema, name, $"{seedText}\n{tool.Name}\n{name}", echo);
                 }
             }
 
@@ -57,7 +58,7 @@ internal static class SimulatorToolArguments
         return names;
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, JsonElement schema, string name, string seedText)
+    private static void WriteValue(Utf8JsonWriter writer, JsonElement schema, string name, string seedText, string? echo)
     {
         if (schema.ValueKind == JsonValueKind.Object && SimulatorSchemaValue.TryWritePinned(writer, schema))
         {
@@ -84,7 +85,7 @@ internal static class SimulatorToolArguments
                 writer.WriteNullValue();
                 break;
             default:
-                writer.WriteStringValue(IsPlace(name) ? "Paris" : SimulatorText.Word(seedText));
+                writer.WriteStringValue(echo ?? (IsPlace(name) ? "Paris" : SimulatorText.Word(seedText)));
                 break;
         }
     }

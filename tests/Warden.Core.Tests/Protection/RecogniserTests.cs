@@ -150,4 +150,26 @@ public sealed class RecogniserTests
     [InlineData("at 10:30:45")]
     [InlineData("00:1a:2b:3c:4d:5e")]
     public void Ip_NotCounted_NotFound(string text) => AssertNothing(text);
+
+    [Fact]
+    public void MainlandMobile_PrefixTable_AgreesWithLibphonenumber()
+    {
+        // The table is taken from libphonenumber at five-digit resolution; sample other suffixes to see that the
+        // plan does not depend on later digits.
+        var util = PhoneNumbers.PhoneNumberUtil.GetInstance();
+        string[] suffixes = ["000000", "999999", "555123"];
+        int disagreements = 0;
+        for (int prefix = 13000; prefix < 20000; prefix += 7)
+        {
+            foreach (string suffix in suffixes)
+            {
+                string number = prefix.ToString(System.Globalization.CultureInfo.InvariantCulture) + suffix;
+                var parsed = util.Parse(number, "CN");
+                bool library = util.IsValidNumberForRegion(parsed, "CN") && util.GetNumberType(parsed) is PhoneNumbers.PhoneNumberType.MOBILE or PhoneNumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE;
+                disagreements += library == PhoneNumberCheck.IsValidMainlandMobile(number) ? 0 : 1;
+            }
+        }
+
+        Assert.Equal(0, disagreements);
+    }
 }
