@@ -75,7 +75,8 @@ internal sealed class UsageReport(WardenDatabase database)
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Escape(string cell)
+    /// <summary>One RFC 4180 cell, safe to open in a spreadsheet (also used by the transfer report).</summary>
+    public static string Escape(string cell)
     {
         // Quote when needed; prefix cells a spreadsheet would run as a formula.
         string safe = cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' && !long.TryParse(cell, CultureInfo.InvariantCulture, out _) && !cell.Contains('.', StringComparison.Ordinal)

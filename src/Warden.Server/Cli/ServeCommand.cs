@@ -91,6 +91,12 @@ internal static class ServeCommand
         }
 
         output.WriteLine($"Data folder: {app.Data.Directory} (master key: {(app.Data.Ring.FilePath is null ? MasterKeyRing.EnvironmentVariable : MasterKeyRing.FileName)})");
+        if (app.Data.Residency.List().Count == 0)
+        {
+            // Issue 20: no restriction by default, so nothing changes until the operator opts in; say how to.
+            output.WriteLine("Residency: no rule, requests may go to any channel's jurisdiction. To keep a tenant's data at home:");
+            output.WriteLine($"  warden protection set --tenant T --home CN --allow CN,local --personal-data-abroad mask --data {app.Data.Directory}");
+        }
         if (app.FirstRun is not null && app.Models.Count > 0)
         {
             output.WriteLine();

@@ -13,6 +13,8 @@ internal static class WardenCli
         ChannelsCommand.Build(),
         AliasesCommand.Build(),
         PolicyCommand.Build(),
+        ProtectionCommand.Build(),
+        TransfersCommand.Build(),
         UsageReportCommand.AddTo(UsageCommand.Build()),
         SecretsCommand.Build(),
         VerifyCommand.Build(),

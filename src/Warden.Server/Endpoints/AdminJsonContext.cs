@@ -56,6 +56,11 @@ internal sealed record SetFallbackRequest(IReadOnlyList<string>? Models);
 
 internal sealed record FallbackView(string KeyId, IReadOnlyList<string> FallbackModels, bool Strict);
 
+internal sealed record SetResidencyRuleRequest(string? Home, IReadOnlyList<string>? Allow, string? PersonalDataAbroad, string? LegalBasis, string? Uninspectable);
+
+/// <summary>A residency rule; <c>allow</c> null means any jurisdiction.</summary>
+internal sealed record ResidencyRuleView(string Scope, string SubjectId, string Home, IReadOnlyList<string>? Allow, string PersonalDataAbroad, string? LegalBasis, string Uninspectable, int Version, DateTimeOffset UpdatedAt);
+
 /// <summary>Source-generated JSON for the admin API, in snake_case like the rest of the wire.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(CreateKeyRequest))]
@@ -87,4 +92,8 @@ internal sealed record FallbackView(string KeyId, IReadOnlyList<string> Fallback
 [JsonSerializable(typeof(List<PolicyView>))]
 [JsonSerializable(typeof(SetFallbackRequest))]
 [JsonSerializable(typeof(FallbackView))]
+[JsonSerializable(typeof(SetResidencyRuleRequest))]
+[JsonSerializable(typeof(ResidencyRuleView))]
+[JsonSerializable(typeof(List<ResidencyRuleView>))]
+[JsonSerializable(typeof(List<Residency.TransferReportRow>))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Warden.Core.Providers;
 using Warden.Server.Billing;
 using Warden.Server.Keys;
+using Warden.Server.Residency;
 using Warden.Server.Routing;
 using Warden.Server.Storage;
 using Warden.Server.Telemetry;
@@ -23,6 +24,8 @@ internal sealed class ConfigReloader(
     AliasCatalog aliases,
     PolicyStore policyStore,
     PolicyCatalog policies,
+    ResidencyStore residencyStore,
+    ResidencyCatalog residency,
     BillingCatalog billing,
     BuiltInSimulator simulator,
     ConfigDigestInForce digestInForce,
@@ -141,6 +144,9 @@ internal sealed class ConfigReloader(
             aliases.Replace(aliasStore.List());
             policies.Replace(policyStore.List());
             digestInForce.Set(digest);
+
+            // Residency rules (issue 20): read only from committed, logged rows, like the policies.
+            residency.Replace(residencyStore.List());
             if (_loadedVersion >= 0)
             {
                 Log.ConfigReloaded(logger, version, keyList.Count, targets.Count);

@@ -1,5 +1,6 @@
 using Warden.Server.Billing;
 using Warden.Server.Keys;
+using Warden.Server.Residency;
 using Warden.Server.Routing;
 using Warden.Server.Secrets;
 using Warden.Server.Storage;
@@ -27,6 +28,8 @@ internal sealed class DataFolder
         Channels = new ChannelStore(database, ring);
         Aliases = new AliasStore(database, Channels, time);
         Policies = new PolicyStore(database, Channels, time);
+        Residency = new ResidencyStore(database, time);
+        Transfers = new TransferRegister(database);
         Usage = new UsageStore(database, ReceiptLog);
         KeyIssuer = new KeyIssuer(Keys, hasher, time);
         ChannelRegistrar = new ChannelRegistrar(Channels, time, Aliases);
@@ -50,6 +53,12 @@ internal sealed class DataFolder
     public AliasStore Aliases { get; }
 
     public PolicyStore Policies { get; }
+
+    /// <summary>Residency rules per tenant and key (issue 20).</summary>
+    public ResidencyStore Residency { get; }
+
+    /// <summary>The register of requests that left their home jurisdiction (issue 20), for reports.</summary>
+    public TransferRegister Transfers { get; }
 
     public UsageStore Usage { get; }
 

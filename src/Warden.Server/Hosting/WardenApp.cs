@@ -8,6 +8,7 @@ using Warden.Server.Keys;
 using Warden.Server.Pipeline;
 using Warden.Server.Protocols;
 using Warden.Server.Relay;
+using Warden.Server.Residency;
 using Warden.Server.Routing;
 using Warden.Server.Simulator;
 using Warden.Server.Telemetry;
@@ -180,6 +181,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(data.Policies);
         services.AddSingleton<AliasCatalog>();
         services.AddSingleton<PolicyCatalog>();
+        services.AddSingleton(data.Residency);
+        services.AddSingleton<ResidencyCatalog>();
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton<UsageWriter>();
@@ -206,6 +209,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(sp => new UpstreamHealth(options.Time, options.Health));
         services.AddSingleton<RouteSelector>();
         services.AddSingleton(sp => new ConcurrencyGate(options.MaxConcurrentUpstreamCalls));
+        services.AddSingleton(sp => new TransferGuard(
+            Warden.Core.Protection.PersonalDataDetector.Default,
+            new Secrets.SecretStore(data.Database, data.Ring).GetOrCreate(Secrets.SecretStore.PlaceholderKey)));
         services.AddSingleton<AttemptLoop>();
         services.AddSingleton<TokenCounter>();
         services.AddSingleton(data.Billing.Gate);

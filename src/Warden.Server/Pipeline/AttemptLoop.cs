@@ -4,6 +4,7 @@ using Warden.Core.Trust;
 using Warden.Server.Billing;
 using Warden.Server.Hosting;
 using Warden.Server.Relay;
+using Warden.Server.Residency;
 using Warden.Server.Routing;
 using Warden.Server.Telemetry;
 using Warden.Server.Usage;
@@ -34,6 +35,7 @@ internal sealed class AttemptLoop(
     UpstreamHealth health,
     ConcurrencyGate gate,
     BillingGate billing,
+    TransferGuard transfers,
     WardenOptions options,
     TimeProvider time,
     ILogger<AttemptLoop> logger)
@@ -47,6 +49,7 @@ internal sealed class AttemptLoop(
         bool allCooling = true;
         bool shed = false;
         int attempts = 0;
+        ClientError? refusedAbroad = null;
 
         // Cache affinity only matters when there is a choice; computing it costs a pass over the body.
         string? affinityKey = request.Legs.Count > 1 || request.Legs[0].Targets.Length > 1
@@ -97,6 +100,22 @@ internal sealed class AttemptLoop(
                 }
 
                 var target = leg.Targets[index];
+
+                // Issue 20: the residency rule's personal-data check, before anything leaves home. A refused destination
+                // is skipped (another channel at home may serve); a body that cannot be read is refused outright.
+                var decision = transfers.Decide(request, target);
+                if (decision.Refusal is { } refusal)
+                {
+                    if (decision.Final)
+                    {
+                        await RefuseAsync(context, request, refusal, UsageOutcome.ClientError);
+                        return;
+                    }
+
+                    refusedAbroad ??= refusal;
+                    continue;
+                }
+
                 string healthKey = leg.HealthKey(target);
                 if (!health.TryBeginAttempt(healthKey))
                 {
@@ -114,7 +133,7 @@ internal sealed class AttemptLoop(
                 AttemptResult result;
                 using (lease)
                 {
-                    result = await AttemptAsync(context, request, leg, target, healthKey);
+                    result = await AttemptAsync(context, request, leg, target, healthKey, decision);
                 }
 
                 if (!result.Failed)
@@ -133,11 +152,18 @@ internal sealed class AttemptLoop(
             }
         }
 
+        if (lastError is null && refusedAbroad is not null)
+        {
+            // Nothing was tried: every destination left was abroad and the rule refused this request there.
+            await RefuseAsync(context, request, refusedAbroad, UsageOutcome.RefusedResidency);
+            return;
+        }
+
         await FailAsync(context, request, lastError, shed, availableIn, emptyLegs > 0 && allCooling);
     }
 
     /// <summary>One try of one key. Failed attempts leave no trace on the request except their entry in <see cref="RelayRequest.Attempts"/>.</summary>
-    private async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, RouteLeg leg, RouteTarget target, string healthKey)
+    private async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, RouteLeg leg, RouteTarget target, string healthKey, TransferDecision decision)
     {
         var tuning = target.Tuned;
         var firstByte = tuning.FirstByteTimeoutMs is { } firstMs ? TimeSpan.FromMilliseconds(firstMs) : options.FirstByteTimeout;
@@ -145,6 +171,14 @@ internal sealed class AttemptLoop(
         int changesBefore = request.Changes.Count;
         request.Target = target;
         request.Fallback = leg.IsFallback ? new ReceiptFallback(true, request.Facts!.Model, leg.Model) : ReceiptFallback.None;
+        request.AttemptMasking = decision.Masking;
+        if (decision.Transfer is { } transfer)
+        {
+            // Kept even if the attempt fails: what was sent did leave home. The receipt names it while the attempt stands.
+            request.Transfer = transfer;
+            request.Changes.AddRange(decision.Changes!);
+        }
+
         using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes, UsageGrace = options.UsageGrace };
         AttemptResult result;
         bool reported = false;
@@ -213,6 +247,13 @@ internal sealed class AttemptLoop(
             return translating.AttemptAsync;
         }
 
+        if (request.AttemptMasking is { Masked: true })
+        {
+            // Masking goes through the canonical model even when the dialects match: the masked request is encoded for
+            // the upstream, and the answer's placeholders are restored event by event before the client sees them.
+            return translating.AttemptAsync;
+        }
+
         return request.Protocol.Dialect switch
         {
             WireDialectName.OpenAIChat => chatRelay.AttemptAsync,
@@ -262,6 +303,13 @@ internal sealed class AttemptLoop(
 
         request.Status = error.Status;
         return request.Protocol.WriteErrorAsync(context, error, retryAfter);
+    }
+
+    private static Task RefuseAsync(HttpContext context, RelayRequest request, ClientError error, string outcome)
+    {
+        request.Status = error.Status;
+        request.Outcome = outcome;
+        return request.Protocol.WriteErrorAsync(context, error);
     }
 
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : (a < b ? a : b);

@@ -7,6 +7,7 @@ using Warden.Server.Hosting;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
 using Warden.Server.Relay;
+using Warden.Server.Residency;
 using Warden.Server.Routing;
 using Warden.Server.Trust;
 using Warden.Server.Usage;
@@ -31,6 +32,8 @@ internal sealed partial class RelayPipeline(
     RequestReceipts receipts,
     BillingGate billing,
     PolicyCatalog policies,
+    ResidencyCatalog residency,
+    BillingCatalog billingCatalog,
     WardenOptions options,
     TimeProvider time,
     ILogger<RelayPipeline> logger)
@@ -533,9 +536,63 @@ internal sealed partial class RelayPipeline(
             }
         }
 
+        // Residency before anything else (issue 20): a channel outside the allowed jurisdictions is never tried, whatever
+        // its priority, and neither is a fallback model's channel there; legs left with no channel are dropped.
+        if (!residency.IsEmpty && residency.For(key.Id, billingCatalog.Current.TenantOfKey(key.Id)?.Id) is { } rule)
+        {
+            request.Residency = rule;
+            request.TenantId = billingCatalog.Current.TenantOfKey(key.Id)?.Id;
+            if (!rule.Allowed.IsDefaultOrEmpty && !await KeepAllowedAsync(context, request, rule, legs))
+            {
+                return false;
+            }
+        }
+
         request.Legs = legs;
-        request.Target = targets[0];
+        request.Target = legs[0].Targets[0];
         return true;
+    }
+
+    /// <summary>
+    /// Removes from every leg the channels whose jurisdiction <paramref name="rule"/> does not allow. When none is left,
+    /// the client gets a 403 that names the rule and where the model's channels run, and false is returned.
+    /// </summary>
+    private static async Task<bool> KeepAllowedAsync(HttpContext context, RelayRequest request, ResidencyRule rule, List<RouteLeg> legs)
+    {
+        var refused = new SortedSet<string>(StringComparer.Ordinal);
+        for (int i = legs.Count - 1; i >= 0; i--)
+        {
+            var leg = legs[i];
+            var kept = leg.Targets.RemoveAll(target =>
+            {
+                if (rule.Allows(target.Jurisdiction))
+                {
+                    return false;
+                }
+
+                refused.Add(target.Jurisdiction);
+                return true;
+            });
+            if (kept.IsEmpty)
+            {
+                legs.RemoveAt(i);
+            }
+            else if (kept.Length != leg.Targets.Length)
+            {
+                legs[i] = leg with { Targets = kept };
+            }
+        }
+
+        if (legs.Count > 0)
+        {
+            return true;
+        }
+
+        await RejectAsync(context, request, new ClientError(StatusCodes.Status403Forbidden, ClientErrorKind.Permission,
+            $"The residency rule {rule.Name} allows traffic only to {rule.AllowedText}; every channel serving '{request.Facts!.Model}' runs in {string.Join(", ", refused)}, so no route is left.",
+            "model", "residency_no_route"));
+        request.Outcome = UsageOutcome.RefusedResidency;
+        return false;
     }
 
     private static Task RejectTooLargeAsync(HttpContext context, RelayRequest request, long limit) =>

@@ -84,6 +84,24 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
     /// <summary>The upstream key of the current (finally: the last) attempt.</summary>
     public RouteTarget? Target { get; set; }
 
+    /// <summary>The residency rule that applies to this request's key (issue 20), or null when none does.</summary>
+    public Residency.ResidencyRule? Residency { get; set; }
+
+    /// <summary>The key's tenant, read with <see cref="Residency"/> for the transfer register.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>What the personal-data scan found, once an attempt leaving home made it run (never values).</summary>
+    public Core.Protection.PersonalDataScan? PersonalData { get; set; }
+
+    /// <summary>The masked request and its placeholder map, once a mask rule needed them; in memory for this request only.</summary>
+    public Core.Protection.PersonalDataMasking? PersonalDataMasking { get; set; }
+
+    /// <summary>The masking the current attempt sends (null: the client's request goes as it is); the relay restores its values.</summary>
+    public Core.Protection.PersonalDataMasking? AttemptMasking { get; set; }
+
+    /// <summary>The transfer register's row of the last attempt that left home (null: the request stayed home).</summary>
+    public Residency.TransferRecord? Transfer { get; set; }
+
     /// <summary>The models and keys this request may be served by, in the order they may be tried.</summary>
     public IReadOnlyList<RouteLeg> Legs { get; set; } = [];
 
@@ -211,6 +229,7 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
             ReceivedAt)
         {
             Receipt = Receipt,
+            Transfer = Transfer,
         };
     }
 }

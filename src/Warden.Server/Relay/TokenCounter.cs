@@ -20,7 +20,8 @@ internal sealed class TokenCounter(UpstreamAdapter adapter, TimeProvider time, I
     {
         var target = request.Target!;
         var cancellationToken = context.RequestAborted;
-        if (target.Upstream.Profile.Dialect == request.Protocol.Dialect)
+        // A residency rule's destination abroad gets no count call: the estimate keeps the text at home (issue 20).
+        if (target.Upstream.Profile.Dialect == request.Protocol.Dialect && request.Residency?.LeavesHome(target.Jurisdiction) != true)
         {
             bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
 

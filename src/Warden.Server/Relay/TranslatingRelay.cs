@@ -32,8 +32,9 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
     {
         var target = attempt.Target;
 
-        // :: Step 1
-        if (!request.Protocol.Codec.TryDecodeRequest(request.Body, request.Context, out var canonical, out var parseError))
+        // :: Step 1 (a request a residency rule masks for this destination is already decoded, its values replaced)
+        CanonicalRequest? canonical = request.AttemptMasking?.Request;
+        if (canonical is null && !request.Protocol.Codec.TryDecodeRequest(request.Body, request.Context, out canonical, out var parseError))
         {
             await RelayOutput.RefuseAsync(context, request, parseError!);
             return AttemptResult.Answered;
@@ -93,6 +94,11 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         }
 
         request.Usage = answer.Usage;
+        if (request.AttemptMasking is { Masked: true } masking)
+        {
+            answer = new AnswerUnmasker(masking.Map).Restore(answer);
+        }
+
         var translated = new ArrayBufferWriter<byte>(body.Length + 256);
         request.Protocol.Codec.EncodeResponse(answer, canonical, translated);
 
@@ -122,6 +128,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         // The events to encode now, and those of a tool call that has not yet passed the guard (:: Step 5a).
         var ready = new List<StreamEvent>(8);
         List<StreamEvent>? held = null;
+        var unmasker = request.AttemptMasking is { Masked: true } masking ? new AnswerUnmasker(masking.Map) : null;
         bool committed = false;
         string? brokenBecause = null;
         try
@@ -174,7 +181,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                     committed = true;
                 }
 
-                // :: Step 5
+                // :: Step 5 (masked values restored first; the usage tap above saw the upstream's own events)
+                unmasker?.Restore(ready);
                 foreach (var streamEvent in ready)
                 {
                     if (streamEvent is StreamFailed inStream)
@@ -239,6 +247,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
 
             // The end (the dialect's closing events) waits, unsent, until the answer's record and receipt are committed.
             RelayOutput.HoldEnd(context);
+            unmasker?.Restore(ready);
             foreach (var streamEvent in ready)
             {
                 encoder.Write(streamEvent, encoded.Buffer);

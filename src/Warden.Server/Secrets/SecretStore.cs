@@ -8,6 +8,9 @@ internal sealed class SecretStore(WardenDatabase database, MasterKeyRing ring)
 {
     public const string ClientKeyPepper = "client-key-pepper";
 
+    /// <summary>Derives the per-tenant keys of personal-data placeholders (issue 20): stable in a conversation, not guessable.</summary>
+    public const string PlaceholderKey = "placeholder-key";
+
     public static string Purpose(string name) => "secret:" + name;
 
     /// <summary>Returns the named 32-byte secret, creating it on first use.</summary>

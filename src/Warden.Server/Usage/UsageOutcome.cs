@@ -12,6 +12,9 @@ internal static class UsageOutcome
     /// <summary>Refused by billing before forwarding: no credit, a budget, a rate limit, or a model with no price.</summary>
     public const string RefusedBilling = "refused_billing";
 
+    /// <summary>Refused by a residency rule (issue 20): no allowed route, or personal data that may not leave home.</summary>
+    public const string RefusedResidency = "refused_residency";
+
     /// <summary>The upstream answered, but the answer's settlement failed, so it was withheld (the client got a 503).</summary>
     public const string SettlementFailed = "settlement_failed";
 

@@ -34,4 +34,7 @@ internal sealed record UsageRecord(
 {
     /// <summary>The request's signed receipt (compact JWS), stored in the same transaction; null when none was issued.</summary>
     public string? Receipt { get; init; }
+
+    /// <summary>The transfer register's row, when the request left its home jurisdiction (issue 20); stored in the same transaction.</summary>
+    public Residency.TransferRecord? Transfer { get; init; }
 }

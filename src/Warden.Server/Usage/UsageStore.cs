@@ -24,6 +24,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
     private Microsoft.Data.Sqlite.SqliteCommand? _insert;
     private Microsoft.Data.Sqlite.SqliteCommand? _insertReceipt;
     private Microsoft.Data.Sqlite.SqliteCommand? _appendLog;
+    private Microsoft.Data.Sqlite.SqliteCommand? _insertTransfer;
 
     /// <summary>
     /// Inserts a batch in one transaction: one commit for many records is what makes metering cheap. A record whose id is
@@ -75,6 +76,18 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             }
 
             _insertReceipt.Prepare();
+
+            _insertTransfer = _writeConnection.CreateCommand();
+            _insertTransfer.CommandText = """
+                INSERT OR REPLACE INTO transfers (request_id, created_at, tenant_id, key_id, home, provider, channel_id, jurisdiction, classes, uninspected, action, legal_basis)
+                VALUES ($id, $created, $tenant, $key, $home, $provider, $channel, $jurisdiction, $classes, $uninspected, $action, $basis)
+                """;
+            foreach (string name in (string[])["$id", "$created", "$tenant", "$key", "$home", "$provider", "$channel", "$jurisdiction", "$classes", "$uninspected", "$action", "$basis"])
+            {
+                _insertTransfer.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+            }
+
+            _insertTransfer.Prepare();
             _appendLog = receiptLog is null ? null : LogEntryRows.PrepareAppend(_writeConnection);
         }
 
@@ -112,15 +125,43 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             {
                 InsertReceipt(r, transaction, appended);
             }
+
+            if (r.Transfer is not null)
+            {
+                InsertTransfer(r, transaction);
+            }
         }
 
         transaction.Commit();
         command.Transaction = null;
         _insertReceipt!.Transaction = null;
+        _insertTransfer!.Transaction = null;
         if (appended is { Count: > 0 })
         {
             receiptLog!.Committed(appended);
         }
+    }
+
+    /// <summary>The transfer register's row (issue 20): counts and categories only, in the usage record's transaction.</summary>
+    private void InsertTransfer(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+    {
+        var transfer = record.Transfer!;
+        var insert = _insertTransfer!;
+        insert.Transaction = transaction;
+        var p = insert.Parameters;
+        p["$id"].Value = record.Id;
+        p["$created"].Value = SqlTime.Format(record.CreatedAt);
+        p["$tenant"].Value = (object?)transfer.TenantId ?? DBNull.Value;
+        p["$key"].Value = (object?)record.KeyId ?? DBNull.Value;
+        p["$home"].Value = transfer.Home;
+        p["$provider"].Value = transfer.Provider;
+        p["$channel"].Value = (object?)transfer.ChannelId ?? DBNull.Value;
+        p["$jurisdiction"].Value = transfer.Jurisdiction;
+        p["$classes"].Value = transfer.Classes;
+        p["$uninspected"].Value = transfer.Uninspected;
+        p["$action"].Value = transfer.Action;
+        p["$basis"].Value = (object?)transfer.LegalBasis ?? DBNull.Value;
+        insert.ExecuteNonQuery();
     }
 
     private void InsertReceipt(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction, List<AppendedEntry>? appended)
@@ -152,6 +193,8 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             _insert = null;
             _insertReceipt?.Dispose();
             _insertReceipt = null;
+            _insertTransfer?.Dispose();
+            _insertTransfer = null;
             _appendLog?.Dispose();
             _appendLog = null;
             _writeConnection?.Dispose();
