@@ -35,6 +35,10 @@ internal static class ConfigTables
         new("rate_limit", "SELECT scope || '/' || subject_id, requests_per_minute, tokens_per_minute, concurrent FROM rate_limits"),
         new("budget", "SELECT scope || '/' || subject_id || '/' || period, limit_micros FROM budgets"),
         new("signing_key", "SELECT kid, public_jwk, retired_at FROM receipt_signing_keys", "public_jwk"),
+        new("residency", """
+            SELECT scope || '/' || subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, version
+            FROM residency_rules
+            """),
     ];
 }
 

@@ -183,6 +183,16 @@ public sealed class WitnessTests
         return await response.Content.ReadAsByteArrayAsync();
     }
 
+    /// <summary>The index of the log's first receipt entry: the configuration entries before it stay, so the tables still match the log.</summary>
+    internal static long FirstReceiptIndex(string dataDirectory)
+    {
+        using var connection = new SqliteConnection("Data Source=" + Path.Combine(dataDirectory, DataFolder.DatabaseFileName) + ";Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(idx) FROM log_entries WHERE kind = 'receipt'";
+        return (long)command.ExecuteScalar()!;
+    }
+
     /// <summary>
     /// What a dishonest operator does with the stopped server's file: removes the append-only triggers, deletes the
     /// entries from <paramref name="from"/> on, every checkpoint and cosignature, and writes <paramref name="count"/>
