@@ -81,6 +81,7 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
         }
 
         HttpResponseMessage response;
+        var connection = UpstreamConnection.Observe();
         try
         {
             var client = target.AllowPrivateNetwork ? privateNetworkHttp : http;
@@ -105,7 +106,10 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
         string? upstreamRequestId = FirstHeader(response, "x-request-id") ?? FirstHeader(response, "request-id");
         if (response.IsSuccessStatusCode)
         {
-            return UpstreamCall.Succeeded(response, upstreamRequestId);
+            // The receipt binds the answer to the connection that carried it and to the body bytes as they arrive. A
+            // handler that does not report its connections (none in the server) leaves the URL's host and port, no key.
+            var carrier = connection.Connection ?? new UpstreamConnection(request.RequestUri!.IdnHost, request.RequestUri.Port, null);
+            return UpstreamCall.Succeeded(response, upstreamRequestId, carrier, UpstreamResponseDigest.Attach(response));
         }
 
         using (response)

@@ -19,8 +19,14 @@ public sealed class UpstreamCall : IDisposable
     /// <summary>The upstream's own request id, for support tickets and receipts.</summary>
     public string? UpstreamRequestId { get; init; }
 
-    public static UpstreamCall Succeeded(HttpResponseMessage response, string? upstreamRequestId) =>
-        new(response, null) { UpstreamRequestId = upstreamRequestId };
+    /// <summary>The connection that carried a successful call (host, port, TLS key).</summary>
+    public UpstreamConnection? Connection { get; init; }
+
+    /// <summary>The hash of a successful call's response body as it is read.</summary>
+    public UpstreamResponseDigest? ResponseDigest { get; init; }
+
+    public static UpstreamCall Succeeded(HttpResponseMessage response, string? upstreamRequestId, UpstreamConnection? connection = null, UpstreamResponseDigest? digest = null) =>
+        new(response, null) { UpstreamRequestId = upstreamRequestId, Connection = connection, ResponseDigest = digest };
 
     public static UpstreamCall Failed(UpstreamError error, string? upstreamRequestId = null) =>
         new(null, error) { UpstreamRequestId = upstreamRequestId };

@@ -51,6 +51,27 @@ public sealed record ReceiptClaims
     /// <summary>SHA-256 (lower-case hex) of the response bytes sent to the client.</summary>
     public required string ResponseSha256 { get; init; }
 
+    /// <summary>
+    /// The upstream host name connected to (the channel's base URL host); null only in receipts signed before receipts
+    /// bound the upstream (issue 19).
+    /// </summary>
+    public string? UpstreamHost { get; init; }
+
+    /// <summary>The upstream TCP port connected to; null only in receipts signed before receipts bound the upstream.</summary>
+    public int? UpstreamPort { get; init; }
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the DER SubjectPublicKeyInfo of the certificate the upstream presented on the TLS
+    /// connection that carried this request; null when the connection was plain http (no key was presented).
+    /// </summary>
+    public string? UpstreamTlsSpkiSha256 { get; init; }
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the upstream's response body as received (after transfer decoding, before Warden
+    /// parses or re-encodes it; docs/trust.md); null only in receipts signed before receipts bound the upstream.
+    /// </summary>
+    public string? UpstreamResponseSha256 { get; init; }
+
     /// <summary>Usage as the upstream reported it (or estimated, per <see cref="Usage.Source"/>).</summary>
     public required Usage Usage { get; init; }
 

@@ -12,6 +12,7 @@ namespace Warden.Core.Trust;
 /// give the same bytes. Every field is always present (null when unknown):
 /// v, request_id, issued_at, key_fingerprint, requested_model, served_model, provider, channel, jurisdiction,
 /// upstream_request_id, client_request_sha256, upstream_request_sha256, response_sha256,
+/// upstream_host, upstream_port, upstream_tls_spki_sha256, upstream_response_sha256,
 /// usage{input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, source},
 /// price_version, billed_model, cost{amount_micros, currency}, changes[], redactions[], attempts[{channel, outcome, status}],
 /// fallback{used, from_model, to_model}, retention.
@@ -68,6 +69,10 @@ public static class ReceiptJson
         w.WriteString("client_request_sha256", claims.ClientRequestSha256);
         WriteNullable(w, "upstream_request_sha256", claims.UpstreamRequestSha256);
         w.WriteString("response_sha256", claims.ResponseSha256);
+        WriteNullable(w, "upstream_host", claims.UpstreamHost);
+        WriteNullable(w, "upstream_port", claims.UpstreamPort);
+        WriteNullable(w, "upstream_tls_spki_sha256", claims.UpstreamTlsSpkiSha256);
+        WriteNullable(w, "upstream_response_sha256", claims.UpstreamResponseSha256);
 
         w.WriteStartObject("usage");
         WriteNullable(w, "input_tokens", claims.Usage.InputTokens);
@@ -185,6 +190,12 @@ public static class ReceiptJson
             ClientRequestSha256 = Hash(RequiredString(root, "client_request_sha256"), "client_request_sha256"),
             UpstreamRequestSha256 = NullableString(root, "upstream_request_sha256") is { } upstream ? Hash(upstream, "upstream_request_sha256") : null,
             ResponseSha256 = Hash(RequiredString(root, "response_sha256"), "response_sha256"),
+
+            // Added when receipts bound the upstream (issue 19); receipts signed before it have none of the four.
+            UpstreamHost = root.TryGetProperty("upstream_host", out _) ? NullableString(root, "upstream_host") : null,
+            UpstreamPort = root.TryGetProperty("upstream_port", out _) ? Port(NullableInt64(root, "upstream_port")) : null,
+            UpstreamTlsSpkiSha256 = OptionalHash(root, "upstream_tls_spki_sha256"),
+            UpstreamResponseSha256 = OptionalHash(root, "upstream_response_sha256"),
             Usage = new Usage(
                 NullableInt64(usage, "input_tokens"),
                 NullableInt64(usage, "output_tokens"),
@@ -240,6 +251,16 @@ public static class ReceiptJson
                 _ => throw new FormatException("\"status\" must be an HTTP status or null"),
             });
     }
+
+    private static string? OptionalHash(JsonElement root, string name) =>
+        root.TryGetProperty(name, out _) && NullableString(root, name) is { } value ? Hash(value, name) : null;
+
+    private static int? Port(long? port) => port switch
+    {
+        null => null,
+        >= 1 and <= 65535 => (int)port.Value,
+        _ => throw new FormatException("\"upstream_port\" must be a TCP port (1-65535) or null"),
+    };
 
     private static string Hash(string value, string name) =>
         value.Length == 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')

@@ -76,7 +76,7 @@ public static class ReceiptVerifier
             return new VerificationReport(checks);
         }
 
-        checks.Add(new VerificationCheck("claims", true, $"receipt for request {claims!.RequestId}, served model {claims.ServedModel ?? "(not reported)"}"));
+        checks.Add(new VerificationCheck("claims", true, $"receipt for request {claims!.RequestId}, served model {claims.ServedModel ?? "(not reported)"}{UpstreamText(claims)}"));
 
         if (evidence is not null)
         {
@@ -91,6 +91,13 @@ public static class ReceiptVerifier
 
         return new VerificationReport(checks, claims);
     }
+
+    /// <summary>Where the answer came from, so a reader who knows the provider's hosts and keys can see a swapped upstream.</summary>
+    private static string UpstreamText(ReceiptClaims claims) => claims.UpstreamHost is null
+        ? ""
+        : $", by upstream {claims.UpstreamHost}:{claims.UpstreamPort} "
+          + (claims.UpstreamTlsSpkiSha256 is { } spki ? $"(TLS key sha256 {spki})" : "(plain http, no TLS key)")
+          + (claims.UpstreamResponseSha256 is { } upstream ? $", upstream response sha256 {upstream}" : "");
 
     private static void AddHashCheck(List<VerificationCheck> checks, string name, string what, byte[]? kept, string? stated)
     {

@@ -9,7 +9,7 @@ namespace Warden.Server.Endpoints;
 /// <summary>
 /// <c>GET /v1/policy</c>: what the operator declared for the calling key, so a key holder can check it without
 /// trusting the operator's word elsewhere. For every channel serving a model the key may use (directly or through an
-/// alias): its name, provider, jurisdiction, those models and its request policy (null when it changes nothing);
+/// alias): its name, provider, jurisdiction, upstream scheme, host and port, those models and its request policy (null when it changes nothing);
 /// then the aliases the key may use with their targets, and the key's own fallback list ("strict" when empty).
 /// The key may be sent in any protocol's place (Bearer, x-api-key, x-goog-api-key or ?key=).
 /// </summary>
@@ -56,6 +56,13 @@ internal static class PolicyEndpoint
                 writer.WriteString("name"u8, name);
                 writer.WriteString("provider"u8, target.Upstream.Profile.Id);
                 writer.WriteString("jurisdiction"u8, target.Jurisdiction);
+
+                // Where the channel's traffic goes: the host and port its receipts state (upstream_host, upstream_port),
+                // and whether it is TLS (then receipts also state the upstream's key), so a key holder can see a swap.
+                var baseUrl = target.Upstream.BaseUrl;
+                writer.WriteString("scheme"u8, baseUrl.Scheme);
+                writer.WriteString("host"u8, baseUrl.IdnHost);
+                writer.WriteNumber("port"u8, baseUrl.Port);
                 writer.WriteStartArray("models"u8);
                 foreach (string model in models)
                 {

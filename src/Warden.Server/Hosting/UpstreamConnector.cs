@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Warden.Core.Providers;
 using Warden.Server.Routing;
 
@@ -32,6 +34,10 @@ internal sealed class UpstreamConnector(
         MaxConnectionsPerServer = int.MaxValue,
         EnableMultipleHttp2Connections = true,
         ConnectCallback = ConnectAsync,
+
+        // After the TLS handshake (if any): the connection learns its host, port and the upstream's key, and tells the
+        // request written on it (the receipt binds the upstream; UpstreamConnection). Validation stays the default.
+        PlaintextStreamFilter = ObserveConnection,
 
         // No traceparent or other tracing headers go upstream: nothing about the client's side leaves Warden.
         ActivityHeadersPropagator = null,
@@ -105,6 +111,15 @@ internal sealed class UpstreamConnector(
             socket.Dispose();
             throw;
         }
+    }
+
+    private static ValueTask<Stream> ObserveConnection(SocketsHttpPlaintextStreamFilterContext context, CancellationToken cancellationToken)
+    {
+        var uri = context.InitialRequestMessage.RequestUri!;
+        string? spki = context.PlaintextStream is SslStream { RemoteCertificate: { } certificate }
+            ? UpstreamConnection.SpkiSha256(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()))
+            : null;
+        return ValueTask.FromResult<Stream>(new ObservedConnectionStream(context.PlaintextStream, new UpstreamConnection(uri.IdnHost, uri.Port, spki)));
     }
 
     /// <summary>Every unicast address of every interface of this machine, read fresh (interfaces come and go).</summary>

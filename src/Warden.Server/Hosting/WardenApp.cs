@@ -329,10 +329,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         int released = data.Billing.Ledger.ReleaseStale(data.Time.GetUtcNow() - StaleHoldAge);
         if (released > 0)
         {
-            LogStaleHoldsReleased(logger, released, StaleHoldAge);
+            Log.StaleHoldsReleased(logger, released, StaleHoldAge);
         }
     }
-
-    [LoggerMessage(4002, LogLevel.Warning, "Released {Count} billing holds older than {Age} left by a stopped server (unbilled)")]
-    private static partial void LogStaleHoldsReleased(ILogger logger, int count, TimeSpan age);
 }

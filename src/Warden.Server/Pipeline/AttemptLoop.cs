@@ -218,6 +218,8 @@ internal sealed class AttemptLoop(
             request.ServedModel = null;
             request.Usage = Core.Chat.Usage.NotReported;
             request.UpstreamBody = null;
+            request.UpstreamConnection = null;
+            request.UpstreamResponse = null;
             request.Fallback = ReceiptFallback.None;
             return result;
         }

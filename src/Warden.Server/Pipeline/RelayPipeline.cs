@@ -287,7 +287,7 @@ internal sealed partial class RelayPipeline(
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or OverflowException)
         {
-            LogSettlementFailed(logger, request.Id, ex.GetType().Name);
+            Telemetry.Log.SettlementFailed(logger, request.Id, ex.GetType().Name);
             return false;
         }
     }
@@ -323,7 +323,7 @@ internal sealed partial class RelayPipeline(
             return true;
         }
 
-        LogRecordFailed(logger, request.Id);
+        Telemetry.Log.RecordFailed(logger, request.Id);
         request.Receipt = null;
         request.Status = RecordFailedError.Status;
         request.Outcome = UsageOutcome.RecordFailed;
@@ -364,12 +364,6 @@ internal sealed partial class RelayPipeline(
         encoder.Fail(RecordFailedError, output);
         await output.FlushAsync(context.RequestAborted);
     }
-
-    [LoggerMessage(4710, LogLevel.Error, "The usage record and receipt of request {RequestId} could not be committed; its answer's end was withheld")]
-    private static partial void LogRecordFailed(ILogger logger, string requestId);
-
-    [LoggerMessage(4011, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
-    private static partial void LogSettlementFailed(ILogger logger, string requestId, string exceptionType);
 
     private async Task<bool> AuthenticateAsync(HttpContext context, RelayRequest request)
     {

@@ -113,6 +113,12 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 
     public string? UpstreamRequestId { get; set; }
 
+    /// <summary>The connection that carried the current attempt (host, port, TLS key), for the receipt.</summary>
+    public Core.Providers.UpstreamConnection? UpstreamConnection { get; set; }
+
+    /// <summary>The hash of the current attempt's response body as read from the upstream, for the receipt.</summary>
+    public Core.Providers.UpstreamResponseDigest? UpstreamResponse { get; set; }
+
     public string? ServedModel { get; set; }
 
     public Core.Chat.Usage Usage { get; set; } = Core.Chat.Usage.NotReported;

@@ -49,6 +49,8 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
         // :: Step 2
         using var call = await adapter.SendAsync(target.Upstream, upstreamBody, info.Stream, attempt.Token);
         request.UpstreamRequestId = call.UpstreamRequestId;
+        request.UpstreamConnection = call.Connection;
+        request.UpstreamResponse = call.ResponseDigest;
         if (call.Error is { } error)
         {
             return AttemptResult.Fail(error);

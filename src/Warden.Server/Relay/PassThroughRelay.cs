@@ -43,6 +43,8 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
 
         // :: Step 2
         request.UpstreamRequestId = call.UpstreamRequestId;
+        request.UpstreamConnection = call.Connection;
+        request.UpstreamResponse = call.ResponseDigest;
         if (call.Error is { } error)
         {
             return AttemptResult.Fail(error);

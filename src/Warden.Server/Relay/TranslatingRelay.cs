@@ -55,6 +55,8 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
         var upstreamRequest = new UpstreamRequest(UpstreamOperation.Generate, attempt.UpstreamModel, body, canonical.Stream);
         using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, attempt.Token);
         request.UpstreamRequestId = call.UpstreamRequestId;
+        request.UpstreamConnection = call.Connection;
+        request.UpstreamResponse = call.ResponseDigest;
         if (call.Error is { } error)
         {
             return AttemptResult.Fail(error);

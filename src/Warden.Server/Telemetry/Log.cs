@@ -4,6 +4,12 @@ namespace Warden.Server.Telemetry;
 /// Every log event Warden writes, with its id, in one place. None of them takes prompt or answer content,
 /// a client key or an upstream credential: only ids, model names, counts and error kinds.
 /// </summary>
+/// <remarks>
+/// Every [LoggerMessage] method of this assembly is declared in this one class: the .NET 10 logging generator emits the
+/// classes that declare them in an order that changes from build to build (dotnet/runtime#119587, fixed for .NET 11),
+/// and that order is in the generated source embedded in the PDB, whose hash is in warden.dll, so two classes would
+/// make two builds of one commit differ (.ci/reproducible-build). The simulator defines its one event without it.
+/// </remarks>
 internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Warning, "Committing {Count} usage records failed (attempt {Attempt}, SQLite error {Code}); retrying")]
@@ -23,6 +29,18 @@ internal static partial class Log
 
     [LoggerMessage(2003, LogLevel.Debug, "Client of request {RequestId} disconnected; its upstream call is cancelled (after the upstream's finish: once its usage is read, within the usage grace)")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
+
+    [LoggerMessage(4710, LogLevel.Error, "The usage record and receipt of request {RequestId} could not be committed; its answer's end was withheld")]
+    public static partial void RecordFailed(ILogger logger, string requestId);
+
+    [LoggerMessage(4011, LogLevel.Error, "Settling request {RequestId} failed ({ExceptionType}); its hold stays until the stale-hold release")]
+    public static partial void SettlementFailed(ILogger logger, string requestId, string exceptionType);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Released {Count} billing holds older than {Age} left by a stopped server (unbilled)")]
+    public static partial void StaleHoldsReleased(ILogger logger, int count, TimeSpan age);
+
+    [LoggerMessage(4101, LogLevel.Error, "Transparency log refresh failed: {Reason}")]
+    public static partial void TransparencyLogRefreshFailed(ILogger logger, string reason);
 
     [LoggerMessage(4001, LogLevel.Critical, "The stored transparency log does not match the tree Warden signed; no proof is served from the changed part: {Reason}")]
     public static partial void TransparencyLogTampered(ILogger logger, string reason);

@@ -52,6 +52,10 @@ internal sealed class ReceiptSigner
             ClientRequestSha256 = request.ClientBodySha256(),
             UpstreamRequestSha256 = request.UpstreamRequestSha256(),
             ResponseSha256 = responseSha256,
+            UpstreamHost = request.UpstreamConnection?.Host,
+            UpstreamPort = request.UpstreamConnection?.Port,
+            UpstreamTlsSpkiSha256 = request.UpstreamConnection?.TlsSpkiSha256,
+            UpstreamResponseSha256 = request.UpstreamResponse?.Sha256(),
             Usage = request.Usage,
 
             // Settled before signing when the key is metered; an unmetered key's receipt has no price and no cost.

@@ -307,15 +307,12 @@ internal sealed partial class TransparencyLogPoller(TransparencyLog log, TimePro
             }
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
-                RefreshFailed(logger, ex.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Telemetry.Log.TransparencyLogRefreshFailed(logger, ex.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             catch (InvalidDataException ex)
             {
-                RefreshFailed(logger, ex.Message);
+                Telemetry.Log.TransparencyLogRefreshFailed(logger, ex.Message);
             }
         }
     }
-
-    [LoggerMessage(4101, LogLevel.Error, "Transparency log refresh failed: {Reason}")]
-    private static partial void RefreshFailed(ILogger logger, string reason);
 }

@@ -9,6 +9,7 @@ public class ReceiptTests
     private static readonly byte[] ClientBody = Encoding.UTF8.GetBytes("{\"model\":\"claude-opus-4-1\",\"messages\":[{\"role\":\"user\",\"content\":\"filler\"}]}");
     private static readonly byte[] UpstreamBody = Encoding.UTF8.GetBytes("{\"model\":\"claude-opus-4-1-20250805\",\"messages\":[{\"role\":\"user\",\"content\":\"filler\"}]}");
     private static readonly byte[] ResponseBody = Encoding.UTF8.GetBytes("{\"id\":\"msg_1\",\"content\":[{\"type\":\"text\",\"text\":\"filler\"}]}");
+    private static readonly byte[] UpstreamResponseBody = Encoding.UTF8.GetBytes("{\"id\":\"msg_1\",\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"filler\"}]}");
 
     internal static ReceiptClaims SampleClaims() => new()
     {
@@ -24,6 +25,10 @@ public class ReceiptTests
         ClientRequestSha256 = ReceiptJson.Sha256Hex(ClientBody),
         UpstreamRequestSha256 = ReceiptJson.Sha256Hex(UpstreamBody),
         ResponseSha256 = ReceiptJson.Sha256Hex(ResponseBody),
+        UpstreamHost = "api.anthropic.com",
+        UpstreamPort = 443,
+        UpstreamTlsSpkiSha256 = ReceiptJson.Sha256Hex("spki"u8),
+        UpstreamResponseSha256 = ReceiptJson.Sha256Hex(UpstreamResponseBody),
         Usage = new Usage(1200, 340, 1000, 0, 120, UsageSource.Reported),
         PriceVersion = "2026-11-01",
         Cost = new ReceiptCost(12_345, "USD"),
@@ -43,6 +48,8 @@ public class ReceiptTests
             + "\"channel\":\"anthropic-eu\",\"jurisdiction\":\"EU\",\"upstream_request_id\":\"req_011CV\","
             + $"\"client_request_sha256\":\"{ReceiptJson.Sha256Hex(ClientBody)}\",\"upstream_request_sha256\":\"{ReceiptJson.Sha256Hex(UpstreamBody)}\","
             + $"\"response_sha256\":\"{ReceiptJson.Sha256Hex(ResponseBody)}\","
+            + $"\"upstream_host\":\"api.anthropic.com\",\"upstream_port\":443,\"upstream_tls_spki_sha256\":\"{ReceiptJson.Sha256Hex("spki"u8)}\","
+            + $"\"upstream_response_sha256\":\"{ReceiptJson.Sha256Hex(UpstreamResponseBody)}\","
             + "\"usage\":{\"input_tokens\":1200,\"output_tokens\":340,\"cache_read_tokens\":1000,\"cache_write_tokens\":0,\"reasoning_tokens\":120,\"source\":\"reported\"},"
             + "\"price_version\":\"2026-11-01\",\"billed_model\":null,\"cost\":{\"amount_micros\":12345,\"currency\":\"USD\"},\"policy_version\":null,\"config_digest\":null,"
             + "\"changes\":[\"left_out:anthropic.cache_control\"],\"redactions\":[],"
@@ -66,6 +73,7 @@ public class ReceiptTests
             Jurisdiction = null,
             UpstreamRequestId = null,
             UpstreamRequestSha256 = null,
+            UpstreamTlsSpkiSha256 = null,
             Usage = Usage.NotReported,
             PriceVersion = null,
             Cost = null,
@@ -95,12 +103,24 @@ public class ReceiptTests
     [InlineData("\"input_tokens\":1200", "\"input_tokens\":\"1200\"")]
     [InlineData("\"status\":529", "\"status\":5290")]
     [InlineData("\"used\":false", "\"used\":0")]
+    [InlineData("\"upstream_port\":443", "\"upstream_port\":70000")]
+    [InlineData("\"upstream_tls_spki_sha256\":\"", "\"upstream_tls_spki_sha256\":\"X")]
     public void Malformed_claims_are_refused_with_a_reason(string from, string to)
     {
         string json = Encoding.UTF8.GetString(ReceiptJson.ToUtf8(SampleClaims()));
         Assert.Contains(from, json, StringComparison.Ordinal);
         Assert.False(ReceiptJson.TryParse(Encoding.UTF8.GetBytes(json.Replace(from, to, StringComparison.Ordinal)), out _, out string? error));
         Assert.NotNull(error);
+    }
+
+    [Fact]
+    public void A_receipt_signed_before_receipts_bound_the_upstream_still_reads_with_no_upstream()
+    {
+        string json = Encoding.UTF8.GetString(ReceiptJson.ToUtf8(SampleClaims()));
+        int start = json.IndexOf(",\"upstream_host\"", StringComparison.Ordinal);
+        int end = json.IndexOf(",\"usage\"", StringComparison.Ordinal);
+        Assert.True(ReceiptJson.TryParse(Encoding.UTF8.GetBytes(json.Remove(start, end - start)), out ReceiptClaims? parsed, out string? error), error);
+        Assert.Equal((null, null, null, null), (parsed!.UpstreamHost, parsed.UpstreamPort, parsed.UpstreamTlsSpkiSha256, parsed.UpstreamResponseSha256));
     }
 
     [Fact]
