@@ -68,4 +68,19 @@ internal static partial class Log
 
     [LoggerMessage(4604, LogLevel.Critical, "The stored receipt asked for as {RequestId} is the receipt of another request; it is not served. The receipts table was changed outside Warden")]
     public static partial void StoredReceiptInconsistent(ILogger logger, string requestId);
+
+    [LoggerMessage(4131, LogLevel.Warning, "Refused to cosign {Origin} at size {Size} after {Old}: {Reason}")]
+    public static partial void WitnessRefusedToCosign(ILogger logger, string origin, long old, long size, string reason);
+
+    [LoggerMessage(4132, LogLevel.Information, "Cosigned {Origin} at size {Size}")]
+    public static partial void WitnessCosigned(ILogger logger, string origin, long size);
+
+    [LoggerMessage(4121, LogLevel.Warning, "Witness {Witness} could not be reached or answered badly: {Reason}")]
+    public static partial void WitnessSubmitFailed(ILogger logger, string witness, string reason);
+
+    [LoggerMessage(4122, LogLevel.Warning, "Witness {Witness} refused to cosign the checkpoint of size {Size} with status {Status}")]
+    public static partial void WitnessRefused(ILogger logger, string witness, int status, long size);
+
+    [LoggerMessage(4123, LogLevel.Critical, "Witness {Witness} has cosigned size {Theirs} of this log, which holds only {Size} entries: the log was truncated or rewritten after it was witnessed")]
+    public static partial void WitnessAhead(ILogger logger, string witness, long theirs, long size);
 }

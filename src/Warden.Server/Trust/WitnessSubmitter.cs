@@ -83,7 +83,7 @@ internal sealed partial class WitnessSubmitter(
 
                     if (theirs > size)
                     {
-                        WitnessAhead(logger, witness.Key.Name, theirs, size);
+                        Telemetry.Log.WitnessAhead(logger, witness.Key.Name, theirs, size);
                         break;
                     }
 
@@ -94,7 +94,7 @@ internal sealed partial class WitnessSubmitter(
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidDataException && !cancellationToken.IsCancellationRequested)
             {
-                SubmitFailed(logger, witness.Key.Name, ex.Message);
+                Telemetry.Log.WitnessSubmitFailed(logger, witness.Key.Name, ex.Message);
             }
         }
     }
@@ -115,7 +115,7 @@ internal sealed partial class WitnessSubmitter(
 
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            Refused(logger, witness.Key.Name, (int)response.StatusCode, size);
+            Telemetry.Log.WitnessRefused(logger, witness.Key.Name, (int)response.StatusCode, size);
             throw new InvalidDataException($"answered {(int)response.StatusCode}");
         }
 
@@ -148,13 +148,4 @@ internal sealed partial class WitnessSubmitter(
 
         return note!.Text + "\n" + string.Concat(note.Signatures.Where(s => log.LogKeys.Any(s.IsBy)).Select(s => s.Line));
     }
-
-    [LoggerMessage(4121, LogLevel.Warning, "Witness {Witness} could not be reached or answered badly: {Reason}")]
-    private static partial void SubmitFailed(ILogger logger, string witness, string reason);
-
-    [LoggerMessage(4122, LogLevel.Warning, "Witness {Witness} refused to cosign the checkpoint of size {Size} with status {Status}")]
-    private static partial void Refused(ILogger logger, string witness, int status, long size);
-
-    [LoggerMessage(4123, LogLevel.Critical, "Witness {Witness} has cosigned size {Theirs} of this log, which holds only {Size} entries: the log was truncated or rewritten after it was witnessed")]
-    private static partial void WitnessAhead(ILogger logger, string witness, long theirs, long size);
 }

@@ -65,7 +65,7 @@ internal sealed partial class WitnessService(
             if (inconsistency is not null)
             {
                 // Signed by the log and yet not consistent with what it cosigned before: possible evidence of misbehaviour.
-                Inconsistent(logger, checkpoint.Origin, latestSize, checkpoint.TreeSize, inconsistency);
+                Telemetry.Log.WitnessRefusedToCosign(logger, checkpoint.Origin, latestSize, checkpoint.TreeSize, inconsistency);
                 return WitnessAnswer.Text(422, inconsistency + "\n");
             }
 
@@ -74,7 +74,7 @@ internal sealed partial class WitnessService(
             string ownSignatures = string.Concat(note.Signatures.Where(s => trusted.Any(s.IsBy)).Select(s => s.Line));
             WitnessState.Save(connection, transaction, checkpoint.Origin, checkpoint.TreeSize, root, note.Text + "\n" + ownSignatures + line);
             transaction.Commit();
-            Cosigned(logger, checkpoint.Origin, checkpoint.TreeSize);
+            Telemetry.Log.WitnessCosigned(logger, checkpoint.Origin, checkpoint.TreeSize);
             return WitnessAnswer.Text(200, line);
         }
     }
@@ -108,11 +108,7 @@ internal sealed partial class WitnessService(
             : "the consistency proof does not show this checkpoint extending the one cosigned before";
     }
 
-    [LoggerMessage(4131, LogLevel.Warning, "Refused to cosign {Origin} at size {Size} after {Old}: {Reason}")]
-    private static partial void Inconsistent(ILogger logger, string origin, long old, long size, string reason);
 
-    [LoggerMessage(4132, LogLevel.Information, "Cosigned {Origin} at size {Size}")]
-    private static partial void Cosigned(ILogger logger, string origin, long size);
 }
 
 /// <summary>A witness's HTTP answer.</summary>
