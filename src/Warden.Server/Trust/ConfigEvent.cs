@@ -28,12 +28,7 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            writer.WriteStartObject();
-            writer.WriteString("type", "config");
-            writer.WriteString("action", Action);
-            writer.WriteString("subject", Subject);
-            writer.WriteString("at", Storage.SqlTime.Format(at));
-            writer.WriteString("by", By);
+            WriteHead(writer, at);
             writer.WriteEndObject();
         }
 
@@ -50,12 +45,7 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            writer.WriteStartObject();
-            writer.WriteString("type", "config");
-            writer.WriteString("action", Action);
-            writer.WriteString("subject", Subject);
-            writer.WriteString("at", Storage.SqlTime.Format(at));
-            writer.WriteString("by", By);
+            WriteHead(writer, at);
             writer.WriteStartArray("changes");
             foreach (var (id, state) in changes)
             {
@@ -80,6 +70,17 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Opens the entry's object and writes the fields every configuration entry starts with, in their fixed order.</summary>
+    private void WriteHead(Utf8JsonWriter writer, DateTimeOffset at)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", "config");
+        writer.WriteString("action", Action);
+        writer.WriteString("subject", Subject);
+        writer.WriteString("at", Storage.SqlTime.Format(at));
+        writer.WriteString("by", By);
     }
 
     /// <summary>
