@@ -22,15 +22,19 @@ internal static class ProtectionCommand
         var basis = new Option<string?>("--legal-basis") { Description = "The legal basis of 'allow' (required for it), e.g. standard-contract-2026-03; recorded with every transfer." };
         var uninspectable = new Option<string?>("--uninspectable") { Description = "Images and files (not inspected) going abroad: block or allow; by default allow under 'allow', else block." };
         uninspectable.AcceptOnlyFromAmong("block", "allow");
+        var pattern = new Option<string[]>("--pattern")
+        {
+            Description = "An operator recogniser NAME=REGEX (class custom:NAME; .NET syntax run without backtracking), repeatable, e.g. employee_id=EMP-[0-9]{6}.",
+        };
         var set = new Command("set", "Set a tenant's or a key's whole residency rule (replacing any previous one). Logged; takes effect once logged.")
         {
-            tenant, key, home, allow, abroad, basis, uninspectable, data,
+            tenant, key, home, allow, abroad, basis, uninspectable, pattern, data,
         };
         set.SetAction(parse =>
         {
             var (rule, problem) = CommonOptions.OpenData(parse, data).Residency.Set(new ResidencyRuleSpec(
                 parse.GetValue(tenant), parse.GetValue(key), parse.GetValue(home), parse.GetValue(allow),
-                parse.GetValue(abroad), parse.GetValue(basis), parse.GetValue(uninspectable)));
+                parse.GetValue(abroad), parse.GetValue(basis), parse.GetValue(uninspectable), parse.GetValue(pattern)));
             if (rule is null)
             {
                 CommonOptions.Error(parse).WriteLine(problem);
@@ -82,5 +86,9 @@ internal static class ProtectionCommand
         output.WriteLine($"  allowed: {rule.AllowedText}");
         output.WriteLine($"  personal data abroad: {ResidencyRule.ActionName(rule.PersonalDataAbroad)}{(rule.LegalBasis is { } b ? " (legal basis: " + b + ")" : "")}");
         output.WriteLine($"  images and files abroad: {ResidencyRule.ActionName(rule.Uninspectable)}");
+        foreach (var custom in rule.Patterns)
+        {
+            output.WriteLine($"  pattern custom:{custom.Name}: {custom.Pattern}");
+        }
     }
 }

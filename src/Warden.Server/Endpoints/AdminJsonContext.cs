@@ -56,10 +56,10 @@ internal sealed record SetFallbackRequest(IReadOnlyList<string>? Models);
 
 internal sealed record FallbackView(string KeyId, IReadOnlyList<string> FallbackModels, bool Strict);
 
-internal sealed record SetResidencyRuleRequest(string? Home, IReadOnlyList<string>? Allow, string? PersonalDataAbroad, string? LegalBasis, string? Uninspectable);
+internal sealed record SetResidencyRuleRequest(string? Home, IReadOnlyList<string>? Allow, string? PersonalDataAbroad, string? LegalBasis, string? Uninspectable, IReadOnlyDictionary<string, string>? Patterns = null);
 
 /// <summary>A residency rule; <c>allow</c> null means any jurisdiction.</summary>
-internal sealed record ResidencyRuleView(string Scope, string SubjectId, string Home, IReadOnlyList<string>? Allow, string PersonalDataAbroad, string? LegalBasis, string Uninspectable, int Version, DateTimeOffset UpdatedAt);
+internal sealed record ResidencyRuleView(string Scope, string SubjectId, string Home, IReadOnlyList<string>? Allow, string PersonalDataAbroad, string? LegalBasis, string Uninspectable, int Version, DateTimeOffset UpdatedAt, IReadOnlyDictionary<string, string> Patterns);
 
 /// <summary>Source-generated JSON for the admin API, in snake_case like the rest of the wire.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]

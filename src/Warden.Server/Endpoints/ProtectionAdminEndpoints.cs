@@ -39,7 +39,7 @@ internal static class ProtectionAdminEndpoints
         using (AsAdmin(context))
         {
             result = data.Residency.Set(new ResidencyRuleSpec(tenant, key, request.Home, request.Allow is null ? null : string.Join(',', request.Allow),
-                request.PersonalDataAbroad, request.LegalBasis, request.Uninspectable));
+                request.PersonalDataAbroad, request.LegalBasis, request.Uninspectable, request.Patterns?.Select(p => p.Key + "=" + p.Value).ToList()));
         }
 
         if (result.rule is not { } rule)
@@ -97,5 +97,6 @@ internal static class ProtectionAdminEndpoints
         rule.LegalBasis,
         ResidencyRule.ActionName(rule.Uninspectable),
         rule.Version,
-        rule.UpdatedAt);
+        rule.UpdatedAt,
+        rule.Patterns.ToDictionary(pattern => pattern.Name, pattern => pattern.Pattern, StringComparer.Ordinal));
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Warden.Core.Protection;
 
 namespace Warden.Server.Residency;
 
@@ -27,6 +28,19 @@ internal sealed record ResidencyRule(
     int Version,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>The operator's own recognisers of this rule (class <c>custom:NAME</c>), in the order they were given.</summary>
+    public IReadOnlyList<CustomPersonalDataPattern> Patterns { get; init; } = [];
+
+    /// <summary>The detector for this rule: the built-in recognisers and <see cref="Patterns"/>; null when it has none of its own.</summary>
+    public PersonalDataDetector? Detector { get; init; }
+
+    /// <summary>This rule with its operator patterns and the detector that runs them (stored patterns were checked when set).</summary>
+    public ResidencyRule WithPatterns(IReadOnlyList<CustomPersonalDataPattern> patterns) => patterns.Count == 0 ? this : this with
+    {
+        Patterns = patterns,
+        Detector = new PersonalDataDetector(new PersonalDataDetectorOptions { CustomPatterns = patterns }),
+    };
+
     /// <summary>Whether traffic may go to <paramref name="jurisdiction"/> at all.</summary>
     public bool Allows(string jurisdiction)
     {

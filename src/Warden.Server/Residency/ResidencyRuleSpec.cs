@@ -11,6 +11,7 @@ namespace Warden.Server.Residency;
 /// <param name="PersonalDataAbroad">block, mask or allow; null means block.</param>
 /// <param name="LegalBasis">Required for allow.</param>
 /// <param name="Uninspectable">block or allow; null means allow under an allow rule, block otherwise.</param>
+/// <param name="Patterns">Operator-defined recognisers as <c>NAME=REGEX</c> (class <c>custom:NAME</c>), checked like the built-in ones.</param>
 internal sealed record ResidencyRuleSpec(
     string? Tenant,
     string? Key,
@@ -18,4 +19,5 @@ internal sealed record ResidencyRuleSpec(
     string? Allow = null,
     string? PersonalDataAbroad = null,
     string? LegalBasis = null,
-    string? Uninspectable = null);
+    string? Uninspectable = null,
+    IReadOnlyList<string>? Patterns = null);

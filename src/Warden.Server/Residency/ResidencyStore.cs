@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Text.Json;
+using Warden.Core.Protection;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -85,6 +87,12 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
             return (null, "The action for images and files (uninspectable) is block or allow.");
         }
 
+        var (patterns, patternProblem) = ParsePatterns(spec.Patterns);
+        if (patterns is null)
+        {
+            return (null, patternProblem);
+        }
+
         var (subject, problem) = Subject(spec.Tenant, spec.Key);
         if (subject is not { } s)
         {
@@ -93,14 +101,15 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
 
         database.ChangeConfiguration(
             """
-            INSERT INTO residency_rules (scope, subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, version, updated_at)
-            VALUES ($scope, $id, $home, $allowed, $action, $basis, $uninspectable, 1, $now)
+            INSERT INTO residency_rules (scope, subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, patterns, version, updated_at)
+            VALUES ($scope, $id, $home, $allowed, $action, $basis, $uninspectable, $patterns, 1, $now)
             ON CONFLICT (scope, subject_id) DO UPDATE SET
                 home = excluded.home,
                 allowed = excluded.allowed,
                 personal_data_abroad = excluded.personal_data_abroad,
                 legal_basis = excluded.legal_basis,
                 uninspectable = excluded.uninspectable,
+                patterns = excluded.patterns,
                 version = residency_rules.version + 1,
                 updated_at = excluded.updated_at
             """,
@@ -113,6 +122,7 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
                 p.AddWithValue("$action", ResidencyRule.ActionName(personalData));
                 p.AddWithValue("$basis", (object?)basis ?? DBNull.Value);
                 p.AddWithValue("$uninspectable", ResidencyRule.ActionName(uninspectable));
+                p.AddWithValue("$patterns", patterns.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(patterns, ResidencyJson.Default.ListCustomPersonalDataPattern));
                 p.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
             },
             Event("residency.set", s.Label));
@@ -144,7 +154,7 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT scope, subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, version, updated_at
+            SELECT scope, subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, version, updated_at, patterns
             FROM residency_rules ORDER BY scope DESC, subject_id
             """;
         using var reader = command.ExecuteReader();
@@ -165,7 +175,8 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.GetString(6) == "allow" ? UninspectableAction.Allow : UninspectableAction.Block,
                 reader.GetInt32(7),
-                SqlTime.Parse(reader.GetString(8))));
+                SqlTime.Parse(reader.GetString(8)))
+                .WithPatterns(reader.IsDBNull(9) ? [] : JsonSerializer.Deserialize(reader.GetString(9), ResidencyJson.Default.ListCustomPersonalDataPattern) ?? []));
         }
 
         return rules;
@@ -223,6 +234,38 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
         }
 
         return (new RuleSubject(ResidencyScope.Key, key, "key:" + key), null);
+    }
+
+    /// <summary>
+    /// The operator's recognisers as typed (<c>NAME=REGEX</c>, the name in lower-case letters, digits, '_' and '-'), checked
+    /// by building the detector they would run in: a pattern that could hang the server or match nothing is refused here.
+    /// </summary>
+    private static (List<CustomPersonalDataPattern>? Patterns, string? Problem) ParsePatterns(IReadOnlyList<string>? specs)
+    {
+        var patterns = new List<CustomPersonalDataPattern>();
+        foreach (string spec in specs ?? [])
+        {
+            int equals = spec.IndexOf('=', StringComparison.Ordinal);
+            string name = equals > 0 ? spec[..equals].Trim() : "";
+            if (!CustomPersonalDataPattern.IsValidName(name) || equals == spec.Length - 1)
+            {
+                return (null, $"A pattern is NAME=REGEX, the name of at most {CustomPersonalDataPattern.MaxNameLength} lower-case letters, digits, '_' or '-' (e.g. employee_id=EMP-[0-9]{{6}}).");
+            }
+
+            if (patterns.Any(p => string.Equals(p.Name, name, StringComparison.Ordinal)))
+            {
+                return (null, $"The pattern name '{name}' is given twice.");
+            }
+
+            patterns.Add(new CustomPersonalDataPattern(name, spec[(equals + 1)..]));
+        }
+
+        if (patterns.Count > 0 && !PersonalDataDetector.TryCreate(new PersonalDataDetectorOptions { CustomPatterns = patterns }, out _, out string? error))
+        {
+            return (null, "Pattern refused: " + error);
+        }
+
+        return (patterns, null);
     }
 
     private static string ScopeName(ResidencyScope scope) => scope == ResidencyScope.Key ? "key" : "tenant";

@@ -38,7 +38,7 @@ internal sealed class TransferGuard(PersonalDataDetector detector, byte[] placeh
                 return Unreadable(parseError!);
             }
 
-            scan = detector.Scan(canonical);
+            scan = (rule.Detector ?? detector).Scan(canonical);
             request.PersonalData = scan;
         }
 
@@ -71,7 +71,7 @@ internal sealed class TransferGuard(PersonalDataDetector detector, byte[] placeh
                         return Unreadable(error!);
                     }
 
-                    masking = detector.Mask(fresh, ConversationKey(request));
+                    masking = (rule.Detector ?? detector).Mask(fresh, ConversationKey(request));
                     request.PersonalDataMasking = masking;
                 }
 

@@ -36,9 +36,9 @@ internal static class ConfigTables
         new("budget", "SELECT scope || '/' || subject_id || '/' || period, limit_micros FROM budgets"),
         new("signing_key", "SELECT kid, public_jwk, retired_at FROM receipt_signing_keys", "public_jwk"),
         new("residency", """
-            SELECT scope || '/' || subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, version
+            SELECT scope || '/' || subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, patterns, version
             FROM residency_rules
-            """),
+            """, "patterns"),
     ];
 }
 

@@ -56,6 +56,29 @@ public sealed class PersonalDataAbroadTests
     }
 
     [Fact]
+    public async Task Block_AppliesTheRulesOwnPatterns_NamingTheirClass()
+    {
+        await using var lab = await RoutingLab.StartAsync();
+        lab.Add("abroad", "", tuning: In("US"));
+        var (key, keyId) = ResidencyRoutingTests.IssueKey(lab);
+        ResidencyRoutingTests.Set(lab, new ResidencyRuleSpec(null, keyId, "CN", null, "block", Patterns: ["employee_id=EMP-[0-9]{6}"]));
+
+        // Nothing the built-in recognisers know: only the operator's pattern stops it.
+        using var response = await lab.Server.Http.SendAsync(Requests.Chat(key, Requests.Body("sim-small", "Badge EMP-204816 needs access.")));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("custom:employee_id=1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("EMP-204816", text, StringComparison.Ordinal);
+        Assert.Empty(lab.Simulator.Journal.Snapshot());
+
+        // Without the pattern the same text goes.
+        ResidencyRoutingTests.Set(lab, new ResidencyRuleSpec(null, keyId, "CN", null, "block"));
+        using var plain = await lab.Server.Http.SendAsync(Requests.Chat(key, Requests.Body("sim-small", "Badge EMP-204816 needs access.")));
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+    }
+
+    [Fact]
     public async Task Block_WithAChannelAtHome_IsServedAtHome()
     {
         await using var lab = await RoutingLab.StartAsync();

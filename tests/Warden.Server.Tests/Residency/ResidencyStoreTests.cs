@@ -59,6 +59,37 @@ public sealed class ResidencyStoreTests
     }
 
     [Fact]
+    public void OperatorPatterns_AreCheckedWhenSet_KeptWithTheRule_AndCommittedInTheLog()
+    {
+        using var folder = new TempDirectory();
+        var data = DataFolder.Open(folder.Path, null, TimeProvider.System);
+        data.Billing.Tenants.Add("acme", "CNY");
+
+        // A pattern that needs backtracking, one that matches the empty text, a bad name and a repeated name are refused.
+        Assert.Contains("Pattern refused", data.Residency.Set(new ResidencyRuleSpec("acme", null, "CN", Patterns: [@"dup=(a)\1"])).Problem, StringComparison.Ordinal);
+        Assert.Contains("Pattern refused", data.Residency.Set(new ResidencyRuleSpec("acme", null, "CN", Patterns: ["empty=x*"])).Problem, StringComparison.Ordinal);
+        Assert.Contains("NAME=REGEX", data.Residency.Set(new ResidencyRuleSpec("acme", null, "CN", Patterns: ["Bad Name=EMP"])).Problem, StringComparison.Ordinal);
+        Assert.Contains("NAME=REGEX", data.Residency.Set(new ResidencyRuleSpec("acme", null, "CN", Patterns: ["employee_id="])).Problem, StringComparison.Ordinal);
+        Assert.Contains("twice", data.Residency.Set(new ResidencyRuleSpec("acme", null, "CN", Patterns: ["a=X[0-9]", "a=Y[0-9]"])).Problem, StringComparison.Ordinal);
+        Assert.Empty(data.Residency.List());
+
+        var (rule, problem) = data.Residency.Set(new ResidencyRuleSpec("acme", null, "CN", null, "block", Patterns: ["employee_id=EMP-[0-9]{6}"]));
+        Assert.Null(problem);
+        var stored = Assert.Single(data.Residency.List());
+        Assert.Equal("employee_id", Assert.Single(stored.Patterns).Name);
+        Assert.Equal("EMP-[0-9]{6}", stored.Patterns[0].Pattern);
+        var match = Assert.Single(stored.Detector!.Find("badge EMP-123456 issued"));
+        Assert.Equal("custom:employee_id", match.Class.ToString());
+        Assert.Empty(stored.Detector.Find("badge EMP-12345 issued"));
+
+        // The pattern is part of the rule's committed state: an outsider reading the log sees it.
+        var entry = ConfigEntries(folder.Path).Last(e => e.GetProperty("action").GetString() == "residency.set");
+        string state = entry.GetProperty("changes")[0].GetProperty("state").GetRawText();
+        Assert.Contains("EMP-[0-9]{6}", state, StringComparison.Ordinal);
+        Assert.Equal(1, rule!.Version);
+    }
+
+    [Fact]
     public void KeyRule_MustBelongToTheNamedTenant_AndReplacesTheTenantsRuleForThatKey()
     {
         using var folder = new TempDirectory();
@@ -101,6 +132,14 @@ public sealed class ResidencyStoreTests
         (exit, output) = await CliTests.RunAsync("protection", "show", "--data", folder.Path);
         Assert.Contains("allowed: CN,local", output, StringComparison.Ordinal);
         Assert.Contains("personal data abroad: mask", output, StringComparison.Ordinal);
+
+        (exit, output) = await CliTests.RunAsync("protection", "set", "--tenant", "acme", "--home", "CN", "--pattern", "employee_id=EMP-[0-9]{6}", "--data", folder.Path);
+        Assert.True(exit == 0, output);
+        (exit, output) = await CliTests.RunAsync("protection", "show", "--data", folder.Path);
+        Assert.Contains("pattern custom:employee_id: EMP-[0-9]{6}", output, StringComparison.Ordinal);
+        (exit, output) = await CliTests.RunAsync("protection", "set", "--tenant", "acme", "--home", "CN", "--pattern", @"x=(a)\1", "--data", folder.Path);
+        Assert.Equal(1, exit);
+        Assert.Contains("Pattern refused", output, StringComparison.Ordinal);
 
         (exit, _) = await CliTests.RunAsync("protection", "clear", "--tenant", "acme", "--data", folder.Path);
         Assert.Equal(0, exit);

@@ -11,6 +11,7 @@ CREATE TABLE residency_rules (
     personal_data_abroad TEXT NOT NULL CHECK (personal_data_abroad IN ('block', 'mask', 'allow')),
     legal_basis          TEXT NULL,                    -- required for 'allow': the named basis recorded with each transfer
     uninspectable        TEXT NOT NULL CHECK (uninspectable IN ('block', 'allow')),   -- images and files going abroad
+    patterns             TEXT NULL,                    -- operator patterns, JSON [{"name":…,"pattern":…}]; NULL = none
     version              INTEGER NOT NULL,             -- 1 for the first rule, +1 on every change
     updated_at           TEXT NOT NULL,
     PRIMARY KEY (scope, subject_id),
