@@ -4,14 +4,16 @@ using Warden.Core.Protection;
 namespace Warden.Server.Relay;
 
 /// <summary>
-/// Puts the values a mask rule replaced back into an answer before the client sees it (issue 20): message text and
-/// tool-call arguments, in a complete answer or event by event in a stream. One <see cref="PlaceholderRestorer"/> per
+/// Puts the values a mask rule replaced back into an answer before the client sees it (issue 20): message text,
+/// visible reasoning and tool-call arguments, in a complete answer or event by event in a stream. One <see cref="PlaceholderRestorer"/> per
 /// streamed block, so a placeholder cut across two events is restored whole: the restorer holds back a tail that may be
-/// the start of a placeholder, and what it holds is released when its block stops.
+/// the start of a placeholder, and what it holds is released when its block stops. Reasoning signatures and encrypted
+/// reasoning are opaque and pass unchanged: a provider signed the masked text, and the client's next turn, masked with
+/// the same conversation key, sends that exact text back.
 /// </summary>
 internal sealed class AnswerUnmasker(PlaceholderMap map)
 {
-    private readonly Dictionary<int, (PlaceholderRestorer Restorer, bool Json)> _blocks = [];
+    private readonly Dictionary<int, (PlaceholderRestorer Restorer, BlockKind Kind)> _blocks = [];
     private readonly List<StreamEvent> _scratch = new(8);
 
     /// <summary>A complete answer with its text and tool-call arguments restored.</summary>
@@ -26,6 +28,7 @@ internal sealed class AnswerUnmasker(PlaceholderMap map)
             {
                 TextBlock t => t with { Text = text.Restore(t.Text) },
                 ToolCallBlock call => call with { ArgumentsJson = json.Restore(call.ArgumentsJson) },
+                ReasoningBlock { Text: { } thinking } reasoning => reasoning with { Text = text.Restore(thinking) },
                 _ => block,
             });
         }
@@ -41,15 +44,23 @@ internal sealed class AnswerUnmasker(PlaceholderMap map)
         {
             switch (streamEvent)
             {
-                case BlockStarted { Kind: BlockKind.Text or BlockKind.ToolCall } started:
-                    _blocks[started.Index] = (new PlaceholderRestorer(map, started.Kind == BlockKind.ToolCall ? PlaceholderContext.Json : PlaceholderContext.Text), started.Kind == BlockKind.ToolCall);
+                case BlockStarted { Kind: BlockKind.Text or BlockKind.ToolCall or BlockKind.Reasoning } started:
+                    _blocks[started.Index] = (NewRestorer(started.Kind), started.Kind);
                     _scratch.Add(streamEvent);
                     break;
                 case TextDelta delta:
-                    AddRestored(delta.Index, delta.Text, json: false);
+                    AddRestored(delta.Index, delta.Text, BlockKind.Text);
                     break;
                 case ToolArgumentsDelta delta:
-                    AddRestored(delta.Index, delta.Json, json: true);
+                    AddRestored(delta.Index, delta.Json, BlockKind.ToolCall);
+                    break;
+                case ReasoningDelta { Text: { } thinking, Signature: null, EncryptedContent: null } delta:
+                    AddRestored(delta.Index, thinking, BlockKind.Reasoning);
+                    break;
+                case ReasoningDelta delta:
+                    // A signature or encrypted reasoning ends the visible text it follows: what is held goes out first.
+                    Release(delta.Index);
+                    _scratch.Add(delta.Text is { } text ? delta with { Text = new PlaceholderRestorer(map, PlaceholderContext.Text).Restore(text) } : delta);
                     break;
                 case BlockStopped stopped:
                     Release(stopped.Index);
@@ -74,19 +85,28 @@ internal sealed class AnswerUnmasker(PlaceholderMap map)
         events.AddRange(_scratch);
     }
 
-    private void AddRestored(int index, string chunk, bool json)
+    private PlaceholderRestorer NewRestorer(BlockKind kind) => new(map, kind == BlockKind.ToolCall ? PlaceholderContext.Json : PlaceholderContext.Text);
+
+    private static StreamEvent Delta(int index, string text, BlockKind kind) => kind switch
+    {
+        BlockKind.ToolCall => new ToolArgumentsDelta(index, text),
+        BlockKind.Reasoning => new ReasoningDelta(index, text),
+        _ => new TextDelta(index, text),
+    };
+
+    private void AddRestored(int index, string chunk, BlockKind kind)
     {
         if (!_blocks.TryGetValue(index, out var block))
         {
             // A delta with no start event (some decoders start text implicitly): it gets its restorer now.
-            block = (new PlaceholderRestorer(map, json ? PlaceholderContext.Json : PlaceholderContext.Text), json);
+            block = (NewRestorer(kind), kind);
             _blocks[index] = block;
         }
 
         string restored = block.Restorer.Push(chunk);
         if (restored.Length > 0)
         {
-            _scratch.Add(block.Json ? new ToolArgumentsDelta(index, restored) : new TextDelta(index, restored));
+            _scratch.Add(Delta(index, restored, block.Kind));
         }
     }
 
@@ -94,7 +114,7 @@ internal sealed class AnswerUnmasker(PlaceholderMap map)
     {
         if (_blocks.Remove(index, out var block) && block.Restorer.Flush() is { Length: > 0 } tail)
         {
-            _scratch.Add(block.Json ? new ToolArgumentsDelta(index, tail) : new TextDelta(index, tail));
+            _scratch.Add(Delta(index, tail, block.Kind));
         }
     }
 }
