@@ -25,6 +25,9 @@ public sealed class QuickstartProcessTests
         Assert.StartsWith("wdn_", demoKey, StringComparison.Ordinal);
         Assert.Contains("sim-small", first.Value("Models:"), StringComparison.Ordinal);
         Uri url = new(first.Value("Warden is listening on"));
+
+        // No restriction by default, and the first start says how to turn one on.
+        Assert.StartsWith("Residency: no rule", first.Lines[^1], StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", url.Host);
 
 #pragma warning disable RS0030 // the test is a plain client
@@ -75,6 +78,8 @@ public sealed class QuickstartProcessTests
             lines.Add(line);
             if (line.StartsWith("Data folder:", StringComparison.Ordinal))
             {
+                // A folder with no residency rule (every start here) says next how to set one (issue 20).
+                lines.Add(await process.StandardOutput.ReadLineAsync(timeout.Token) ?? "");
                 return new Banner(process, lines);
             }
         }
