@@ -128,6 +128,13 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture, Xunit.Abstraction
             (HttpMethod.Put, "admin/policies/simulator", """{"max_output_tokens_cap":100,"overrides":{"temperature":0.5}}"""),
             (HttpMethod.Put, "admin/keys/nokey/fallback", """{"models":["sim-large"]}"""),
             (HttpMethod.Delete, "admin/aliases/fuzz-alias", ""),
+            (HttpMethod.Get, ".well-known/warden/log.vkey", ""),
+            (HttpMethod.Get, "v1/transparency/checkpoint?cosignatures=1", ""),
+            (HttpMethod.Get, "admin/protection", ""),
+            (HttpMethod.Put, "admin/protection/tenants/fuzz", """{"home":"CN","allow":["CN","local"],"personal_data_abroad":"mask","patterns":{"employee_id":"EMP-[0-9]{6}"}}"""),
+            (HttpMethod.Put, "admin/protection/keys/nokey", """{"home":"CN","personal_data_abroad":"allow","legal_basis":"scc-2026"}"""),
+            (HttpMethod.Delete, "admin/protection/tenants/fuzz", ""),
+            (HttpMethod.Get, "admin/transfers/report?since=2026-01-01T00:00:00Z", ""),
         ];
 
         await Case.SampleAsync(async c =>
