@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Warden.Core.Canonical;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
 using Warden.Server.Routing;
@@ -6,40 +7,51 @@ using Warden.Server.Routing;
 namespace Warden.Server.Endpoints;
 
 /// <summary>
-/// The models the calling key may use. <c>GET /v1/models</c> answers in one list that both OpenAI and Anthropic
-/// clients read (OpenAI's id/object/created/owned_by beside Anthropic's type/display_name/created_at, plus has_more,
-/// first_id and last_id); <c>GET /v1beta/models</c> answers in Gemini's shape. Declared aliases the key may use are
-/// listed too, each with a <c>warden_alias</c> object naming its target, so a key holder sees what an alias means.
+/// The models the calling key may use. <c>GET /v1/models</c> answers OpenAI clients in one list that Anthropic clients
+/// can read too (OpenAI's id/object/created/owned_by beside Anthropic's type/display_name/created_at, plus has_more,
+/// first_id and last_id); a client that speaks Anthropic (it sends <c>anthropic-version</c>, or authenticates with
+/// <c>x-api-key</c> as the Anthropic SDKs do) gets Anthropic's own paged list instead. <c>GET /v1/models/{id}</c>
+/// answers one model in the same two shapes; <c>GET /v1beta/models</c> and <c>/v1beta/models/{id}</c> answer in
+/// Gemini's. Declared aliases the key may use are listed too, each with a <c>warden_alias</c> object naming its target,
+/// so a key holder sees what an alias means. A model the key may not use is as unknown as one nobody serves: 404.
 /// </summary>
 internal static class ModelsEndpoint
 {
+    // Anthropic's list: limit defaults to 20 and may be 1 to 1000 (docs.anthropic.com, "List Models").
+    private const int AnthropicDefaultLimit = 20;
+    private const int AnthropicMaxLimit = 1000;
+
     public static async Task HandleAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
     {
+        bool anthropic = SpeaksAnthropic(context.Request);
+
         // OpenAI clients send Bearer; Anthropic clients x-api-key or Bearer.
-        var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request), ClientProtocol.OpenAIChat);
+        var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request),
+            anthropic ? ClientProtocol.Anthropic : ClientProtocol.OpenAIChat);
         if (key is null)
         {
             return;
         }
 
         var models = Visible(catalog, aliases, key);
+        if (anthropic)
+        {
+            await WriteAnthropicPageAsync(context, models);
+            return;
+        }
+
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             writer.WriteStartObject();
             writer.WriteString("object"u8, "list");
             writer.WriteStartArray("data"u8);
-            foreach (var (model, target, alias) in models)
+            foreach (var model in models)
             {
                 writer.WriteStartObject();
-                writer.WriteString("id"u8, model);
-                writer.WriteString("object"u8, "model");
-                writer.WriteNumber("created"u8, target.CreatedAt.ToUnixTimeSeconds());
-                writer.WriteString("owned_by"u8, target.Upstream.Profile.Id);
-                writer.WriteString("type"u8, "model");
-                writer.WriteString("display_name"u8, model);
-                writer.WriteString("created_at"u8, target.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
-                WriteAlias(writer, alias);
+                WriteOpenAIFields(writer, model);
+                WriteAnthropicFields(writer, model);
+                WriteAlias(writer, model.Alias);
                 writer.WriteEndObject();
             }
 
@@ -51,6 +63,38 @@ internal static class ModelsEndpoint
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary><c>GET /v1/models/{id}</c>: OpenAI's model object, or Anthropic's for a client that speaks Anthropic.</summary>
+    public static async Task HandleOneAsync(HttpContext context, string id, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
+    {
+        bool anthropic = SpeaksAnthropic(context.Request);
+        var protocol = anthropic ? ClientProtocol.Anthropic : ClientProtocol.OpenAIChat;
+        var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request), protocol);
+        if (key is null)
+        {
+            return;
+        }
+
+        if (Visible(catalog, aliases, key).Find(m => m.Model == id) is not { } model)
+        {
+            await protocol.WriteErrorAsync(context, UnknownModel(id));
+            return;
+        }
+
+        await WriteObjectAsync(context, writer =>
+        {
+            if (anthropic)
+            {
+                WriteAnthropicFields(writer, model);
+            }
+            else
+            {
+                WriteOpenAIFields(writer, model);
+            }
+
+            WriteAlias(writer, model.Alias);
+        });
     }
 
     public static async Task HandleGeminiAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
@@ -66,17 +110,10 @@ internal static class ModelsEndpoint
         {
             writer.WriteStartObject();
             writer.WriteStartArray("models"u8);
-            foreach (var (model, _, alias) in Visible(catalog, aliases, key))
+            foreach (var model in Visible(catalog, aliases, key))
             {
                 writer.WriteStartObject();
-                writer.WriteString("name"u8, "models/" + model);
-                writer.WriteString("displayName"u8, model);
-                writer.WriteStartArray("supportedGenerationMethods"u8);
-                writer.WriteStringValue("generateContent"u8);
-                writer.WriteStringValue("streamGenerateContent"u8);
-                writer.WriteStringValue("countTokens"u8);
-                writer.WriteEndArray();
-                WriteAlias(writer, alias);
+                WriteGeminiFields(writer, model);
                 writer.WriteEndObject();
             }
 
@@ -85,6 +122,152 @@ internal static class ModelsEndpoint
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary><c>GET /v1beta/models/{id}</c> (the id may carry Gemini's <c>models/</c> prefix): Gemini's model object.</summary>
+    public static async Task HandleGeminiOneAsync(HttpContext context, string id, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
+    {
+        var key = await AuthenticateAsync(context, keys, ClientProtocol.Gemini.ReadKey(context.Request), ClientProtocol.Gemini);
+        if (key is null)
+        {
+            return;
+        }
+
+        string name = id.StartsWith("models/", StringComparison.Ordinal) ? id["models/".Length..] : id;
+        if (Visible(catalog, aliases, key).Find(m => m.Model == name) is not { } model)
+        {
+            await ClientProtocol.Gemini.WriteErrorAsync(context, UnknownModel(name));
+            return;
+        }
+
+        await WriteObjectAsync(context, writer => WriteGeminiFields(writer, model));
+    }
+
+    /// <summary>
+    /// Whether the caller is an Anthropic client: every Anthropic SDK sends <c>anthropic-version</c> (any value is
+    /// accepted, see shared/wire/CLIENTS.md), and <c>x-api-key</c> without a Bearer token is Anthropic's way to send a key.
+    /// </summary>
+    internal static bool SpeaksAnthropic(HttpRequest request) =>
+        request.Headers.ContainsKey("anthropic-version")
+        || (request.Headers.ContainsKey("x-api-key") && !request.Headers.ContainsKey("Authorization"));
+
+    private static ClientError UnknownModel(string id) => new(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
+        $"The model '{id}' does not exist or this key may not use it.", "model", "model_not_found");
+
+    // after_id and before_id are ids of this same list (Anthropic's cursors); an id not in it is the client's mistake.
+    private static async Task WriteAnthropicPageAsync(HttpContext context, List<VisibleModel> models)
+    {
+        var query = context.Request.Query;
+        int limit = AnthropicDefaultLimit;
+        if (query.ContainsKey("limit")
+            && (!int.TryParse(query["limit"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit)
+                || limit is < 1 or > AnthropicMaxLimit))
+        {
+            await ClientProtocol.Anthropic.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+                $"limit: must be an integer from 1 to {AnthropicMaxLimit}.", "limit"));
+            return;
+        }
+
+        string? afterId = query["after_id"], beforeId = query["before_id"];
+        int start = 0, end = models.Count;
+        if (!string.IsNullOrEmpty(afterId))
+        {
+            int at = models.FindIndex(m => m.Model == afterId);
+            if (at < 0)
+            {
+                await ClientProtocol.Anthropic.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+                    "after_id: not the id of a listed model.", "after_id"));
+                return;
+            }
+
+            start = at + 1;
+            end = Math.Min(models.Count, start + limit);
+        }
+        else if (!string.IsNullOrEmpty(beforeId))
+        {
+            int at = models.FindIndex(m => m.Model == beforeId);
+            if (at < 0)
+            {
+                await ClientProtocol.Anthropic.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+                    "before_id: not the id of a listed model.", "before_id"));
+                return;
+            }
+
+            end = at;
+            start = Math.Max(0, end - limit);
+        }
+        else
+        {
+            end = Math.Min(models.Count, limit);
+        }
+
+        bool hasMore = string.IsNullOrEmpty(afterId) && !string.IsNullOrEmpty(beforeId) ? start > 0 : end < models.Count;
+        await WriteObjectAsync(context, writer =>
+        {
+            writer.WriteStartArray("data"u8);
+            for (int i = start; i < end; i++)
+            {
+                writer.WriteStartObject();
+                WriteAnthropicFields(writer, models[i]);
+                WriteAlias(writer, models[i].Alias);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("has_more"u8, hasMore);
+            WriteNullable(writer, "first_id"u8, end > start ? models[start].Model : null);
+            WriteNullable(writer, "last_id"u8, end > start ? models[end - 1].Model : null);
+        });
+    }
+
+    private static async Task WriteObjectAsync(HttpContext context, Action<Utf8JsonWriter> fields)
+    {
+        context.Response.ContentType = "application/json";
+        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            fields(writer);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteOpenAIFields(Utf8JsonWriter writer, VisibleModel model)
+    {
+        writer.WriteString("id"u8, model.Model);
+        writer.WriteString("object"u8, "model");
+        writer.WriteNumber("created"u8, model.Target.CreatedAt.ToUnixTimeSeconds());
+        writer.WriteString("owned_by"u8, model.Target.Upstream.Profile.Id);
+    }
+
+    private static void WriteAnthropicFields(Utf8JsonWriter writer, VisibleModel model)
+    {
+        writer.WriteString("type"u8, "model");
+        writer.WriteString("id"u8, model.Model);
+        writer.WriteString("display_name"u8, model.Model);
+        writer.WriteString("created_at"u8, model.Target.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // Gemini's Model resource (ai.google.dev, "models"): name, baseModelId, version, displayName, the token limits and the
+    // methods it supports; a limit Warden does not know is left out rather than guessed.
+    private static void WriteGeminiFields(Utf8JsonWriter writer, VisibleModel model)
+    {
+        writer.WriteString("name"u8, "models/" + model.Model);
+        writer.WriteString("baseModelId"u8, model.Model);
+        writer.WriteString("version"u8, model.Alias?.Version ?? "warden");
+        writer.WriteString("displayName"u8, model.Model);
+        if (Billing.OutputLimits.KnownMaximum(model.Alias?.Model ?? model.Model) is { } output)
+        {
+            writer.WriteNumber("outputTokenLimit"u8, output);
+        }
+
+        writer.WriteStartArray("supportedGenerationMethods"u8);
+        writer.WriteStringValue("generateContent"u8);
+        writer.WriteStringValue("streamGenerateContent"u8);
+        writer.WriteStringValue("countTokens"u8);
+        writer.WriteEndArray();
+        WriteAlias(writer, model.Alias);
     }
 
     /// <summary>The calling client key, or null after answering 401 (403 for an admin key) in <paramref name="protocol"/>'s error shape.</summary>
@@ -101,14 +284,14 @@ internal static class ModelsEndpoint
     }
 
     /// <summary>The served models the key may use, then the aliases it may use whose target some channel serves.</summary>
-    private static List<(string Model, RouteTarget Target, ModelAlias? Alias)> Visible(ChannelCatalog catalog, AliasCatalog aliases, ClientKey key)
+    internal static List<VisibleModel> Visible(ChannelCatalog catalog, AliasCatalog aliases, ClientKey key)
     {
-        var models = new List<(string, RouteTarget, ModelAlias?)>();
+        var models = new List<VisibleModel>();
         foreach (string model in catalog.Models)
         {
             if (key.MayUse(model))
             {
-                models.Add((model, catalog.Find(model)[0], null));
+                models.Add(new VisibleModel(model, catalog.Find(model)[0], null));
             }
         }
 
@@ -116,7 +299,7 @@ internal static class ModelsEndpoint
         {
             if (key.MayUse(alias.Name) && catalog.Find(alias.Model) is [var target, ..])
             {
-                models.Add((alias.Name, target, alias));
+                models.Add(new VisibleModel(alias.Name, target, alias));
             }
         }
 

@@ -295,7 +295,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
             pipeline.HandleCountTokensAsync(context, ClientProtocol.Anthropic, RequestContext.Empty));
         app.MapPost("/v1beta/models/{modelAction}", (HttpContext context, string modelAction) => GeminiRoutes.HandleAsync(context, modelAction, pipeline));
         app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
+        app.MapGet("/v1/models/{**id}", ModelsEndpoint.HandleOneAsync);
         app.MapGet("/v1beta/models", ModelsEndpoint.HandleGeminiAsync);
+        app.MapGet("/v1beta/models/{**id}", ModelsEndpoint.HandleGeminiOneAsync);
         app.MapGet("/v1/policy", PolicyEndpoint.HandleAsync);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
         AdminEndpoints.Map(app);
