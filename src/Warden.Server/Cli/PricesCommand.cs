@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Warden.Server.Billing;
+using Warden.Server.Billing.Catalog;
 
 namespace Warden.Server.Cli;
 
@@ -60,6 +61,49 @@ internal static class PricesCommand
             return 0;
         });
 
-        return new Command("prices", "Manage model prices (per million tokens, versioned).") { set, list };
+        var file = new Option<FileInfo?>("--file") { Description = "A newer catalog file (JSON, the shape of the built-in one); default: the catalog built into this version." };
+        var sync = new Command("sync", "Update the prices the built-in catalog set from a catalog (prices an operator set are never changed); logged.") { file, data };
+        sync.SetAction(parse =>
+        {
+            var catalog = PriceCatalog.BuiltIn;
+            if (parse.GetValue(file) is { } path)
+            {
+                if (!path.Exists)
+                {
+                    return BillingCliText.Fail(parse, $"No catalog file at {path.FullName}.");
+                }
+
+                var (read, problem) = PriceCatalog.Parse(File.ReadAllBytes(path.FullName));
+                if (read is null)
+                {
+                    return BillingCliText.Fail(parse, problem!);
+                }
+
+                catalog = read;
+            }
+
+            var folder = CommonOptions.OpenData(parse, data);
+            var report = PriceCatalogSync.Apply(folder.Database, folder.Billing.Catalog, catalog, folder.Time);
+            var output = CommonOptions.Out(parse);
+            output.WriteLine($"Catalog {catalog.Version} ({catalog.Date:yyyy-MM-dd}, {catalog.Currency}): {report.Added.Count} added, {report.Changed.Count} changed, "
+                + $"{report.Unchanged.Count} unchanged, {report.KeptOperatorPrice.Count} kept (set by the operator).");
+            foreach (var (label, models) in (ReadOnlySpan<(string, List<string>)>)[("added", report.Added), ("changed", report.Changed), ("kept", report.KeptOperatorPrice)])
+            {
+                foreach (string model in models)
+                {
+                    output.WriteLine($"  {label}: {model}");
+                }
+            }
+
+            int unconfirmed = catalog.Entries.Count(e => !e.Confirmed && (report.Added.Contains(e.Model) || report.Changed.Contains(e.Model)));
+            if (unconfirmed > 0)
+            {
+                output.WriteLine($"{unconfirmed} of these prices are marked unconfirmed in the catalog (see its notes): check them before billing customers.");
+            }
+
+            return 0;
+        });
+
+        return new Command("prices", "Manage model prices (per million tokens, versioned).") { set, list, sync };
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Warden.Server.Billing.Catalog;
 using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Simulator;
@@ -54,6 +55,20 @@ internal static class FirstRun
         {
             throw new InvalidOperationException(result.Problem);
         }
+    }
+
+    /// <summary>
+    /// Before listening, on a folder not yet initialised: the built-in price catalog, so that a metered key can call a
+    /// common model at once (issue 22). Logged like any price change; an operator's own prices later override it.
+    /// </summary>
+    public static void EnsurePriceCatalog(DataFolder data)
+    {
+        if (IsInitialised(data) || PriceCatalogSync.EverApplied(data.Database))
+        {
+            return;
+        }
+
+        PriceCatalogSync.Apply(data.Database, data.Billing.Catalog, PriceCatalog.BuiltIn, data.Time);
     }
 
     /// <summary>Once listening: the admin and demo keys, on a folder not yet initialised; null when it was.</summary>

@@ -57,6 +57,10 @@ internal sealed partial class WardenApp : IAsyncDisposable
         // Before the first configuration write of this start, so a folder from before the commitments is baselined here.
         var repairs = ConfigIntegrity.Prepare(data.Database);
         Hosting.FirstRun.EnsureDemoChannel(data, options.EnableSimulator);
+        if (options.LoadPriceCatalog)
+        {
+            Hosting.FirstRun.EnsurePriceCatalog(data);
+        }
 
         SimulatorHost? simulator = null;
         var managed = data.Channels.List().FirstOrDefault(c => c.ManagedSimulator);
@@ -299,6 +303,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         app.MapGet("/v1beta/models", ModelsEndpoint.HandleGeminiAsync);
         app.MapGet("/v1beta/models/{**id}", ModelsEndpoint.HandleGeminiOneAsync);
         app.MapGet("/v1/policy", PolicyEndpoint.HandleAsync);
+        SelfServiceEndpoints.Map(app);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
         AdminEndpoints.Map(app);
         ReceiptEndpoints.Map(app);

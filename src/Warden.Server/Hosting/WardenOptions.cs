@@ -26,6 +26,12 @@ internal sealed record WardenOptions
     /// <summary>Whether to run the built-in simulator for the Warden-managed demo channel.</summary>
     public bool EnableSimulator { get; init; } = true;
 
+    /// <summary>
+    /// Whether the first start of a new data folder loads the built-in price catalog (issue 22). Tests of an operator's
+    /// own pricing start without it, so that a model is unpriced until they price it.
+    /// </summary>
+    public bool LoadPriceCatalog { get; init; } = true;
+
     /// <summary>Base64 master key from the environment, if set.</summary>
     public string? MasterKeyFromEnvironment { get; init; }
 

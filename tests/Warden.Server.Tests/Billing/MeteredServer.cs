@@ -42,7 +42,8 @@ internal sealed class MeteredServer : IAsyncDisposable
     public static async Task<MeteredServer> StartAsync(long multiplierPpm = 1_000_000)
     {
         var simulator = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, CancellationToken.None);
-        var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false });
+        // No built-in catalog: these tests price every model themselves, starting from unpriced.
+        var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false, LoadPriceCatalog = false });
         server.AddChannel("simulator", "sim-chat", simulator.BaseUrl, null, 10, Models);
         var data = server.App.Data;
         var tenant = data.Billing.Tenants.Add("acme", "USD", multiplierPpm).Tenant!;
