@@ -14,4 +14,7 @@ public enum AuthScheme
 
     /// <summary><c>x-goog-api-key: &lt;credential&gt;</c> (Gemini API).</summary>
     GoogApiKey,
+
+    /// <summary><c>api-key: &lt;credential&gt;</c> (Azure OpenAI with a resource key).</summary>
+    AzureApiKey,
 }

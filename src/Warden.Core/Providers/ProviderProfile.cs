@@ -20,4 +20,14 @@ public sealed record ProviderProfile(
     Uri DefaultBaseUrl,
     AuthScheme Auth,
     string Jurisdiction,
-    ProviderQuirks Quirks);
+    ProviderQuirks Quirks)
+{
+    /// <summary>
+    /// A query every request to this provider carries (Azure OpenAI's <c>api-version</c>): channel base URLs may not have
+    /// a query of their own, so the profile supplies it.
+    /// </summary>
+    public string? RequestQuery { get; init; }
+
+    /// <summary>What an operator must know about this provider beyond base URL and auth, shown by <c>warden channels add --help</c>.</summary>
+    public string? Note { get; init; }
+}

@@ -40,7 +40,13 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(upstreamRequest);
         var dialect = target.Profile.Dialect;
-        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(target.BaseUrl, upstreamRequest.RelativePath(dialect)));
+        string path = upstreamRequest.RelativePath(dialect);
+        if (target.Profile.RequestQuery is { } query)
+        {
+            path += (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(target.BaseUrl, path));
 
         // Fixed header values go in as text: typed header objects would be built and parsed again on every call.
         var content = new TrackedBodyContent(upstreamRequest.Body);
@@ -62,23 +68,7 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
             }
         }
 
-        if (!string.IsNullOrEmpty(target.Credential))
-        {
-            switch (target.Profile.Auth)
-            {
-                case AuthScheme.Bearer:
-                    request.Headers.TryAddWithoutValidation("Authorization", target.BearerAuthorization);
-                    break;
-                case AuthScheme.XApiKey:
-                    request.Headers.TryAddWithoutValidation("x-api-key", target.Credential);
-                    break;
-                case AuthScheme.GoogApiKey:
-                    request.Headers.TryAddWithoutValidation("x-goog-api-key", target.Credential);
-                    break;
-                default:
-                    break;
-            }
-        }
+        AddCredential(request, target);
 
         HttpResponseMessage response;
         var connection = UpstreamConnection.Observe();
@@ -116,6 +106,75 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
         {
             var error = await ReadErrorAsync(response, target, cancellationToken);
             return UpstreamCall.Failed(error, upstreamRequestId);
+        }
+    }
+
+    /// <summary>
+    /// The upstream's own model list (<c>GET models</c>, in every dialect Warden speaks), for <c>warden channels models</c>:
+    /// the ids it names, or the error. Not on the request path.
+    /// </summary>
+    public async Task<(IReadOnlyList<string>? Models, UpstreamError? Error)> ListModelsAsync(UpstreamTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        string path = target.Profile.RequestQuery is { } query ? "models?" + query : "models";
+        using var request = new HttpRequestMessage(HttpMethod.Get, Resolve(target.BaseUrl, path));
+        request.Headers.TryAddWithoutValidation("Accept", "application/json");
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        request.Options.Set(UpstreamTarget.AllowPrivateNetworkOption, target.AllowPrivateNetwork);
+        if (target.Profile.Dialect == WireDialectName.Anthropic)
+        {
+            request.Headers.TryAddWithoutValidation("anthropic-version", UpstreamRequest.DefaultAnthropicVersion);
+        }
+
+        AddCredential(request, target);
+        HttpResponseMessage response;
+        try
+        {
+            var client = target.AllowPrivateNetwork ? privateNetworkHttp : http;
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, new UpstreamError(UpstreamErrorKind.ConnectFailed, $"Could not reach the upstream provider ({ex.HttpRequestError})."));
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, await ReadErrorAsync(response, target, cancellationToken));
+            }
+
+            byte[] bytes = await HttpContentReader.ReadBoundedAsync(response.Content, 4 * 1024 * 1024, cancellationToken);
+            return ModelListReader.Read(bytes) is { } models
+                ? (models, null)
+                : (null, new UpstreamError(UpstreamErrorKind.ProtocolViolation, "The upstream's model list is not in a shape Warden knows."));
+        }
+    }
+
+    private static void AddCredential(HttpRequestMessage request, UpstreamTarget target)
+    {
+        if (string.IsNullOrEmpty(target.Credential))
+        {
+            return;
+        }
+
+        switch (target.Profile.Auth)
+        {
+            case AuthScheme.Bearer:
+                request.Headers.TryAddWithoutValidation("Authorization", target.BearerAuthorization);
+                break;
+            case AuthScheme.XApiKey:
+                request.Headers.TryAddWithoutValidation("x-api-key", target.Credential);
+                break;
+            case AuthScheme.GoogApiKey:
+                request.Headers.TryAddWithoutValidation("x-goog-api-key", target.Credential);
+                break;
+            case AuthScheme.AzureApiKey:
+                request.Headers.TryAddWithoutValidation("api-key", target.Credential);
+                break;
+            default:
+                break;
         }
     }
 

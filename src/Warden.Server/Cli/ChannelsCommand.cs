@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Warden.Core.Providers;
 using Warden.Server.Routing;
 
 namespace Warden.Server.Cli;
@@ -11,7 +12,11 @@ internal static class ChannelsCommand
         var data = CommonOptions.Data();
 
         var name = new Option<string>("--name") { Description = "A unique name for the channel.", Required = true };
-        var provider = new Option<string>("--provider") { Description = "Provider profile: openai, deepseek, qwen, glm, moonshot, vllm, ollama, simulator.", Required = true };
+        var provider = new Option<string>("--provider")
+        {
+            Description = "Provider profile: " + string.Join(", ", ProviderProfiles.All.Select(p => p.Id)) + " (each described above).",
+            Required = true,
+        };
         var baseUrl = new Option<string?>("--base-url") { Description = "Base URL including the version segment (default: the provider's)." };
         var models = new Option<string>("--models") { Description = "Comma-separated models this channel serves.", Required = true };
         var priority = new Option<int>("--priority") { Description = "Higher is preferred." };
@@ -25,7 +30,7 @@ internal static class ChannelsCommand
         var idleTimeout = new Option<int?>("--idle-timeout-ms") { Description = "Longest silence between two reads of a response (default 120000)." };
         var maxConcurrency = new Option<int?>("--max-concurrency") { Description = "Most upstream calls in flight on this channel (default: no bound)." };
         var jurisdiction = new Option<string?>("--jurisdiction") { Description = "Where this channel runs, when it differs from the provider's default (e.g. EU)." };
-        var add = new Command("add", "Add an upstream channel. Its credential (one key, or a pool of keys separated by commas) is stored encrypted.")
+        var add = new Command("add", "Add an upstream channel. Its credential (one key, or a pool of keys separated by commas) is stored encrypted.\n\nProvider profiles:\n" + ProfileList())
         {
             name, provider, baseUrl, models, priority, credentialEnv, credentialStdin, allowPrivate,
             weight, connectTimeout, firstByteTimeout, idleTimeout, maxConcurrency, jurisdiction, data,
@@ -96,6 +101,62 @@ internal static class ChannelsCommand
             return removed ? 0 : 1;
         });
 
-        return new Command("channels", "Manage upstream channels.") { add, list, remove };
+        var probeTarget = new Argument<string>("channel") { Description = "Channel name." };
+        var probeModel = new Option<string?>("--model") { Description = "The model to ask (default: the channel's first)." };
+        var test = new Command("test", "Send one small request to the channel's upstream; report latency, the model that answered and its usage.") { probeTarget, probeModel, data };
+        test.SetAction(async (parse, cancellationToken) =>
+        {
+            var result = await Probe(parse, data).TestAsync(parse.GetValue(probeTarget)!, parse.GetValue(probeModel), cancellationToken);
+            string latency = result.Latency is { } l ? $"{l.TotalMilliseconds:0} ms" : "-";
+            if (!result.Ok)
+            {
+                CommonOptions.Error(parse).WriteLine($"FAIL after {latency}: {result.Problem}");
+                return 1;
+            }
+
+            CommonOptions.Out(parse).WriteLine($"OK in {latency}: served by {result.ServedModel ?? "(not reported)"}, "
+                + $"input {Tokens(result.InputTokens)}, output {Tokens(result.OutputTokens)} tokens.");
+            return 0;
+        });
+
+        var upstreamModels = new Command("models", "List the models the channel's upstream says it serves.") { probeTarget, data };
+        upstreamModels.SetAction(async (parse, cancellationToken) =>
+        {
+            var (served, problem) = await Probe(parse, data).ModelsAsync(parse.GetValue(probeTarget)!, cancellationToken);
+            if (served is null)
+            {
+                CommonOptions.Error(parse).WriteLine(problem);
+                return 1;
+            }
+
+            foreach (string model in served)
+            {
+                CommonOptions.Out(parse).WriteLine(model);
+            }
+
+            return 0;
+        });
+
+        return new Command("channels", "Manage upstream channels.") { add, list, remove, test, upstreamModels };
+    }
+
+    private static string Tokens(long? count) => count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(not reported)";
+
+    private static string ProfileList() => string.Join("\n", ProviderProfiles.All.Select(p =>
+        $"  {p.Id,-22} {p.DisplayName}; {p.Dialect}; {p.Jurisdiction}; {p.DefaultBaseUrl}" + (p.Note is { } note ? "\n" + new string(' ', 25) + note : "")));
+
+    // The CLI's own upstream client, built the way the server builds its named clients (same handler, same checks).
+    private static ChannelProbe Probe(ParseResult parse, Option<string> data)
+    {
+        var folder = CommonOptions.OpenData(parse, data);
+        var services = new ServiceCollection();
+        foreach (string name in (ReadOnlySpan<string>)["cli-upstream", "cli-upstream-private"])
+        {
+            services.AddHttpClient(name, client => client.Timeout = TimeSpan.FromMinutes(2))
+                .ConfigurePrimaryHttpMessageHandler(Hosting.UpstreamConnector.System.CreateHandler);
+        }
+
+        var factory = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        return new ChannelProbe(folder, new UpstreamAdapter(factory.CreateClient("cli-upstream"), factory.CreateClient("cli-upstream-private")), folder.Time);
     }
 }
