@@ -100,6 +100,11 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture, Xunit.Abstraction
         [
             (HttpMethod.Get, "v1/models", ""),
             (HttpMethod.Get, "v1beta/models", ""),
+            (HttpMethod.Get, "v1/models/sim-small", ""),
+            (HttpMethod.Get, "v1beta/models/sim-small", ""),
+            (HttpMethod.Get, "v1/me", ""),
+            (HttpMethod.Get, "v1/dashboard/billing/subscription", ""),
+            (HttpMethod.Get, "v1/dashboard/billing/usage?start_date=2026-01-01&end_date=2026-02-01", ""),
             (HttpMethod.Get, "v1/policy", ""),
             (HttpMethod.Get, "v1/receipts/0193a3b4-0000-7000-8000-000000000000", ""),
             (HttpMethod.Get, "v1/transparency/checkpoint", ""),
