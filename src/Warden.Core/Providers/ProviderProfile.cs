@@ -28,6 +28,12 @@ public sealed record ProviderProfile(
     /// </summary>
     public string? RequestQuery { get; init; }
 
+    /// <summary>
+    /// Whether a channel must give its own base URL: the default is a placeholder (an Azure resource and deployment, a
+    /// generic compatible server), never a real endpoint.
+    /// </summary>
+    public bool BaseUrlRequired { get; init; }
+
     /// <summary>What an operator must know about this provider beyond base URL and auth, shown by <c>warden channels add --help</c>.</summary>
     public string? Note { get; init; }
 }

@@ -114,6 +114,7 @@ public static class ProviderProfiles
         "azure-openai", "Azure OpenAI", WireDialectName.OpenAIChat, new Uri("https://resource.openai.azure.com/openai/deployments/deployment/"), AuthScheme.AzureApiKey, "US", ProviderQuirks.None)
     {
         RequestQuery = "api-version=2024-10-21",
+        BaseUrlRequired = true,
         Note = "base URL https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT/ (one channel per deployment); api-key header; api-version 2024-10-21; set the jurisdiction of the resource's region",
     };
 
@@ -121,11 +122,11 @@ public static class ProviderProfiles
     // residency rule until they do, so nothing personal goes there by default).
     public static ProviderProfile OpenAICompatible { get; } = new(
         "openai-compatible", "OpenAI-compatible", WireDialectName.OpenAIChat, new Uri("https://api.example.invalid/v1/"), AuthScheme.Bearer, "UNKNOWN", ProviderQuirks.None)
-    { Note = "any Chat Completions server: give --base-url and --jurisdiction" };
+    { Note = "any Chat Completions server: give --base-url and --jurisdiction", BaseUrlRequired = true };
 
     public static ProviderProfile AnthropicCompatible { get; } = new(
         "anthropic-compatible", "Anthropic-compatible", WireDialectName.Anthropic, new Uri("https://api.example.invalid/v1/"), AuthScheme.XApiKey, "UNKNOWN", ProviderQuirks.None)
-    { Note = "any Messages API server (x-api-key): give --base-url and --jurisdiction" };
+    { Note = "any Messages API server (x-api-key): give --base-url and --jurisdiction", BaseUrlRequired = true };
 
     public static IReadOnlyList<ProviderProfile> All { get; } =
     [

@@ -30,6 +30,11 @@ internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time, Al
             return ChannelRegistration.Refused(aliasProblem);
         }
 
+        if (profile.BaseUrlRequired && string.IsNullOrWhiteSpace(spec.BaseUrl))
+        {
+            return ChannelRegistration.Refused($"The {profile.Id} profile has no usable default base URL; give the channel's own (e.g. {profile.DefaultBaseUrl}).");
+        }
+
         Uri baseUrl = profile.DefaultBaseUrl;
         if (spec.BaseUrl is { Length: > 0 } given)
         {

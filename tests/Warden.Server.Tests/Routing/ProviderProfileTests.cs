@@ -65,6 +65,19 @@ public sealed class ProviderProfileTests
         Assert.NotEqual("", seen.AnthropicVersion);
     }
 
+    [Theory]
+    [InlineData("azure-openai")]
+    [InlineData("openai-compatible")]
+    [InlineData("anthropic-compatible")]
+    public void Profile_WithoutARealDefaultBaseUrl_RefusesAChannelThatGivesNone(string id)
+    {
+        using var folder = new TempDirectory();
+        var data = DataFolder.Open(folder.Path, null, TimeProvider.System);
+        var refused = data.ChannelRegistrar.Add(new ChannelSpec("no-url", id, null, ["m"], 0, "key", AllowPrivateNetwork: false));
+        Assert.Contains("base URL", refused.Problem, StringComparison.Ordinal);
+        Assert.Null(data.ChannelRegistrar.Add(new ChannelSpec("with-url", id, "https://llm.example.com/v1/", ["m"], 0, "key", AllowPrivateNetwork: false)).Problem);
+    }
+
     [Fact]
     public async Task ChannelsAddHelp_ListsEveryProfile()
     {
