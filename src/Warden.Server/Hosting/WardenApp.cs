@@ -346,8 +346,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
     /// </summary>
     private static void AddTelemetry(IServiceCollection services, WardenOptions options)
     {
-        services.AddMetrics();
-        services.AddSingleton<WardenMetrics>();
+        var scope = new object();
+        services.AddSingleton(sp => new WardenMetrics(
+            scope, sp.GetRequiredService<ChannelCatalog>(), sp.GetRequiredService<UpstreamHealth>(), sp.GetRequiredService<UsageWriter>()));
         var otlp = options.OtlpEndpoint;
         var protocol = options.OtlpHttpProtobuf ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
 
@@ -368,6 +369,11 @@ internal sealed partial class WardenApp : IAsyncDisposable
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(WardenMetrics.MeterName);
+
+                // Only this server's meter: another Warden in the same process (the tests run many) has a meter of the same name.
+                metrics.AddView(instrument => instrument.Meter.Name == WardenMetrics.MeterName && !ReferenceEquals(instrument.Meter.Scope, scope)
+                    ? MetricStreamConfiguration.Drop
+                    : null);
                 if (options.ServeMetrics)
                 {
                     // No response cache: a scrape shows the counts as they are now.

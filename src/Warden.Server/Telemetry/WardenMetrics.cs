@@ -13,7 +13,7 @@ namespace Warden.Server.Telemetry;
 /// client made up (an unrouted request counts under <see cref="Unrouted"/>). Counting is a few interlocked adds per
 /// request with tags on the stack (<see cref="TagList"/>), never per stream event.
 /// </summary>
-internal sealed class WardenMetrics
+internal sealed class WardenMetrics : IDisposable
 {
     public const string MeterName = "Warden";
 
@@ -33,10 +33,16 @@ internal sealed class WardenMetrics
     private readonly Counter<long> _cost;
     private readonly Counter<long> _attempts;
     private readonly UpDownCounter<long> _openStreams;
+    private readonly Meter _meter;
 
-    public WardenMetrics(IMeterFactory meters, ChannelCatalog catalog, UpstreamHealth health, UsageWriter usageWriter)
+    /// <param name="scope">This server's own object: its exporters take the meter whose scope it is and drop the others
+    /// named "Warden" (several servers in one process, as in the tests, each export only their own numbers).</param>
+    /// <param name="catalog">The routing table, for the circuit states.</param>
+    /// <param name="health">The upstream keys' health.</param>
+    /// <param name="usageWriter">The usage writer, for its queue depth.</param>
+    public WardenMetrics(object scope, ChannelCatalog catalog, UpstreamHealth health, UsageWriter usageWriter)
     {
-        var meter = meters.Create(MeterName);
+        var meter = _meter = new Meter(new MeterOptions(MeterName) { Scope = scope });
         _requests = meter.CreateCounter<long>("warden.requests", "{request}",
             "Relayed requests, by client protocol, routed model and outcome.");
         _errors = meter.CreateCounter<long>("warden.request.errors", "{request}",
@@ -58,6 +64,8 @@ internal sealed class WardenMetrics
         meter.CreateObservableGauge("warden.usage_writer.queue_depth", () => usageWriter.QueueDepth, "{record}",
             "Usage records waiting for the usage writer's next group commit.");
     }
+
+    public void Dispose() => _meter.Dispose();
 
     /// <summary>The label of a client protocol.</summary>
     public static string ProtocolName(WireDialectName dialect) => dialect switch
