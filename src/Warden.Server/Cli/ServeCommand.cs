@@ -27,9 +27,18 @@ internal static class ServeCommand
         {
             Description = "A witness to submit checkpoints to, as <vkey>@<url> (repeat for more).",
         };
+        var logFormat = new Option<string?>("--log-format")
+        {
+            Description = $"Console log format: text (the default) or json (one object per line with the request id and trace id); default from {LogFormatVariable}.",
+        };
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
+        {
+            Description = $"Export traces and metrics over OTLP to this collector URL (gRPC, or HTTP/protobuf with {OtlpProtocolVariable}=http/protobuf); default from {OtlpEndpointVariable}.",
+        };
+        var noMetrics = new Option<bool>("--no-metrics") { Description = "Do not serve /metrics (Prometheus text format; aggregate numbers only, no key needed)." };
         var command = new Command("serve", "Run Warden. On first start it creates the data folder, an admin key, a demo key and a demo channel to the built-in simulator.")
         {
-            port, host, data, maxBody, noSimulator, logOrigin, witness,
+            port, host, data, maxBody, noSimulator, logOrigin, witness, logFormat, otlpEndpoint, noMetrics,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,8 +55,27 @@ internal static class ServeCommand
                 witnesses.Add(endpoint!);
             }
 
+            string formatText = parse.GetValue(logFormat) ?? Environment.GetEnvironmentVariable(LogFormatVariable) ?? "text";
+            if (!Enum.TryParse<LogFormat>(formatText, ignoreCase: true, out var format) || !Enum.IsDefined(format))
+            {
+                await CommonOptions.Error(parse).WriteLineAsync($"--log-format {formatText}: use text or json.");
+                return 2;
+            }
+
+            Uri? otlp = null;
+            if ((parse.GetValue(otlpEndpoint) ?? Environment.GetEnvironmentVariable(OtlpEndpointVariable)) is { Length: > 0 } otlpText
+                && (!Uri.TryCreate(otlpText, UriKind.Absolute, out otlp) || otlp.Scheme is not ("http" or "https")))
+            {
+                await CommonOptions.Error(parse).WriteLineAsync($"--otlp-endpoint {otlpText}: give an http:// or https:// URL of an OpenTelemetry collector.");
+                return 2;
+            }
+
             var options = new WardenOptions
             {
+                LogFormat = format,
+                OtlpEndpoint = otlp,
+                OtlpHttpProtobuf = string.Equals(Environment.GetEnvironmentVariable(OtlpProtocolVariable), "http/protobuf", StringComparison.OrdinalIgnoreCase),
+                ServeMetrics = !parse.GetValue(noMetrics),
                 DataDirectory = parse.GetValue(data)!,
                 Port = parse.GetValue(port),
                 Host = parse.GetValue(host)!,
@@ -73,6 +101,10 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    public const string LogFormatVariable = "WARDEN_LOG_FORMAT";
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
 
     internal static void PrintBanner(TextWriter output, WardenApp app)
     {

@@ -39,8 +39,9 @@ internal sealed class UpstreamConnector(
         // request written on it (the receipt binds the upstream; UpstreamConnection). Validation stays the default.
         PlaintextStreamFilter = ObserveConnection,
 
-        // No traceparent or other tracing headers go upstream: nothing about the client's side leaves Warden.
-        ActivityHeadersPropagator = null,
+        // Only the traceparent of Warden's own attempt span goes upstream, and only while tracing is on; no tracestate,
+        // no baggage, nothing a client sent (its traceparent is a link of Warden's span, never its parent).
+        ActivityHeadersPropagator = Telemetry.TraceParentPropagator.Instance,
     };
 
     /// <summary>

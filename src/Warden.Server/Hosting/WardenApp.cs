@@ -1,6 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Warden.Core.Canonical;
 using Warden.Core.Providers;
 using Warden.Server.Endpoints;
@@ -133,7 +136,18 @@ internal sealed partial class WardenApp : IAsyncDisposable
         builder.Configuration.Sources.Clear();
 
         builder.Logging.ClearProviders();
-        if (options.ConsoleLogging)
+        if (options.ConsoleLogging && options.LogFormat == LogFormat.Json)
+        {
+            // One JSON object per line; a request's lines carry its RequestId and TraceId in their scope (RequestLogScope).
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else if (options.ConsoleLogging)
         {
             builder.Logging.AddSimpleConsole(o =>
             {
@@ -239,10 +253,14 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<TransparencyLogPoller>());
         services.AddSingleton<RequestReceipts>();
         services.AddSingleton(sp => new ReceiptStore(data.Database));
+        services.AddSingleton<Readiness>();
+        AddTelemetry(services, options);
 
         var app = builder.Build();
         var time = options.Time;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Requests");
+        bool jsonLogs = options.ConsoleLogging && options.LogFormat == LogFormat.Json;
+        _ = app.Services.GetService<TraceIdsForLogs>();
         app.Use(async (context, next) =>
         {
             // Every response carries the request id under both names clients read (Codex prints either).
@@ -250,6 +268,10 @@ internal sealed partial class WardenApp : IAsyncDisposable
             context.TraceIdentifier = id;
             context.Response.Headers["x-request-id"] = id;
             context.Response.Headers["request-id"] = id;
+
+            // The request's span (only when tracing or JSON logs listen) and, under JSON logs, its ids on every line.
+            using var span = WardenTrace.StartRequest(context);
+            using var scope = jsonLogs ? logger.BeginScope(new RequestLogScope(id, span?.TraceId.ToHexString())) : null;
             try
             {
                 await next(context);
@@ -274,6 +296,13 @@ internal sealed partial class WardenApp : IAsyncDisposable
                 await ClientProtocol.ForPath(context.Request.Path).WriteErrorAsync(context, new ClientError(
                     StatusCodes.Status500InternalServerError, ClientErrorKind.Internal,
                     $"Warden hit an internal error; quote request id {id} to the operator.", null, "internal_error"));
+            }
+            finally
+            {
+                if (span is not null)
+                {
+                    WardenTrace.EndRequest(span, context);
+                }
             }
         });
         app.UseStatusCodePages(async status =>
@@ -305,10 +334,82 @@ internal sealed partial class WardenApp : IAsyncDisposable
         app.MapGet("/v1/policy", PolicyEndpoint.HandleAsync);
         SelfServiceEndpoints.Map(app);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));
+        HealthEndpoints.Map(app);
+        if (options.ServeMetrics)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+
         AdminEndpoints.Map(app);
         ReceiptEndpoints.Map(app);
         TransparencyEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// Metrics (Meter "Warden") for /metrics and OTLP, traces (ActivitySource "Warden") over OTLP when an endpoint is
+    /// configured. The OpenTelemetry SDK listens to Warden's own meter and source only: no framework or HTTP client
+    /// instrumentation, whose spans and metrics would carry URLs (a Gemini client's ?key=) and cost on every call.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, WardenOptions options)
+    {
+        var scope = new object();
+        services.AddSingleton(sp => new WardenMetrics(
+            scope, sp.GetRequiredService<ChannelCatalog>(), sp.GetRequiredService<UpstreamHealth>(), sp.GetRequiredService<UsageWriter>()));
+        var otlp = options.OtlpEndpoint;
+        var protocol = options.OtlpHttpProtobuf ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+
+        // Set in code, the endpoint is used as given: over HTTP each signal has its own path under the collector's base.
+        Uri Signal(string path) => options.OtlpHttpProtobuf ? new Uri(otlp!, path) : otlp!;
+        if (!options.ServeMetrics && otlp is null)
+        {
+            if (options.ConsoleLogging && options.LogFormat == LogFormat.Json)
+            {
+                services.AddSingleton<TraceIdsForLogs>();
+            }
+
+            return;
+        }
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("warden", serviceVersion: typeof(WardenApp).Assembly.GetName().Version?.ToString()))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(WardenMetrics.MeterName);
+
+                // Only this server's meter: another Warden in the same process (the tests run many) has a meter of the same name.
+                metrics.AddView(instrument => instrument.Meter.Name == WardenMetrics.MeterName && !ReferenceEquals(instrument.Meter.Scope, scope)
+                    ? MetricStreamConfiguration.Drop
+                    : null);
+                if (options.ServeMetrics)
+                {
+                    // No response cache: a scrape shows the counts as they are now.
+                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                }
+
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter(o =>
+                    {
+                        o.Endpoint = Signal("v1/metrics");
+                        o.Protocol = protocol;
+                    });
+                }
+            });
+        if (otlp is not null)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(WardenTrace.SourceName)
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = Signal("v1/traces");
+                    o.Protocol = protocol;
+                }));
+        }
+        else if (options.ConsoleLogging && options.LogFormat == LogFormat.Json)
+        {
+            services.AddSingleton<TraceIdsForLogs>();
+        }
     }
 
     private const string UpstreamClientName = "upstream";

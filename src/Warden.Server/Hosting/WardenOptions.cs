@@ -94,6 +94,24 @@ internal sealed record WardenOptions
     /// <summary>How keys of equal priority share traffic when no conversation affinity applies.</summary>
     public Routing.RoutingStrategy RoutingStrategy { get; init; } = Routing.RoutingStrategy.PriorityWeighted;
 
+    /// <summary>The console log's format (<c>--log-format</c>, WARDEN_LOG_FORMAT): plain lines or JSON with request and trace ids.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>
+    /// Serve the metrics at <c>/metrics</c> in Prometheus' text format on the main port, without a key: only aggregate
+    /// numbers labelled with names the operator chose (docs/operations.md, "Metrics"). Off with <c>--no-metrics</c>.
+    /// </summary>
+    public bool ServeMetrics { get; init; } = true;
+
+    /// <summary>
+    /// An OpenTelemetry collector to export traces and metrics to over OTLP (<c>--otlp-endpoint</c>,
+    /// OTEL_EXPORTER_OTLP_ENDPOINT); null exports nothing. Its address is the only extra outbound destination.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>OTLP over gRPC (the default, port 4317) or HTTP/protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, port 4318).</summary>
+    public bool OtlpHttpProtobuf { get; init; }
+
     /// <summary>Extra logging providers (tests capture logs to check that no content is logged).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -36,6 +36,7 @@ internal sealed class AttemptLoop(
     ConcurrencyGate gate,
     BillingGate billing,
     TransferGuard transfers,
+    WardenMetrics metrics,
     WardenOptions options,
     TimeProvider time,
     ILogger<AttemptLoop> logger)
@@ -179,6 +180,8 @@ internal sealed class AttemptLoop(
             request.Changes.AddRange(decision.Changes!);
         }
 
+        // The attempt's span is the current activity while the relay sends: its traceparent goes upstream with the call.
+        using var span = WardenTrace.StartAttempt(request.Protocol.Dialect, leg.Model, target, request.Attempts.Count + 1);
         using var attempt = new UpstreamAttempt(target, leg.Model, firstByte, idle, time, logger, request.Id, context.RequestAborted) { ModelChange = leg.ModelChange, MaxResponseBytes = options.MaxUpstreamResponseBytes, UsageGrace = options.UsageGrace };
         AttemptResult result;
         bool reported = false;
@@ -206,8 +209,14 @@ internal sealed class AttemptLoop(
             {
                 // The client went away (the exception goes on to the pipeline): no verdict on the upstream.
                 health.ReportAbandoned(healthKey);
+                metrics.AttemptEnded(target.ChannelName, target.Upstream.Profile.Id, AbandonedAttempt);
+                WardenTrace.AttemptEnded(span, AbandonedAttempt, null, null, Core.Chat.Usage.NotReported);
             }
         }
+
+        string outcome = result.Failed ? ErrorName(result.Error!.Kind) : WardenMetrics.AttemptOk;
+        metrics.AttemptEnded(target.ChannelName, target.Upstream.Profile.Id, outcome);
+        WardenTrace.AttemptEnded(span, outcome, result.Error?.UpstreamStatus, request.ServedModel, request.Usage);
 
         if (result.Failed)
         {
@@ -313,6 +322,9 @@ internal sealed class AttemptLoop(
         request.Outcome = outcome;
         return request.Protocol.WriteErrorAsync(context, error);
     }
+
+    /// <summary>The outcome of an attempt given up because the client went away.</summary>
+    private const string AbandonedAttempt = "abandoned";
 
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 

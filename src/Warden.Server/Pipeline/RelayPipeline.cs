@@ -34,6 +34,7 @@ internal sealed partial class RelayPipeline(
     PolicyCatalog policies,
     ResidencyCatalog residency,
     BillingCatalog billingCatalog,
+    Telemetry.WardenMetrics metrics,
     WardenOptions options,
     TimeProvider time,
     ILogger<RelayPipeline> logger)
@@ -65,6 +66,7 @@ internal sealed partial class RelayPipeline(
     {
         var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
         HashingResponseBodyFeature? responseHashing = null;
+        bool streaming = false;
         try
         {
             if (await AuthenticateAsync(context, request)
@@ -82,6 +84,12 @@ internal sealed partial class RelayPipeline(
 
                     // Then its receipt is signed and stored with its usage record, durably, before its status goes out.
                     request.RecordBeforeAnswer = () => RecordAnswerAsync(request);
+                }
+
+                if (request.Facts.Stream)
+                {
+                    streaming = true;
+                    metrics.StreamOpened(protocol.Dialect);
                 }
 
                 await attempts.ForwardAsync(context, request);
@@ -121,6 +129,39 @@ internal sealed partial class RelayPipeline(
                 await usage.EnqueueAsync(request.ToRecord(time) with { Receipt = null });
             }
             await request.ReturnBodyAsync();
+            if (streaming)
+            {
+                metrics.StreamClosed(protocol.Dialect);
+            }
+
+            Observe(request);
+        }
+    }
+
+    /// <summary>The request's metrics and the GenAI facts on its span: names the operator chose, counts and times only.</summary>
+    private void Observe(RelayRequest request)
+    {
+        string? routedModel = request.Legs.Count > 0 ? request.Facts?.Model : null;
+        long end = time.GetTimestamp();
+        metrics.RequestEnded(new Telemetry.RequestFigures(
+            request.Protocol.Dialect,
+            routedModel,
+            request.Outcome,
+            request.Status,
+            time.GetElapsedTime(request.StartTimestamp, end),
+            request.Facts is { Stream: true } && request.CommittedTimestamp is { } committed ? time.GetElapsedTime(request.StartTimestamp, committed) : null,
+            request.Usage.InputTokens,
+            request.Usage.OutputTokens,
+            request.Settlement?.CostMicros,
+            request.Settlement?.Currency));
+        if (System.Diagnostics.Activity.Current is { } span && span.Source == Telemetry.WardenTrace.Source)
+        {
+            if (routedModel is not null)
+            {
+                Telemetry.WardenTrace.Routed(span, request.Protocol.Dialect, routedModel, request.Facts!.Stream);
+            }
+
+            Telemetry.WardenTrace.Finished(span, request.ServedModel, request.Usage, request.Outcome, request.Target?.ChannelName);
         }
     }
 
@@ -158,6 +199,7 @@ internal sealed partial class RelayPipeline(
             await SettleAsync(request);
             await usage.EnqueueAsync(request.ToRecord(time));
             await request.ReturnBodyAsync();
+            Observe(request);
         }
     }
 

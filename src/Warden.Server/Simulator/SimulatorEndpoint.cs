@@ -44,6 +44,7 @@ internal sealed class SimulatorEndpoint
         var exchange = new Exchange(SimulatorRequestId.Get(context), _options.Time.GetUtcNow(), _wire.Dialect, _options.Time)
         {
             FaultPrefix = SimulatorPathFaults.Get(context)?.Prefix,
+            TraceParent = context.Request.Headers.TraceParent is [{ } traceParent] ? traceParent : null,
         };
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
 
@@ -389,6 +390,8 @@ internal sealed class SimulatorEndpoint
 
         public string? FaultPrefix { get; init; }
 
+        public string? TraceParent { get; init; }
+
         /// <summary>Notes the first moment the client was seen gone; may run on Kestrel's thread, hence the interlocked UTC ticks.</summary>
         public void ObserveAbort() => Interlocked.CompareExchange(ref _abortObservedTicks, time.GetUtcNow().UtcTicks, 0);
 
@@ -402,7 +405,7 @@ internal sealed class SimulatorEndpoint
                 ? new DateTimeOffset(observed, TimeSpan.Zero)
                 : null;
             return new(Id, Model, Stream, IncludeUsage, Fault, Outcome, StatusCode, Usage, ReceivedAt, finishedAt,
-                SimulatorDialects.JournalName(dialect), EchoedReasoning, ReasoningVerified, FaultPrefix, cancelledAt);
+                SimulatorDialects.JournalName(dialect), EchoedReasoning, ReasoningVerified, FaultPrefix, cancelledAt, TraceParent);
         }
     }
 }

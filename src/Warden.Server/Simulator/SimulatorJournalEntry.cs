@@ -18,6 +18,7 @@ namespace Warden.Server.Simulator;
 /// the RequestAborted callback (so it is the moment of observation, not when the handler unwound), or when a
 /// write found the client gone if that came first; it is set only when Outcome is ClientCancelled, so a client
 /// that closes right after a complete answer, or a disconnect-N fault cutting the connection, leave it null.
+/// TraceParent is the W3C traceparent header the request carried (trace and span ids, no content), null without one.
 /// </remarks>
 internal sealed record SimulatorJournalEntry(
     string SimRequestId,
@@ -34,4 +35,5 @@ internal sealed record SimulatorJournalEntry(
     int EchoedReasoning = 0,
     bool? ReasoningVerified = null,
     string? FaultPrefix = null,
-    DateTimeOffset? CancelledAt = null);
+    DateTimeOffset? CancelledAt = null,
+    string? TraceParent = null);

@@ -52,6 +52,9 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
         _time = time;
     }
 
+    /// <summary>Records waiting for the next group commit (the metric warden.usage_writer.queue_depth).</summary>
+    public int QueueDepth => _queue.Reader.Count;
+
     public ValueTask EnqueueAsync(UsageRecord record)
     {
         var item = new Item(record, null, null);

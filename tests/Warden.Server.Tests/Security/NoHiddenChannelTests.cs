@@ -71,6 +71,7 @@ public sealed class NoHiddenChannelTests
             "v1/receipts/" + requestIds[0], "v1/receipts/" + requestIds[^1], "v1/models", "v1beta/models", "v1/policy",
             ".well-known/warden/jwks.json", "v1/transparency/checkpoint", "v1/transparency/entries?start=0&end=2",
             "v1/transparency/proof/inclusion?receipt=" + requestIds[0], "v1/transparency/proof/consistency?from=1&to=2",
+            "healthz", "readyz", "metrics",
         })
         {
             using var read = new HttpRequestMessage(HttpMethod.Get, path);

@@ -1,0 +1,59 @@
+using Microsoft.Data.Sqlite;
+using Warden.Server.Routing;
+using Warden.Server.Storage;
+
+namespace Warden.Server.Hosting;
+
+/// <summary>
+/// Whether this server should get traffic (<c>/readyz</c>): its database answers a query, at least one upstream key
+/// of an enabled channel can take a request (its circuit is not open), and it is not draining (stopping: in-flight
+/// requests finish, new ones belong on another node). Each check says only ok or a short reason, never a name,
+/// address or credential, since the endpoint needs no key.
+/// </summary>
+internal sealed class Readiness(WardenDatabase database, ChannelCatalog catalog, UpstreamHealth health, IHostApplicationLifetime lifetime)
+{
+    public const string Database = "database";
+    public const string Channels = "channels";
+    public const string Draining = "draining";
+
+    public IReadOnlyList<ReadinessCheck> Check()
+    {
+        return [CheckDatabase(), CheckChannels(), CheckDraining()];
+    }
+
+    private ReadinessCheck CheckDatabase()
+    {
+        try
+        {
+            // Reads the schema page, so the file itself is read, not just a connection opened.
+            using var connection = database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master";
+            command.ExecuteScalar();
+            return new ReadinessCheck(Database, true, null);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return new ReadinessCheck(Database, false, "the database did not answer a query");
+        }
+    }
+
+    private ReadinessCheck CheckChannels()
+    {
+        bool any = false;
+        foreach (var (model, target) in catalog.AllTargets())
+        {
+            any = true;
+            if (health.Snapshot(RouteLeg.HealthKey(target, model)).State != "open")
+            {
+                return new ReadinessCheck(Channels, true, null);
+            }
+        }
+
+        return new ReadinessCheck(Channels, false, any ? "every upstream key's circuit is open" : "no enabled channel serves a model");
+    }
+
+    private ReadinessCheck CheckDraining() => lifetime.ApplicationStopping.IsCancellationRequested
+        ? new ReadinessCheck(Draining, false, "the server is stopping and drains its in-flight requests")
+        : new ReadinessCheck(Draining, true, null);
+}
