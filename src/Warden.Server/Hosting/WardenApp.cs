@@ -235,6 +235,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<TransparencyLogPoller>());
         services.AddSingleton<RequestReceipts>();
         services.AddSingleton(sp => new ReceiptStore(data.Database));
+        Console.ConsoleSetup.AddConsole(services);
 
         var app = builder.Build();
         var time = options.Time;
@@ -301,6 +302,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         AdminEndpoints.Map(app);
         ReceiptEndpoints.Map(app);
         TransparencyEndpoints.Map(app);
+        Console.ConsoleSetup.Map(app);
         return app;
     }
 
