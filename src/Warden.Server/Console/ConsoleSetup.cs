@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
 
@@ -25,6 +26,10 @@ internal static class ConsoleSetup
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<ChannelProbe>();
         services.AddScoped<ConsoleText>();
+
+        // Antiforgery tokens are protected by Data Protection. Its keys live in memory, like the sessions they guard: a
+        // restart ends both, and no key file is written to the user's home folder (nor a warning logged about it).
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "warden-console-csrf";
