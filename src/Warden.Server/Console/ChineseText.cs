@@ -145,5 +145,8 @@ internal static class ChineseText
         ["Trust.Kind.receipt"] = "回执",
         ["Trust.Entry"] = "条目",
         ["Trust.Older"] = "更早的条目",
+        ["Csrf.Title"] = "表单已被拒绝",
+        ["Csrf.Message"] = "无法确认该表单来自本控制台（安全令牌缺失或已过期），未做任何更改。请返回并刷新页面后重试。",
+        ["Csrf.Back"] = "返回控制台",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 }

@@ -41,7 +41,11 @@ internal static class ConsoleSetup
             o.HeaderName = null;
         });
         services.AddRazorPages(o => o.RootDirectory = "/Console/Pages")
-            .AddMvcOptions(o => o.Filters.Add<ConsoleAuthFilter>())
+            .AddMvcOptions(o =>
+            {
+                o.Filters.Add<ConsoleAuthFilter>();
+                o.Filters.Add<CsrfRefusal>();
+            })
             .ConfigureApplicationPartManager(parts =>
             {
                 // The pages are compiled into this assembly; the default parts come from the entry assembly, which is a

@@ -145,5 +145,8 @@ internal static class EnglishText
         ["Trust.Kind.receipt"] = "receipt",
         ["Trust.Entry"] = "Entry",
         ["Trust.Older"] = "Older entries",
+        ["Csrf.Title"] = "Form refused",
+        ["Csrf.Message"] = "This form could not be verified as coming from this console (its security token is missing or has expired). Nothing was changed. Go back, reload the page and try again.",
+        ["Csrf.Back"] = "Back to the console",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 }

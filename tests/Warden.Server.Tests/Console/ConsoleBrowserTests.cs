@@ -24,37 +24,43 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
         await SignInAsync(page, server.AdminKey);
         await ConsoleBrowser.ScreenshotAsync(page, "dashboard-empty");
 
-        // Add a channel pointing at the simulator; the credential field is empty again once the page comes back.
+        // Add a channel pointing at the simulator, typing the simulator's key as its credential; the credential field is
+        // empty again once the page comes back.
+        var demo = server.App.Data.Channels.List().Single(c => c.ManagedSimulator);
+        string credential = server.App.Data.Channels.DecryptCredential(demo);
         await page.GotoAsync("/console/channels");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("browser-sim");
         await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("simulator");
         await page.GetByLabel("Base URL").FillAsync(server.App.Simulator!.BaseUrl.ToString());
-        await page.GetByLabel("Models", new() { Exact = true }).FillAsync("sim-browser");
-        await page.GetByLabel("Upstream credential").FillAsync("sk-browser-credential-1234");
+        await page.GetByLabel("Models", new() { Exact = true }).FillAsync("sim-small");
+
+        // Above the demo channel, which serves the same model, so the request below goes through this one.
+        await page.GetByLabel("Priority").FillAsync("10");
+        await page.GetByLabel("Upstream credential").FillAsync(credential);
         await page.GetByLabel("Allow loopback and private addresses").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Add channel" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("browser-sim");
-        Assert.DoesNotContain("sk-browser-credential-1234", await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(credential, await page.ContentAsync(), StringComparison.Ordinal);
 
         // Test it: one small request, with latency, served model and usage shown.
         await page.GetByRole(AriaRole.Button, new() { Name = "Test channel browser-sim" }).ClickAsync();
         var result = page.Locator("section.result");
         await Assertions.Expect(result.Locator("h2")).ToContainTextAsync("browser-sim");
         await Assertions.Expect(result.Locator("dl")).ToHaveAttributeAsync("data-test-ok", "true");
-        await Assertions.Expect(result.Locator(".served-model")).ToHaveTextAsync("sim-browser");
+        await Assertions.Expect(result.Locator(".served-model")).ToHaveTextAsync("sim-small");
         await ConsoleBrowser.ScreenshotAsync(page, "channels-tested");
 
         // Create a key for that model; it is shown once.
         await page.GotoAsync("/console/keys");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("browser-key");
-        await page.GetByLabel("Models", new() { Exact = true }).FillAsync("sim-browser");
+        await page.GetByLabel("Models", new() { Exact = true }).FillAsync("sim-small");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
         string key = await page.GetByLabel("New key").InputValueAsync();
         Assert.StartsWith("wdn_", key, StringComparison.Ordinal);
         await ConsoleBrowser.ScreenshotAsync(page, "keys-created");
 
         // A request with the new key, sent by the test as any client would.
-        using var chat = await server.Http.SendAsync(Requests.Chat(key, Requests.Body("sim-browser", "hello from the browser test")));
+        using var chat = await server.Http.SendAsync(Requests.Chat(key, Requests.Body("sim-small", "hello from the browser test")));
         Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
         string requestId = chat.Headers.GetValues("x-request-id").Single();
         await server.App.Services.GetRequiredService<Warden.Server.Usage.UsageWriter>().FlushAsync();
@@ -62,7 +68,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
         await page.GotoAsync("/console/usage?q=browser-key");
         var row = page.Locator("table.usage tbody tr").Filter(new() { HasText = requestId });
         await Assertions.Expect(row).ToHaveCountAsync(1);
-        await Assertions.Expect(row).ToContainTextAsync("sim-browser");
+        await Assertions.Expect(row).ToContainTextAsync("sim-small");
         await Assertions.Expect(row).ToContainTextAsync("browser-sim");
         Assert.DoesNotContain("hello from the browser test", await page.ContentAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
@@ -74,14 +80,14 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
         Assert.StartsWith("text/csv", csv.Headers["content-type"], StringComparison.Ordinal);
         string text = await csv.TextAsync();
         string line = Assert.Single(text.Split("\r\n"), l => l.Contains(requestId, StringComparison.Ordinal));
-        Assert.Contains(",sim-browser,", line, StringComparison.Ordinal);
+        Assert.Contains(",sim-small,", line, StringComparison.Ordinal);
         Assert.Contains(",browser-sim,", line, StringComparison.Ordinal);
         Assert.DoesNotContain(key, text, StringComparison.Ordinal);
 
         // The dashboard and the trust page now show the traffic and the log.
         await page.GotoAsync("/console?period=hour");
         await Assertions.Expect(page.Locator("svg.chart rect.bar")).Not.ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "sim-browser" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByRole(AriaRole.Rowheader, new() { Name = "sim-small" })).ToHaveCountAsync(1);
         await ConsoleBrowser.ScreenshotAsync(page, "dashboard");
         await page.GotoAsync("/console/trust");
         await Assertions.Expect(page.Locator("pre.note")).ToContainTextAsync(server.App.Services.GetRequiredService<Warden.Server.Trust.TransparencyLog>().Origin);
@@ -99,7 +105,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
         await ConsoleBrowser.ScreenshotAsync(page, "zh-login");
         await page.Locator("#admin-key").FillAsync(server.AdminKey);
         await page.Locator("form.stack button").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/console$"));
+        await Assertions.Expect(page.Locator("svg.chart")).ToHaveCountAsync(1);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console$"));
 
         // Some traffic, so the tables and chart are not empty.
         using (var chat = await server.Http.SendAsync(Requests.Chat(server.DemoKey, Requests.Body("sim-small", "hi"))))
@@ -180,6 +187,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
         var response = await waiting;
 
         Assert.Equal(400, response.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Nothing was changed");
         Assert.DoesNotContain(server.App.Data.Keys.List(), k => k.Name == "no-csrf-key");
         await ConsoleBrowser.ScreenshotAsync(page, "csrf-refused");
         await page.Context.CloseAsync();
@@ -220,8 +228,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
         await page.GotoAsync("/console/login");
         await page.GetByLabel("Admin key").FillAsync(adminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/console$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Dashboard");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console$"));
     }
 
     /// <summary>
@@ -259,6 +267,6 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
     [GeneratedRegex(@"\{\d\}")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"\b(?:Layout|Nav|Common|Login|Dashboard|Period|Column|Health|Channels|Keys|Role|Usage|Trust)\.[A-Za-z.-]+\b")]
+    [GeneratedRegex(@"\b(?:Layout|Nav|Common|Login|Dashboard|Period|Column|Health|Channels|Keys|Role|Usage|Trust|Csrf)\.[A-Za-z.-]+\b")]
     private static partial Regex UntranslatedKey();
 }

@@ -114,6 +114,7 @@ public sealed class ConsoleSecurityTests(WardenFixture fixture) : IClassFixture<
         using var response = await http.PostAsync("console/keys?handler=Create", null, ("name", name));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Nothing was changed", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(Server.App.Data.Keys.List(), k => k.Name == name);
     }
 
