@@ -115,7 +115,7 @@ internal static class ChineseText
         ["Keys.NoTenant"] = "不属于任何租户",
         ["Keys.CreateButton"] = "创建密钥",
         ["Keys.NameRequired"] = "名称为必填项。",
-        ["Keys.ExpiryProblem"] = "有效期至少为一天。",
+        ["Keys.ExpiryProblem"] = "有效期须在 1 到 36500 天之间。",
         ["Keys.TenantProblem"] = "密钥已创建，但未能分配给租户：",
         ["Role.Client"] = "客户端",
         ["Role.Admin"] = "管理员",

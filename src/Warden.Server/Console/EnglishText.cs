@@ -115,7 +115,7 @@ internal static class EnglishText
         ["Keys.NoTenant"] = "no tenant",
         ["Keys.CreateButton"] = "Create key",
         ["Keys.NameRequired"] = "A name is required.",
-        ["Keys.ExpiryProblem"] = "The expiry must be at least one day.",
+        ["Keys.ExpiryProblem"] = "The expiry must be from 1 to 36500 days.",
         ["Keys.TenantProblem"] = "The key was created but not assigned to the tenant:",
         ["Role.Client"] = "client",
         ["Role.Admin"] = "admin",

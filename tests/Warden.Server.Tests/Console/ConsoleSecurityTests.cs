@@ -174,6 +174,23 @@ public sealed class ConsoleSecurityTests(WardenFixture fixture) : IClassFixture<
         Assert.Contains(ConfigEntries(), e => e.Contains(key.Id, StringComparison.Ordinal) && e.Contains("\"by\":\"console:admin\"", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("2147483647")]
+    public async Task KeyWithExpiryOutOfRange_IsRefusedWith400_Not500(string days)
+    {
+        using var http = new ConsoleHttp(Server.Url);
+        await http.SignInAsync(Server.AdminKey);
+        string name = "expiry-" + Guid.NewGuid().ToString("N")[..8];
+        string page = await http.PageAsync("console/keys");
+
+        using var response = await http.PostAsync("console/keys?handler=Create", page, ("name", name), ("expiresInDays", days));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("36500", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Server.App.Data.Keys.List(), k => k.Name == name);
+    }
+
     [Fact]
     public async Task ChannelAddedInConsole_NeverShowsItsCredentialAgain_AndIsAttributedToConsoleAdmin()
     {

@@ -12,6 +12,9 @@ namespace Warden.Server.Console.Pages;
 /// </summary>
 internal sealed class KeysModel(DataFolder data, ConfigReloader reloader, TimeProvider time) : PageModel
 {
+    /// <summary>About a hundred years: past it, the expiry date would not be representable (a 500, not the caller's 400).</summary>
+    public const int MaxExpiryDays = 36_500;
+
     public IReadOnlyList<ClientKey> Keys { get; private set; } = [];
 
     public IReadOnlyList<Tenant> Tenants { get; private set; } = [];
@@ -34,7 +37,7 @@ internal sealed class KeysModel(DataFolder data, ConfigReloader reloader, TimePr
         {
             Problem = "Keys.NameRequired";
         }
-        else if (expiresInDays is < 1)
+        else if (expiresInDays is < 1 or > MaxExpiryDays)
         {
             Problem = "Keys.ExpiryProblem";
         }
