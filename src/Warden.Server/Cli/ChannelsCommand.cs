@@ -50,7 +50,7 @@ internal static class ChannelsCommand
             }
             else if (parse.GetValue(credentialStdin))
             {
-                credential = Console.In.ReadLine()?.Trim();
+                credential = System.Console.In.ReadLine()?.Trim();
             }
 
             var result = CommonOptions.OpenData(parse, data).ChannelRegistrar.Add(new ChannelSpec(

@@ -92,7 +92,7 @@ internal static class CreditsCommand
             }
             else if (parse.GetValue(codeStdin))
             {
-                secret = Console.In.ReadLine();
+                secret = System.Console.In.ReadLine();
                 if (string.IsNullOrWhiteSpace(secret))
                 {
                     error.WriteLine("No code on standard input.");

@@ -255,6 +255,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton(sp => new ReceiptStore(data.Database));
         services.AddSingleton<Readiness>();
         AddTelemetry(services, options);
+        Console.ConsoleSetup.AddConsole(services);
 
         var app = builder.Build();
         var time = options.Time;
@@ -343,6 +344,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         AdminEndpoints.Map(app);
         ReceiptEndpoints.Map(app);
         TransparencyEndpoints.Map(app);
+        Console.ConsoleSetup.Map(app);
         return app;
     }
 

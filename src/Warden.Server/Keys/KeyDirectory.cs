@@ -9,9 +9,24 @@ namespace Warden.Server.Keys;
 internal sealed class KeyDirectory(KeyHasher hasher, TimeProvider time)
 {
     private FrozenDictionary<string, ClientKey> _byHash = FrozenDictionary<string, ClientKey>.Empty;
+    private FrozenDictionary<string, ClientKey> _byId = FrozenDictionary<string, ClientKey>.Empty;
 
-    public void Replace(IEnumerable<ClientKey> keys) =>
-        Volatile.Write(ref _byHash, keys.ToFrozenDictionary(k => Convert.ToHexString(k.Hash), StringComparer.Ordinal));
+    public void Replace(IEnumerable<ClientKey> keys)
+    {
+        var list = keys.ToList();
+        Volatile.Write(ref _byId, list.ToFrozenDictionary(k => k.Id, StringComparer.Ordinal));
+        Volatile.Write(ref _byHash, list.ToFrozenDictionary(k => Convert.ToHexString(k.Hash), StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Whether the key with this id still authenticates in <paramref name="role"/> (not revoked, not expired): a console
+    /// session opened with an admin key ends when that key is revoked.
+    /// </summary>
+    public bool IsActive(string id, KeyRole role) =>
+        Volatile.Read(ref _byId).TryGetValue(id, out var key)
+        && key.Role == role
+        && key.RevokedAt is null
+        && (key.ExpiresAt is not { } expires || expires > time.GetUtcNow());
 
     public AuthenticationResult Authenticate(string? presented, KeyRole role)
     {

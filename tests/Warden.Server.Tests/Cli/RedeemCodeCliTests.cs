@@ -40,15 +40,15 @@ public sealed class RedeemCodeCliTests
         Assert.Contains("balance 3.000000", output, StringComparison.Ordinal);
         Assert.DoesNotContain(codes[0], output, StringComparison.Ordinal);
 
-        var stdin = Console.In;
+        var stdin = System.Console.In;
         try
         {
-            Console.SetIn(new StringReader(codes[1] + "\n"));
+            System.Console.SetIn(new StringReader(codes[1] + "\n"));
             (exit, output) = await CliTests.RunAsync("credits", "redeem", "--code-stdin", "--tenant", "acme", "--data", data);
         }
         finally
         {
-            Console.SetIn(stdin);
+            System.Console.SetIn(stdin);
         }
 
         Assert.Equal(0, exit);

@@ -1,0 +1,9 @@
+namespace Warden.Server.Console;
+
+/// <summary>The dashboard's windows, each with the width of its chart's bars.</summary>
+internal enum DashboardPeriod
+{
+    Hour,
+    Day,
+    Month,
+}
