@@ -70,13 +70,15 @@ public sealed class CheckSimulatorTests : IDisposable
         Assert.Equal(0, truncated.Effect);
     }
 
-    [Fact]
-    public async Task Output_HonestPasses_CappedFails()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(100)]
+    public async Task Output_HonestPasses_CappedFails(int cap)
     {
         var honest = await RunAsync(new OutputCheck(), SimulatorDishonesty.Honest);
         Assert.Equal(AuditVerdict.Pass, honest.Verdict);
 
-        var capped = await RunAsync(new OutputCheck(), new SimulatorDishonesty { CapOutput = 30 });
+        var capped = await RunAsync(new OutputCheck(), new SimulatorDishonesty { CapOutput = cap });
         Assert.Equal(AuditVerdict.Fail, capped.Verdict);
     }
 
