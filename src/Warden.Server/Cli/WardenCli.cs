@@ -19,6 +19,7 @@ internal static class WardenCli
         SecretsCommand.Build(),
         VerifyCommand.Build(),
         WitnessCommand.Build(),
+        AuditCommand.Build(),
         ReceiptsCommand.Build(),
         TenantsCommand.Build(),
         PricesCommand.Build(),

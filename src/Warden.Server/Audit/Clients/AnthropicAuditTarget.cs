@@ -32,6 +32,15 @@ internal sealed class AnthropicAuditTarget(string label, Uri baseUrl, string mod
         headers.Add("anthropic-version", Version);
     }
 
+    // Relays that serve Anthropic's messages often keep an OpenAI-style model list that wants a Bearer key.
+    protected override bool HasAlternateAuthentication => true;
+
+    protected override void AuthenticateAlternately(HttpRequestHeaders headers, string apiKey)
+    {
+        headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        headers.Add("anthropic-version", Version);
+    }
+
     protected override void WriteRequest(Utf8JsonWriter writer, AuditPrompt prompt)
     {
         writer.WriteStartObject();

@@ -51,6 +51,13 @@ internal abstract class AuditHttpTarget : IAuditTarget
 
     protected abstract void Authenticate(HttpRequestHeaders headers, string apiKey);
 
+    /// <summary>Whether the protocol has a second way to send the key, tried for the model list when the first was refused.</summary>
+    protected virtual bool HasAlternateAuthentication => false;
+
+    protected virtual void AuthenticateAlternately(HttpRequestHeaders headers, string apiKey)
+    {
+    }
+
     protected abstract void WriteRequest(Utf8JsonWriter writer, AuditPrompt prompt);
 
     /// <summary>A complete (non-streamed) answer; Status is filled by the caller.</summary>
@@ -104,11 +111,26 @@ internal abstract class AuditHttpTarget : IAuditTarget
     public async Task<AuditModelInfo?> DescribeModelAsync(CancellationToken cancellationToken)
     {
         string? page = null;
+        bool alternate = false;
         for (int i = 0; i < ModelPages; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl, ModelsPath(page)));
-            Authenticate(request.Headers, _apiKey);
+            if (!alternate)
+            {
+                Authenticate(request.Headers, _apiKey);
+            }
+            else
+            {
+                AuthenticateAlternately(request.Headers, _apiKey);
+            }
+
             var (status, _, bytes, _, failure) = await ExchangeAsync(request, cancellationToken);
+            if (failure is null && (status is 401 or 403) && !alternate && HasAlternateAuthentication)
+            {
+                alternate = true;
+                i--;
+                continue;
+            }
             if (failure is not null || status != 200)
             {
                 return null;
