@@ -12,10 +12,29 @@ internal static class SimulateCommand
         var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Name of an environment variable holding the key clients must send (none: no auth)." };
         var chunkDelay = new Option<int>("--chunk-delay-ms") { Description = "Pause between streamed chunks, in milliseconds." };
         var chunkChars = new Option<int>("--chunk-chars") { Description = "Characters of content per streamed chunk.", DefaultValueFactory = _ => 12 };
-
-        var command = new Command("simulate", "Run the simulator upstream: OpenAI Chat, OpenAI Responses, Anthropic Messages and Gemini, with deterministic answers and injectable faults.")
+        var samplingSeed = new Option<long?>("--sampling-seed")
         {
-            port, apiKeyEnv, chunkDelay, chunkChars,
+            Description = "Seed for sampled answers (temperature above 0 and no seed in the request), for reproducible runs; default: fresh randomness.",
+        };
+        var dishonest = new Option<string[]>("--dishonest")
+        {
+            Description = "Behave like a dishonest relay, to test `warden audit` (repeatable): "
+                + "substitute=MODEL (answer as another simulated model while naming the requested one), "
+                + "inflate=FACTOR (multiply every reported token count), "
+                + "truncate-context=N (read only the last N messages; the system prompt is kept), "
+                + "cap-output=N (cut answers after N tokens and say \"stop\"), "
+                + "replay (cache answers by conversation and replay them, temperature ignored), "
+                + "inject-tool (add a tool call the request did not declare).",
+            AllowMultipleArgumentsPerToken = false,
+            Arity = ArgumentArity.ZeroOrMore,
+            HelpName = "MODE",
+        };
+
+        var command = new Command(
+            "simulate",
+            "Run the simulator upstream: OpenAI Chat, OpenAI Responses, Anthropic Messages and Gemini, with deterministic answers at temperature 0, sampled answers above it, injectable faults and optional dishonest modes.")
+        {
+            port, apiKeyEnv, chunkDelay, chunkChars, samplingSeed, dishonest,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,14 +46,27 @@ internal static class SimulateCommand
                 return 2;
             }
 
+            if (!SimulatorDishonesty.TryParse(parse.GetValue(dishonest) ?? [], out var dishonesty, out var dishonestyError))
+            {
+                await CommonOptions.Error(parse).WriteLineAsync(dishonestyError);
+                return 2;
+            }
+
             await using var simulator = await SimulatorHost.StartAsync(new SimulatorOptions
             {
                 Port = parse.GetValue(port),
                 ApiKey = apiKey,
                 ChunkDelayMs = parse.GetValue(chunkDelay),
                 ChunkChars = parse.GetValue(chunkChars),
+                SamplingSeed = parse.GetValue(samplingSeed),
+                Dishonesty = dishonesty,
             }, cancellationToken);
             var output = CommonOptions.Out(parse);
+            foreach (var line in DishonestyBanner(dishonesty))
+            {
+                await output.WriteLineAsync(line);
+            }
+
             await output.WriteLineAsync($"Simulator is listening on {simulator.BaseUrl}");
             await output.WriteLineAsync($"  Chat Completions, Responses, Anthropic Messages: {simulator.BaseUrl} (chat/completions, responses, messages)");
             await output.WriteLineAsync($"  Gemini: {simulator.GeminiBaseUrl} (models/{{model}}:generateContent)");
@@ -51,5 +83,18 @@ internal static class SimulateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The warning printed first when any dishonest mode is on; nothing for an honest simulator.</summary>
+    internal static IReadOnlyList<string> DishonestyBanner(SimulatorDishonesty dishonesty)
+    {
+        ArgumentNullException.ThrowIfNull(dishonesty);
+        return dishonesty.IsHonest
+            ? []
+            :
+            [
+                "!!! WARNING: THIS SIMULATOR IS DISHONEST: " + dishonesty.Description,
+                "!!! It lies on purpose, to test `warden audit`. Never put it behind real traffic.",
+            ];
     }
 }

@@ -2,19 +2,64 @@ namespace Warden.Server.Simulator;
 
 /// <summary>
 /// Decides what the simulated model answers. Pure: the answer depends only on the request (the last
-/// user message seeds all text) and, for ids, on the simulator request id.
+/// user message seeds all text), on <c>sample</c> when the request is sampled, on the dishonest modes and, for ids,
+/// on the simulator request id.
 /// </summary>
 internal static class SimulatorAnswerComposer
 {
-    public static SimulatorAnswer Compose(SimulatorChatRequest request, SimulatorFaultPlan faults, string simRequestId)
-    {
-        ArgumentNullException.ThrowIfNull(faults);
-        return SimulatorInjectedCall.Apply(ComposeHonest(request, faults, simRequestId), request, faults.Injection, simRequestId);
-    }
-
-    private static SimulatorAnswer ComposeHonest(SimulatorChatRequest request, SimulatorFaultPlan faults, string simRequestId)
+    /// <summary>
+    /// The answer: the honest one (text from <paramref name="sample"/> when given, else from the prompt), then the dishonest
+    /// modes in the order a relay would apply them: cut the output, add a tool call, inflate the bill.
+    /// </summary>
+    public static SimulatorAnswer Compose(
+        SimulatorChatRequest request,
+        SimulatorFaultPlan faults,
+        string simRequestId,
+        SimulatorSeed? sample = null,
+        SimulatorDishonesty? dishonesty = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(faults);
+        dishonesty ??= SimulatorDishonesty.Honest;
+        var answer = ComposeHonest(request, faults, simRequestId, sample, dishonesty);
+        if (dishonesty.CapOutput is int cap && answer.Content is { } content && SimulatorTokens.Count(content) > cap)
+        {
+            // A relay that stops early to save output and says the model finished.
+            var cut = SimulatorText.Truncate(content, cap);
+            var reasoningTokens = answer.Usage.ReasoningTokens;
+            answer = answer with
+            {
+                Content = cut,
+                FinishReason = answer.ToolCalls.Count > 0 ? answer.FinishReason : "stop",
+                Usage = Usage(request, SimulatorTokens.Count(cut) + reasoningTokens, reasoningTokens),
+            };
+        }
+
+        var injection = faults.Injection == SimulatorToolInjection.None && dishonesty.InjectTool ? SimulatorToolInjection.UndeclaredName : faults.Injection;
+        answer = SimulatorInjectedCall.Apply(answer, request, injection, simRequestId);
+        return dishonesty.Inflate is double factor ? answer with { Usage = Inflate(answer.Usage, factor) } : answer;
+    }
+
+    private static SimulatorUsage Inflate(SimulatorUsage usage, double factor)
+    {
+        static int Scale(int tokens, double factor) => checked((int)Math.Round(tokens * factor, MidpointRounding.AwayFromZero));
+        var prompt = Scale(usage.PromptTokens, factor);
+        var completion = Scale(usage.CompletionTokens, factor);
+        return new SimulatorUsage(
+            prompt,
+            completion,
+            checked(prompt + completion),
+            Math.Min(prompt, Scale(usage.CachedTokens, factor)),
+            Math.Min(completion, Scale(usage.ReasoningTokens, factor)));
+    }
+
+    private static SimulatorAnswer ComposeHonest(
+        SimulatorChatRequest request,
+        SimulatorFaultPlan faults,
+        string simRequestId,
+        SimulatorSeed? sample,
+        SimulatorDishonesty dishonesty)
+    {
         var seedText = request.LastUserText;
         var reasons = request.Reasoning;
 
@@ -55,13 +100,14 @@ internal static class SimulatorAnswerComposer
         {
             SimulatorJsonMode.Schema when request.JsonSchema is { } schema => SimulatorSchemaValue.Generate(schema, seedText),
             SimulatorJsonMode.Object or SimulatorJsonMode.Schema => SimulatorSchemaValue.SmallObject(seedText),
-            _ => SimulatorText.Answer(seedText),
+            _ => Text(request, sample, dishonesty),
         };
         var reasoning = reasons ? SimulatorText.Reasoning(seedText, 2 * SimulatorTokens.Count(content)) : null;
         var finishReason = "stop";
 
         // JSON answers are never cut by max_tokens, like tool calls: a truncated value would not validate.
-        if (request.JsonMode == SimulatorJsonMode.None && request.MaxTokens is int max && SimulatorTokens.Count(content) + SimulatorTokens.Count(reasoning) > max)
+        var max = Math.Min(request.MaxTokens ?? SimulatorModels.MaxOutputTokens, SimulatorModels.MaxOutputTokens);
+        if (request.JsonMode == SimulatorJsonMode.None && SimulatorTokens.Count(content) + SimulatorTokens.Count(reasoning) > max)
         {
             // Like max_completion_tokens on OpenAI's reasoning models, the cap covers reasoning too; a
             // third is kept for the visible answer so a tight cap still shows some text.
@@ -76,6 +122,29 @@ internal static class SimulatorAnswerComposer
 
         var reasoningTokens = SimulatorTokens.Count(reasoning);
         return new SimulatorAnswer(content, reasoning, [], finishReason, Usage(request, SimulatorTokens.Count(content) + reasoningTokens, reasoningTokens));
+    }
+
+    /// <summary>
+    /// A plain-text answer from the model that actually answers (the substitute's under substitute=MODEL): a task's exact
+    /// answer when the last user message asks one, else prose in that model's style. Under truncate-context=N only the
+    /// facts of the system prompt and of the last N messages were read.
+    /// </summary>
+    private static string Text(SimulatorChatRequest request, SimulatorSeed? sample, SimulatorDishonesty dishonesty)
+    {
+        var model = dishonesty.Substitute ?? request.Model;
+        var facts = dishonesty.TruncateContext is int keep
+            ? request.Facts.Where(fact => fact.Turn < 0 || fact.Turn >= request.Turns - keep)
+            : request.Facts;
+        if (SimulatorTasks.Answer(request.LastUserText, model, facts) is { } exact)
+        {
+            return exact;
+        }
+
+        // Deterministic answers are seeded by the prompt (and the request's seed when it gives one).
+        var seed = sample ?? new SimulatorSeed(request.Sampling.Seed is long given
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"answer\n{given}\n{request.LastUserText}")
+            : "answer\n" + request.LastUserText);
+        return SimulatorProse.Answer(SimulatorModelStyle.For(model), request.LastUserText, seed);
     }
 
     /// <summary>

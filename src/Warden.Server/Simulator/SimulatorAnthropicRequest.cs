@@ -41,7 +41,8 @@ internal static class SimulatorAnthropicRequest
         var echoes = new List<SimulatorEcho>();
         if (root.TryGetProperty("system", out var system) && system.ValueKind is JsonValueKind.String or JsonValueKind.Array)
         {
-            tally.Add("system", Text(system).Length, null);
+            var systemText = Text(system);
+            tally.Add("system", systemText.Length, null, systemText);
         }
 
         if (!TryReadMessages(root, tally, echoes, out error)
@@ -63,7 +64,8 @@ internal static class SimulatorAnthropicRequest
             new SimulatorToolSetup(tools, toolsBytes, choice, choiceName),
             asksForReasoning: thinking is "enabled" or "adaptive",
             (schema is null ? SimulatorJsonMode.None : SimulatorJsonMode.Schema, schema),
-            echoes);
+            echoes,
+            SimulatorJsonRead.Sampling(root, readsSeed: false));
         return true;
     }
 
@@ -151,7 +153,8 @@ internal static class SimulatorAnthropicRequest
 
             chars += text.Length;
             var tallyRole = hasToolResult ? SimulatorMessageTally.ToolRole : role;
-            tally.Add(tallyRole, chars, role == "user" && !hasToolResult && hasText ? text.ToString() : null);
+            var messageText = text.ToString();
+            tally.Add(tallyRole, chars, role == "user" && !hasToolResult && hasText ? messageText : null, messageText);
             index++;
         }
 

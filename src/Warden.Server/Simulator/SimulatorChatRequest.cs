@@ -5,7 +5,7 @@ namespace Warden.Server.Simulator;
 /// <summary>
 /// The parts of a request the simulator acts on, in every dialect (each dialect's parser builds it with
 /// <see cref="FromParts"/>). Only sizes are kept for the prompt as a whole; the text of the last user
-/// message is kept because it seeds the answer.
+/// message is kept because it seeds the answer, and the code-word facts because a model recalls them.
 /// </summary>
 internal sealed class SimulatorChatRequest
 {
@@ -54,6 +54,15 @@ internal sealed class SimulatorChatRequest
     /// <summary>Text of the last message with role "user"; empty when there is none.</summary>
     public string LastUserText { get; internal init; } = "";
 
+    /// <summary>Temperature and seed: whether the answer is sampled or deterministic.</summary>
+    public SimulatorSampling Sampling { get; internal init; }
+
+    /// <summary>Messages outside the system prompt (what truncate-context=N counts).</summary>
+    public int Turns { get; internal init; }
+
+    /// <summary>The code-word facts the messages state (<see cref="SimulatorTasks"/>).</summary>
+    public IReadOnlyList<SimulatorFact> Facts { get; internal init; } = [];
+
     public IReadOnlyList<SimulatorTool> Tools { get; internal init; } = [];
 
     /// <summary>UTF-8 length of the compact JSON of the tools array (all tool types), for prompt token counting.</summary>
@@ -90,6 +99,7 @@ internal sealed class SimulatorChatRequest
         bool asksForReasoning,
         (SimulatorJsonMode Mode, JsonElement? Schema) output,
         IReadOnlyList<SimulatorEcho> echoes,
+        SimulatorSampling sampling,
         bool showReasoning = true)
     {
         ArgumentNullException.ThrowIfNull(tally);
@@ -116,6 +126,9 @@ internal sealed class SimulatorChatRequest
             JsonMode = output.Mode,
             JsonSchema = output.Schema,
             Echoes = echoes,
+            Sampling = sampling,
+            Turns = tally.Turns,
+            Facts = tally.Facts,
         };
     }
 }

@@ -23,11 +23,13 @@ internal sealed class SimulatorEndpoint
     private readonly SimulatorWire _wire;
     private readonly SimulatorOptions _options;
     private readonly SimulatorJournal _journal;
+    private readonly SimulatorAnswerSource _answers;
     private readonly CancellationToken _stopping;
     private readonly ILogger _logger;
 
-    public SimulatorEndpoint(SimulatorWire wire, SimulatorOptions options, SimulatorJournal journal, ILogger logger, CancellationToken stopping)
+    public SimulatorEndpoint(SimulatorWire wire, SimulatorOptions options, SimulatorJournal journal, SimulatorAnswerSource answers, ILogger logger, CancellationToken stopping)
     {
+        _answers = answers;
         _wire = wire;
         _options = options;
         _journal = journal;
@@ -92,6 +94,7 @@ internal sealed class SimulatorEndpoint
         SimulatorChatRequest? request;
         SimulatorError? error;
         bool parsed;
+        string? replayKey = null;
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
@@ -101,6 +104,11 @@ internal sealed class SimulatorEndpoint
             {
                 // Read while the document is alive; only when asked, so ordinary requests pay nothing.
                 request.EchoText = SimulatorEchoText.Collect(_wire.Dialect, document.RootElement);
+            }
+
+            if (parsed && request is not null && _answers.Dishonesty.Replay)
+            {
+                replayKey = SimulatorReplayCache.Key(_wire.Dialect, request.Model, document.RootElement);
             }
         }
         catch (JsonException)
@@ -177,7 +185,7 @@ internal sealed class SimulatorEndpoint
             return;
         }
 
-        var answer = SimulatorAnswerComposer.Compose(request, faults, exchange.Id);
+        var answer = _answers.Answer(request, faults, exchange.Id, replayKey);
         var meta = new SimulatorCompletionMeta(_wire.ResponseId(exchange.Id), exchange.ReceivedAt.ToUnixTimeSeconds(), request.Model, exchange.Id);
         if (request.Stream)
         {

@@ -36,7 +36,8 @@ internal static class SimulatorGeminiRequest
         var echoes = new List<SimulatorEcho>();
         if (SimulatorJsonRead.TryGetObject(root, "systemInstruction", out var system))
         {
-            tally.Add("system", PartsText(system, out _, out _).Length, null);
+            var systemText = PartsText(system, out _, out _);
+            tally.Add("system", systemText.Length, null, systemText);
         }
 
         if (!TryReadContents(root, tally, echoes, out error)
@@ -70,6 +71,7 @@ internal static class SimulatorGeminiRequest
             thinkingOn,
             OutputFormat(config),
             echoes,
+            SimulatorJsonRead.Sampling(config, readsSeed: true),
             showReasoning: includeThoughts);
         return true;
     }
@@ -126,7 +128,7 @@ internal static class SimulatorGeminiRequest
             }
 
             var tallyRole = hasFunctionResponse || role == "function" ? SimulatorMessageTally.ToolRole : role == "model" ? "assistant" : "user";
-            tally.Add(tallyRole, text.Length + otherChars, tallyRole == "user" ? text : null);
+            tally.Add(tallyRole, text.Length + otherChars, tallyRole == "user" ? text : null, text);
             index++;
         }
 

@@ -91,7 +91,8 @@ internal sealed class SimulatorHost : IAsyncDisposable
         var counters = new SimulatorFaultCounters();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SimulatorHost>();
-        SimulatorEndpoint Endpoint(SimulatorWire wire) => new(wire, options, journal, logger, lifetime.ApplicationStopping);
+        var answers = new SimulatorAnswerSource(options);
+        SimulatorEndpoint Endpoint(SimulatorWire wire) => new(wire, options, journal, answers, logger, lifetime.ApplicationStopping);
         var chat = Endpoint(new SimulatorChatWire());
         var anthropic = Endpoint(new SimulatorAnthropicWire());
         var responses = Endpoint(new SimulatorResponsesWire());

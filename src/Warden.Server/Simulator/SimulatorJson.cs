@@ -97,6 +97,10 @@ internal static class SimulatorJson
             writer.WriteNumber("created", ModelsCreated);
             writer.WriteString("owned_by", "warden-simulator");
 
+            // OpenAI's list has no limit fields; these are the names OpenAI-compatible servers use, for issue 21's audit.
+            writer.WriteNumber("context_window", SimulatorModels.ContextWindow);
+            writer.WriteNumber("max_output_tokens", SimulatorModels.MaxOutputTokens);
+
             // Anthropic's model-list fields, so the one /v1/models serves both SDKs (as merged lists do).
             writer.WriteString("type", "model");
             writer.WriteString("display_name", name);
@@ -108,7 +112,7 @@ internal static class SimulatorJson
         writer.WriteEndObject();
     }
 
-    /// <summary>GET /v1beta/models: {"models":[{"name":"models/…","displayName","supportedGenerationMethods"}]}.</summary>
+    /// <summary>GET /v1beta/models: {"models":[{"name":"models/…","displayName","inputTokenLimit","outputTokenLimit","supportedGenerationMethods"}]}.</summary>
     public static void WriteGeminiModels(IBufferWriter<byte> buffer)
     {
         using var writer = new Utf8JsonWriter(buffer, ChatCompletionJson.WriterOptions);
@@ -119,6 +123,8 @@ internal static class SimulatorJson
             writer.WriteStartObject();
             writer.WriteString("name", "models/" + name);
             writer.WriteString("displayName", name);
+            writer.WriteNumber("inputTokenLimit", SimulatorModels.ContextWindow);
+            writer.WriteNumber("outputTokenLimit", SimulatorModels.MaxOutputTokens);
             writer.WriteStartArray("supportedGenerationMethods");
             writer.WriteStringValue("generateContent");
             writer.WriteStringValue("countTokens");

@@ -68,6 +68,22 @@ internal static class SimulatorJsonRead
         return true;
     }
 
+    /// <summary>
+    /// temperature (and seed where the dialect has one) from <paramref name="holder"/>: the body, or Gemini's
+    /// generationConfig. Values that are not numbers are left to the dialect's own validation and read as absent.
+    /// </summary>
+    public static SimulatorSampling Sampling(JsonElement holder, bool readsSeed)
+    {
+        if (holder.ValueKind != JsonValueKind.Object)
+        {
+            return default;
+        }
+
+        double? temperature = holder.TryGetProperty("temperature", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetDouble(out var value) ? value : null;
+        long? seed = readsSeed && holder.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var number) ? number : null;
+        return new SimulatorSampling(temperature, seed);
+    }
+
     /// <summary>The property <paramref name="name"/> when it is a JSON object.</summary>
     public static bool TryGetObject(JsonElement element, string name, out JsonElement value) =>
         element.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Object;

@@ -6,6 +6,12 @@ internal static class SimulatorModels
     public const string Large = "sim-large";
     public const string Reasoner = "sim-reasoner";
 
+    /// <summary>The context window every simulated model advertises in the model lists (issue 21's audit reads it).</summary>
+    public const int ContextWindow = 32768;
+
+    /// <summary>The output limit every simulated model advertises; no answer is longer.</summary>
+    public const int MaxOutputTokens = 8192;
+
     public static IReadOnlyList<string> Names { get; } = [Small, Large, Reasoner];
 
     public static bool IsKnown(string model) =>

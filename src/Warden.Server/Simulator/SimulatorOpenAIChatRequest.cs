@@ -57,7 +57,8 @@ internal static class SimulatorOpenAIChatRequest
             new SimulatorToolSetup(tools, toolsJsonBytes, toolChoice, toolChoiceName),
             asksForReasoning: false,
             (jsonMode, jsonSchema),
-            echoes: []);
+            echoes: [],
+            SimulatorJsonRead.Sampling(root, readsSeed: true));
         return true;
     }
 
@@ -140,7 +141,7 @@ internal static class SimulatorOpenAIChatRequest
             }
 
             var text = message.TryGetProperty("content", out var content) ? SimulatorJsonRead.Text(content, IsTextPart) : "";
-            tally.Add(role, text.Length + ToolCallChars(message), string.Equals(role, "user", StringComparison.Ordinal) ? text : null);
+            tally.Add(role, text.Length + ToolCallChars(message), string.Equals(role, "user", StringComparison.Ordinal) ? text : null, text);
             index++;
         }
 

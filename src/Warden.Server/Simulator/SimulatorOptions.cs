@@ -18,4 +18,13 @@ internal sealed record SimulatorOptions
     public int ChunkChars { get; init; } = 12;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// When set, sampled answers (temperature above 0, no seed) draw from this seed in the order requests arrive, so a
+    /// bench run is reproducible; null draws from the operating system's generator.
+    /// </summary>
+    public long? SamplingSeed { get; init; }
+
+    /// <summary>What a dishonest relay would do to answers (<c>--dishonest MODE</c>); honest by default.</summary>
+    public SimulatorDishonesty Dishonesty { get; init; } = SimulatorDishonesty.Honest;
 }

@@ -34,7 +34,7 @@ internal static class SimulatorResponsesRequest
         var echoes = new List<SimulatorEcho>();
         if (SimulatorJsonRead.String(root, "instructions") is { } instructions)
         {
-            tally.Add("system", instructions.Length, null);
+            tally.Add("system", instructions.Length, null, instructions);
         }
 
         if (!TryReadInput(root, tally, echoes, out error)
@@ -55,7 +55,8 @@ internal static class SimulatorResponsesRequest
             new SimulatorToolSetup(tools, toolsBytes, choice, choiceName),
             AsksForReasoning(root),
             (jsonMode, schema),
-            echoes);
+            echoes,
+            SimulatorJsonRead.Sampling(root, readsSeed: false));
         return true;
     }
 
@@ -115,7 +116,7 @@ internal static class SimulatorResponsesRequest
                     }
 
                     var text = Text(item.TryGetProperty("content", out var content) ? content : default);
-                    tally.Add(role, text.Length, role == "user" ? text : null);
+                    tally.Add(role, text.Length, role == "user" ? text : null, text);
                     break;
                 case "function_call":
                     tally.Add("assistant", (SimulatorJsonRead.String(item, "name")?.Length ?? 0) + (SimulatorJsonRead.String(item, "arguments")?.Length ?? 0), null);

@@ -19,6 +19,9 @@ internal struct SimulatorSeed
         _state = BinaryPrimitives.ReadUInt64LittleEndian(hash);
     }
 
+    /// <summary>A sequence that starts from a given state (a sampled answer's fresh randomness).</summary>
+    public static SimulatorSeed FromState(ulong state) => new() { _state = state };
+
     public ulong Next()
     {
         _state += 0x9E3779B97F4A7C15UL;
@@ -30,6 +33,9 @@ internal struct SimulatorSeed
 
     /// <summary>A value in [0, exclusiveMax); the modulo bias is irrelevant at these sizes.</summary>
     public int Next(int exclusiveMax) => (int)(Next() % (ulong)exclusiveMax);
+
+    /// <summary>A value in [0, 1) with 53 bits of precision.</summary>
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>24 lowercase hex characters derived from the text, the length OpenAI uses in its ids.</summary>
     public static string Hex24(string text)
