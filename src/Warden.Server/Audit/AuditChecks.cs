@@ -5,8 +5,6 @@ namespace Warden.Server.Audit;
 /// <summary>Every check <c>warden audit</c> can run, one instance each (checks keep no state between runs).</summary>
 internal static class AuditChecks
 {
-    // TODO(issue 21): ReceiptsCheck (wt-auditreport) goes here when it lands; until then the runner reports the
-    // receipts id as skipped.
     public static IReadOnlyList<IAuditCheck> All() =>
-        [new SubstitutionCheck(), new UsageCheck(), new ContextCheck(), new OutputCheck(), new ReplayCheck(), new ToolsCheck()];
+        [new SubstitutionCheck(), new UsageCheck(), new ContextCheck(), new OutputCheck(), new ReplayCheck(), new ToolsCheck(), new ReceiptsCheck()];
 }

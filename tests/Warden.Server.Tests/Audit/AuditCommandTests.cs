@@ -49,10 +49,24 @@ public sealed class AuditCommandTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("WARDEN_AUDIT_TEST_DEMO_KEY", server.DemoKey);
 
         var (exit, output) = await RunAsync("audit", "--base-url", new Uri(server.Url, "v1").ToString(), "--key-env", "WARDEN_AUDIT_TEST_DEMO_KEY",
-            "--model", SimulatorModels.Small, "--max-requests", "300", "--seed", "5");
+            "--model", SimulatorModels.Small, "--max-requests", "300", "--seed", "5", "--expect-upstream-host", "127.0.0.1");
 
         Assert.True(exit == 0, output);
         Assert.Contains("RESULT: PASS", output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^PASS\s+receipts\s", output);
+    }
+
+    [Fact]
+    public async Task Audit_WardenReachingAnUnexpectedUpstreamHost_FailsTheReceiptsCheck()
+    {
+        await using var server = await WardenTestServer.StartAsync();
+        Environment.SetEnvironmentVariable("WARDEN_AUDIT_TEST_RECEIPTS_KEY", server.DemoKey);
+
+        var (exit, output) = await RunAsync("audit", "--base-url", new Uri(server.Url, "v1").ToString(), "--key-env", "WARDEN_AUDIT_TEST_RECEIPTS_KEY",
+            "--model", SimulatorModels.Small, "--checks", "receipts", "--max-requests", "12", "--seed", "5", "--expect-upstream-host", "api.openai.com");
+
+        Assert.True(exit == 1, output);
+        Assert.Matches(@"(?m)^FAIL\s+receipts\s", output);
     }
 
     [Theory]
