@@ -3,6 +3,7 @@ using System.Globalization;
 using Warden.Server.Audit;
 using Warden.Server.Audit.Checks;
 using Warden.Server.Audit.Clients;
+using Warden.Server.Audit.Reports;
 using Warden.Server.Simulator;
 
 namespace Warden.Bench;
@@ -32,7 +33,7 @@ internal static class AuditPower
 
     public static async Task<int> RunAsync(
         int seeds, IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? modes, bool withReference, int maxRequests,
-        TextWriter output, TextWriter progress, CancellationToken cancellationToken)
+        string? reportDirectory, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
         // The receipts check needs a Warden in front; against the bare simulator it is skipped, so it is not studied here.
         IAuditCheck[] all = [new SubstitutionCheck(), new UsageCheck(), new ContextCheck(), new OutputCheck(), new ReplayCheck(), new ToolsCheck()];
@@ -44,6 +45,7 @@ internal static class AuditPower
         var share = all.Select((c, i) => (c.Id, shares[i])).ToDictionary(p => p.Id, p => p.Item2, StringComparer.Ordinal);
 
         var tally = new Dictionary<(string Scenario, string Check), Cell>();
+        var surprises = new List<string>();
         using var http = new AuditHttp(TimeSpan.FromSeconds(120), TimeProvider.System);
         await using var reference = await SimulatorHost.StartAsync(new SimulatorOptions { Port = 0 }, cancellationToken);
         var clock = Stopwatch.StartNew();
@@ -73,6 +75,17 @@ internal static class AuditPower
         }
 
         await WriteTableAsync(output, tally, plan, selected, done, withReference, maxRequests, share, clock.Elapsed);
+        if (surprises.Count > 0)
+        {
+            await output.WriteLineAsync();
+            await output.WriteLineAsync("False alarms and misses:");
+            await output.WriteLineAsync();
+            foreach (string line in surprises)
+            {
+                await output.WriteLineAsync(line);
+            }
+        }
+
         return 0;
 
         async Task RunScenarioAsync(string scenario, SimulatorDishonesty dishonesty, IReadOnlyList<IAuditCheck> run, int seed, int budget)
@@ -83,10 +96,29 @@ internal static class AuditPower
             var runner = new AuditRunner(run, TimeProvider.System);
             var settings = new AuditSettings { Seed = seed, MaxRequests = budget };
             var report = await runner.RunAsync(target, trusted, settings, [.. run.Select(c => c.Id)], NoProgress.Instance, cancellationToken);
+            if (reportDirectory is not null && seed == 1)
+            {
+                // The first seed's reports, to look at what `warden audit --json/--html` writes for each simulator.
+                Directory.CreateDirectory(reportDirectory);
+                string name = Path.Combine(reportDirectory, scenario.Replace('=', '-'));
+                await using (var json = File.Create(name + ".json"))
+                {
+                    AuditJsonReport.Write(report, json);
+                }
+
+                await using var html = new StreamWriter(name + ".html");
+                AuditHtmlReport.Write(report, html);
+            }
+
             foreach (var result in report.Checks)
             {
                 var key = (scenario, result.Id);
                 tally[key] = (tally.TryGetValue(key, out var cell) ? cell : new Cell()).Add(result);
+                // A false alarm or a miss, with the check's own words, so that a rate off its goal can be looked into.
+                if ((scenario == "honest") == (result.Verdict == AuditVerdict.Fail))
+                {
+                    surprises.Add(string.Create(CultureInfo.InvariantCulture, $"- seed {seed}, {scenario}, {result.Id}: {result.Verdict.ToString().ToLowerInvariant()}: {result.Summary}"));
+                }
             }
         }
     }

@@ -4,7 +4,7 @@ using Warden.Bench;
 // warden-bench ttfe --samples N name=port=request-file ...
 // warden-bench pii [--data bench/data/agent-100k.chat.json]
 // warden-bench streams --count N --open-seconds S --hold-seconds S --pid P [--pid P ...] name=port=request-file
-// warden-bench audit-power [--seeds 100] [--checks substitution,usage,...] [--modes replay,inflate,...] [--no-reference yes] [--max-requests 600]
+// warden-bench audit-power [--seeds 100] [--checks substitution,usage,...] [--modes replay,inflate,...] [--no-reference yes] [--max-requests 600] [--reports DIR]
 var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
 var targets = new List<RawRequest>();
 for (int i = 1; i < args.Length; i++)
@@ -47,7 +47,7 @@ switch (mode)
         return PersonalDataCost.Run(options.TryGetValue("--data", out var data) ? data[^1] : Path.Combine("bench", "data", "agent-100k.chat.json"), output, stop.Token);
     case "audit-power":
         return await AuditPower.RunAsync(Number("--seeds", 100), List("--checks"), List("--modes"), !options.ContainsKey("--no-reference"),
-            Number("--max-requests", 600), output, Console.Error, stop.Token);
+            Number("--max-requests", 600), options.TryGetValue("--reports", out var reports) ? reports[^1] : null, output, Console.Error, stop.Token);
     default:
         await Console.Error.WriteLineAsync("usage: warden-bench ttfe|streams|pii|audit-power [options] name=port=request-file ...");
         return 2;

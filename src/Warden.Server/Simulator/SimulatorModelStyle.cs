@@ -48,8 +48,8 @@ internal sealed class SimulatorModelStyle
         "finally", "recall", "wait", "step", "apply", "case", "so", "first", "means", "holds",
     ];
 
-    private static readonly SimulatorModelStyle SmallStyle = new(SimulatorModels.Small, SmallWords, exponent: 1.15, minWords: 6, maxWords: 20, minSentence: 4, maxSentence: 8, comma: 0.0, semicolon: 0.0, exclamation: 0.35);
-    private static readonly SimulatorModelStyle LargeStyle = new(SimulatorModels.Large, LargeWords, exponent: 0.85, minWords: 20, maxWords: 44, minSentence: 10, maxSentence: 18, comma: 0.10, semicolon: 0.03, exclamation: 0.0);
+    private static readonly SimulatorModelStyle SmallStyle = new(SimulatorModels.Small, SmallWords, exponent: 1.15, minWords: 8, maxWords: 20, minSentence: 4, maxSentence: 8, comma: 0.0, semicolon: 0.0, exclamation: 0.35);
+    private static readonly SimulatorModelStyle LargeStyle = new(SimulatorModels.Large, LargeWords, exponent: 0.85, minWords: 20, maxWords: 40, minSentence: 10, maxSentence: 18, comma: 0.10, semicolon: 0.03, exclamation: 0.0);
     private static readonly SimulatorModelStyle ReasonerStyle = new(SimulatorModels.Reasoner, ReasonerWords, exponent: 1.0, minWords: 12, maxWords: 32, minSentence: 6, maxSentence: 12, comma: 0.05, semicolon: 0.0, exclamation: 0.0);
 
     private readonly string[] _ranked;

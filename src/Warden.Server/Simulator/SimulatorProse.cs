@@ -58,7 +58,8 @@ internal static class SimulatorProse
             inSentence++;
         }
 
-        return builder.Append(EndOfSentence(style, ref seed)).ToString();
+        // The last sentence always ends with a full stop, whatever the style does inside the answer.
+        return builder.Append('.').ToString();
     }
 
     private static int NextSentence(SimulatorModelStyle style, ref SimulatorSeed seed) =>

@@ -27,6 +27,15 @@ public sealed class SimulatorModelStyleTests(SeededSimulatorFixture fixture) : I
     }
 
     [Fact]
+    public async Task SampledAnswers_ReasonerAndLarge_DifferInWordFrequencies()
+    {
+        var reasoner = await SampleAsync("sim-reasoner", "chat");
+        var large = await SampleAsync("sim-large", "chat");
+        var p = PermutationPValue(reasoner, large);
+        Assert.True(p <= 0.01, $"word-frequency two-sample test p = {p}");
+    }
+
+    [Fact]
     public async Task SampledAnswers_TwoBatchesOfOneModel_AreNotTold_Apart()
     {
         var first = await SampleAsync("sim-large", "responses");

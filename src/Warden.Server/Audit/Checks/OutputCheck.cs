@@ -50,9 +50,10 @@ internal sealed partial class OutputCheck : IAuditCheck
         var samples = new List<CountingSample>();
         for (var i = 0; i < total; i++)
         {
-            // Two thirds fit (a count of 40 to 300 numbers with room to spare), one third must hit a small limit.
+            // Two thirds fit (a count of 100 to 400 numbers with room to spare: long enough that a cap well above the small
+            // limits still cuts most of them), one third must hit a small limit.
             var fits = i % 3 != 2;
-            var countTo = fits ? context.Random.Next(40, 301) : 2000;
+            var countTo = fits ? context.Random.Next(100, 401) : 2000;
             var maxTokens = fits ? (4 * countTo) + 64 : AuditCorpus.Pick(context.Random, SmallLimits);
             var prompt = new AuditPrompt
             {

@@ -42,6 +42,18 @@ internal sealed class ReceiptsCheck : IAuditCheck
         var findings = new List<string>();
         var tally = new Tally();
 
+        if (context.RequestBudget < 2)
+        {
+            // One complete and one streamed answer at least: the receipt travels differently in each.
+            return new AuditCheckResult
+            {
+                Id = Id,
+                Title = Title,
+                Verdict = AuditVerdict.Inconclusive,
+                Summary = string.Create(CultureInfo.InvariantCulture, $"a budget of {context.RequestBudget} requests is too small (needs 2)"),
+            };
+        }
+
         var (jwksStatus, jwksBody) = await target.GetAsync(JwksPath, cancellationToken);
         JsonWebKeySet? keys = null;
         if (jwksStatus == 200 && !JsonWebKeySet.TryParse(Encoding.UTF8.GetBytes(jwksBody), out keys, out string? keysError))
@@ -51,7 +63,7 @@ internal sealed class ReceiptsCheck : IAuditCheck
 
         var (_, startCheckpoint) = await target.GetAsync(CheckpointPath, cancellationToken);
 
-        int count = Math.Max(2, Math.Min(DefaultRequests, context.RequestBudget));
+        int count = Math.Min(DefaultRequests, context.RequestBudget);
         var received = new List<Received>();
         int succeeded = 0;
         for (int i = 0; i < count; i++)

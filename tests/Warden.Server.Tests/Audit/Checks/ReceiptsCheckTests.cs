@@ -132,6 +132,17 @@ public sealed class ReceiptsCheckTests(WardenFixture fixture) : IClassFixture<Wa
         Assert.Contains("serves no Warden receipts", result.Summary, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task BudgetBelowTwoRequests_IsInconclusive_AndSendsNothing()
+    {
+        var target = Target("openai");
+
+        var result = await RunAsync(target, new AuditSettings(), budget: 1);
+
+        Assert.Equal(AuditVerdict.Inconclusive, result.Verdict);
+        Assert.Equal(0, target.RequestsSent);
+    }
+
     public void Dispose() => _http.Dispose();
 
     private IAuditTarget Target(string protocol)
@@ -141,8 +152,8 @@ public sealed class ReceiptsCheckTests(WardenFixture fixture) : IClassFixture<Wa
         return AuditTargets.Create(parsed, "target", baseUrl, "sim-small", fixture.Server.DemoKey, _http);
     }
 
-    private static Task<AuditCheckResult> RunAsync(IAuditTarget target, AuditSettings settings) =>
-        new ReceiptsCheck().RunAsync(new AuditContext { Target = target, Settings = settings, RequestBudget = Budget, Random = new Random(7) }, CancellationToken.None);
+    private static Task<AuditCheckResult> RunAsync(IAuditTarget target, AuditSettings settings, int budget = Budget) =>
+        new ReceiptsCheck().RunAsync(new AuditContext { Target = target, Settings = settings, RequestBudget = budget, Random = new Random(7) }, CancellationToken.None);
 
     /// <summary>A target whose answers or GETs are changed on the way back, as a dishonest relay or a tampered copy would.</summary>
     private sealed class AlteredTarget(
