@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Spectre.Console;
 using Warden.Server.Audit;
 using Warden.Server.Audit.Clients;
+using Warden.Server.Audit.Reports;
 
 namespace Warden.Server.Cli;
 
@@ -242,17 +244,26 @@ internal static class AuditCommand
     /// <summary>The JSON and HTML reports; an unwritable file is a usage error (2), reported after the summary.</summary>
     private static async Task<int?> WriteReportsAsync(Plan plan, AuditReport report, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        _ = report;
-        _ = cancellationToken;
-        // TODO(issue 21): call AuditJsonReport.Write(report, Stream) and AuditHtmlReport.Write(report, TextWriter) from
-        // wt-auditreport (src/Warden.Server/Audit/Reports/) once that branch is merged.
-        foreach (string? path in new[] { plan.JsonPath, plan.HtmlPath })
+        try
         {
-            if (path is not null)
+            if (plan.JsonPath is { } jsonPath)
             {
-                await error.WriteLineAsync($"warden audit: the report writers are not in this build; {path} was not written");
-                return 2;
+                await using var file = File.Create(jsonPath);
+                AuditJsonReport.Write(report, file);
+                await output.WriteLineAsync("JSON report: " + jsonPath);
             }
+
+            if (plan.HtmlPath is { } htmlPath)
+            {
+                await using var writer = new StreamWriter(htmlPath, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                AuditHtmlReport.Write(report, writer);
+                await output.WriteLineAsync("HTML report: " + htmlPath);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("warden audit: could not write the report: " + ex.Message);
+            return 2;
         }
 
         await output.FlushAsync(cancellationToken);

@@ -37,12 +37,14 @@ internal static class ReceiptEndpoints
     private static async Task GetReceiptAsync(HttpContext context, string requestId)
     {
         var keys = context.RequestServices.GetRequiredService<KeyDirectory>();
-        string? presented = ClientProtocol.Anthropic.ReadKey(context.Request); // x-api-key, else Bearer
+        // x-api-key, else Bearer, else Gemini's x-goog-api-key or ?key=: a Gemini stream's receipt is only here, and a
+        // Gemini client holds its key in Gemini's places.
+        string? presented = ClientProtocol.Anthropic.ReadKey(context.Request) ?? ClientProtocol.Gemini.ReadKey(context.Request);
         var auth = keys.Authenticate(presented, KeyRole.Client);
         if (auth.Outcome != AuthenticationOutcome.Authenticated)
         {
             string message = auth.Outcome == AuthenticationOutcome.Missing
-                ? "No API key was sent. Send it as Authorization: Bearer <key> or x-api-key."
+                ? "No API key was sent. Send it as Authorization: Bearer <key>, x-api-key or x-goog-api-key."
                 : "The API key is not valid.";
             await OpenAIErrorResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, message, "authentication_error", null, "invalid_api_key");
             return;

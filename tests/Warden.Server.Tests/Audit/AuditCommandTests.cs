@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Warden.Server.Audit.Reports;
 using Warden.Server.Cli;
+using Warden.Server.Keys;
 using Warden.Server.Simulator;
 using Warden.Server.Tests.Support;
 
@@ -32,7 +34,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
         string baseUrl = (protocol == "gemini" ? _simulator.GeminiBaseUrl : _simulator.BaseUrl).ToString();
 
         var (exit, output) = await RunAsync("audit", "--base-url", baseUrl, "--key-env", KeyVariable, "--model", SimulatorModels.Large,
-            "--protocol", protocol, "--max-requests", "120", "--seed", "3");
+            "--protocol", protocol, "--max-requests", "300", "--seed", "3");
 
         Assert.True(exit == 0, output);
         Assert.Contains("RESULT: PASS", output, StringComparison.Ordinal);
@@ -47,10 +49,85 @@ public sealed class AuditCommandTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("WARDEN_AUDIT_TEST_DEMO_KEY", server.DemoKey);
 
         var (exit, output) = await RunAsync("audit", "--base-url", new Uri(server.Url, "v1").ToString(), "--key-env", "WARDEN_AUDIT_TEST_DEMO_KEY",
-            "--model", SimulatorModels.Small, "--max-requests", "120", "--seed", "5");
+            "--model", SimulatorModels.Small, "--max-requests", "300", "--seed", "5", "--expect-upstream-host", "127.0.0.1");
 
         Assert.True(exit == 0, output);
         Assert.Contains("RESULT: PASS", output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^PASS\s+receipts\s", output);
+    }
+
+    [Fact]
+    public async Task Audit_WardenReachingAnUnexpectedUpstreamHost_FailsTheReceiptsCheck()
+    {
+        await using var server = await WardenTestServer.StartAsync();
+        Environment.SetEnvironmentVariable("WARDEN_AUDIT_TEST_RECEIPTS_KEY", server.DemoKey);
+
+        var (exit, output) = await RunAsync("audit", "--base-url", new Uri(server.Url, "v1").ToString(), "--key-env", "WARDEN_AUDIT_TEST_RECEIPTS_KEY",
+            "--model", SimulatorModels.Small, "--checks", "receipts", "--max-requests", "12", "--seed", "5", "--expect-upstream-host", "api.openai.com");
+
+        Assert.True(exit == 1, output);
+        Assert.Matches(@"(?m)^FAIL\s+receipts\s", output);
+    }
+
+    [Theory]
+    [InlineData("substitute=sim-small", "substitution", "openai")]
+    [InlineData("inflate=1.5", "usage", "anthropic")]
+    [InlineData("truncate-context=6", "context", "gemini")]
+    [InlineData("cap-output=24", "output", "responses")]
+    [InlineData("replay", "replay", "openai")]
+    [InlineData("inject-tool", "tools", "anthropic")]
+    public async Task Audit_DishonestSimulator_TheMatchingCheckFails(string mode, string check, string protocol)
+    {
+        Assert.True(SimulatorDishonesty.TryParse([mode], out var dishonesty, out string? problem), problem);
+        await using var dishonest = await SimulatorHost.StartAsync(new SimulatorOptions { ApiKey = Key, Dishonesty = dishonesty!, SamplingSeed = 17 }, CancellationToken.None);
+        string baseUrl = (protocol == "gemini" ? dishonest.GeminiBaseUrl : dishonest.BaseUrl).ToString();
+
+        var (exit, output) = await RunAsync("audit", "--base-url", baseUrl, "--key-env", KeyVariable, "--model", SimulatorModels.Large, "--protocol", protocol,
+            "--checks", check, "--max-requests", "160", "--seed", "7");
+
+        Assert.True(exit == 1, output);
+        Assert.Matches($@"(?m)^FAIL\s+{check}\s", output);
+        Assert.Contains("RESULT: FAIL", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("substitute=sim-small", "substitution")]
+    [InlineData("inflate=2", "usage")]
+    public async Task Audit_WardenWhoseChannelIsADishonestSimulator_Fails(string mode, string check)
+    {
+        Assert.True(SimulatorDishonesty.TryParse([mode], out var dishonesty, out string? problem), problem);
+        await using var dishonest = await SimulatorHost.StartAsync(new SimulatorOptions { Dishonesty = dishonesty!, SamplingSeed = 23 }, CancellationToken.None);
+        await using var server = await WardenTestServer.StartAsync(o => o with { EnableSimulator = false });
+        server.AddChannel("simulator", "swapped", dishonest.BaseUrl, null, 10, SimulatorModels.Large);
+        Environment.SetEnvironmentVariable("WARDEN_AUDIT_TEST_SWAPPED_KEY", server.App.Data.KeyIssuer.Issue("auditor", KeyRole.Client, null, null).Plaintext);
+        server.Reload();
+
+        var (exit, output) = await RunAsync("audit", "--base-url", new Uri(server.Url, "v1").ToString(), "--key-env", "WARDEN_AUDIT_TEST_SWAPPED_KEY",
+            "--model", SimulatorModels.Large, "--checks", "substitution,usage", "--max-requests", "200", "--seed", "9");
+
+        Assert.True(exit == 1, output);
+        Assert.Matches($@"(?m)^FAIL\s+{check}\s", output);
+    }
+
+    [Fact]
+    public async Task Audit_JsonAndHtml_WrittenWithTheRunsVerdicts()
+    {
+        using var folder = new TempDirectory();
+        string json = Path.Combine(folder.Path, "audit.json");
+        string html = Path.Combine(folder.Path, "audit.html");
+
+        var (exit, output) = await RunAsync("audit", "--base-url", _simulator.BaseUrl.ToString(), "--key-env", KeyVariable, "--model", SimulatorModels.Small,
+            "--checks", "tools,output", "--max-requests", "60", "--seed", "11", "--json", json, "--html", html);
+
+        Assert.True(exit == 0, output);
+        await using var stream = File.OpenRead(json);
+        var document = AuditJsonReport.Read(stream);
+        Assert.NotNull(document);
+        Assert.Equal(0, document.ExitCode);
+        Assert.Equal(["output", "tools"], document.Checks.Select(c => c.Id));
+        string page = await File.ReadAllTextAsync(html);
+        Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, page, StringComparison.Ordinal);
     }
 
     [Theory]

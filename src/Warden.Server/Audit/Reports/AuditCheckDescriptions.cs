@@ -17,9 +17,10 @@ internal static class AuditCheckDescriptions
             + "names the requested model."),
         AuditCheckIds.Usage => (
             "Whether reported token counts match the text. Input tokens are counted locally where the tokenizer is known "
-            + "(or compared with the reference), output tokens against the text returned; the inflation ratio is estimated "
-            + "with a confidence interval at 1 − alpha and must contain 1.",
-            "Inflation smaller than the interval's width; hidden reasoning tokens that are billed but not shown (they are "
+            + "(or compared with the reference's counts), output tokens against the text returned; the inflation ratio is the "
+            + "slope of reported on counted tokens (a constant template overhead does not move it), with its confidence "
+            + "interval at 1 − alpha. The check fails when the whole interval lies above 1.05.",
+            "Inflation below 5% or smaller than the interval's width; hidden reasoning tokens that are billed but not shown (they are "
             + "counted as output by design); inflation only on requests unlike the audit's; a bill that differs from the "
             + "usage the answers report."),
         AuditCheckIds.Context => (
