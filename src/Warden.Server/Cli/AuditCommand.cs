@@ -221,7 +221,7 @@ internal static class AuditCommand
         var settings = plan.Settings with { MaxRequests = Math.Max(plan.Settings.MaxRequests - probes, 1) };
         var runner = new AuditRunner(AuditChecks.All(), TimeProvider.System);
         AuditReport report;
-        if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        if (ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
             report = await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
