@@ -50,7 +50,7 @@ internal static class ModelsEndpoint
             {
                 writer.WriteStartObject();
                 WriteOpenAIFields(writer, model);
-                WriteAnthropicFields(writer, model);
+                WriteAnthropicFields(writer, model, writeId: false);
                 WriteAlias(writer, model.Alias);
                 writer.WriteEndObject();
             }
@@ -241,10 +241,16 @@ internal static class ModelsEndpoint
         writer.WriteString("owned_by"u8, model.Target.Upstream.Profile.Id);
     }
 
-    private static void WriteAnthropicFields(Utf8JsonWriter writer, VisibleModel model)
+    // The merged list's objects already carry OpenAI's "id": a second one would be a duplicate key, which strict JSON
+    // readers (System.Text.Json's JsonObject among them) refuse.
+    private static void WriteAnthropicFields(Utf8JsonWriter writer, VisibleModel model, bool writeId = true)
     {
         writer.WriteString("type"u8, "model");
-        writer.WriteString("id"u8, model.Model);
+        if (writeId)
+        {
+            writer.WriteString("id"u8, model.Model);
+        }
+
         writer.WriteString("display_name"u8, model.Model);
         writer.WriteString("created_at"u8, model.Target.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
     }

@@ -128,8 +128,10 @@ public sealed class ProtocolEdgeTests(ConformanceFixture fixture) : IClassFixtur
     public async Task ModelLists_AnswerInBothShapes()
     {
         var server = fixture.For("chat");
+        // A Bearer client without anthropic-version gets the merged list; one that speaks Anthropic (anthropic-version,
+        // or x-api-key alone) gets Anthropic's own paged list, which ModelsEndpointTests covers.
         using var openAi = new HttpRequestMessage(HttpMethod.Get, new Uri(server.Url, "v1/models"));
-        openAi.Headers.Add("x-api-key", server.DemoKey);
+        openAi.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", server.DemoKey);
         using var gemini = new HttpRequestMessage(HttpMethod.Get, new Uri(server.Url, "v1beta/models?key=" + Uri.EscapeDataString(server.DemoKey)));
 
         var merged = JsonNode.Parse(await (await server.Http.SendAsync(openAi)).Content.ReadAsStringAsync())!;
