@@ -19,7 +19,8 @@ public sealed class AuditCommandTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable(KeyVariable, Key);
-        _simulator = await SimulatorHost.StartAsync(new SimulatorOptions { ApiKey = Key }, CancellationToken.None);
+        // Seeded, so that the honest runs cannot be among the alpha share a calibrated check flags by chance.
+        _simulator = await SimulatorHost.StartAsync(new SimulatorOptions { ApiKey = Key, SamplingSeed = 5 }, CancellationToken.None);
     }
 
     public async Task DisposeAsync() => await _simulator.DisposeAsync();

@@ -109,8 +109,10 @@ public sealed class CheckSimulatorTests : IDisposable
     private async Task<AuditCheckResult> RunAsync(
         IAuditCheck check, SimulatorDishonesty dishonesty, bool withReference = false, AuditProtocol protocol = AuditProtocol.OpenAIChat)
     {
-        await using var target = await SimulatorHost.StartAsync(new SimulatorOptions { Dishonesty = dishonesty }, CancellationToken.None);
-        await using var reference = withReference ? await SimulatorHost.StartAsync(new SimulatorOptions(), CancellationToken.None) : null;
+        // Seeded samplers (different for target and reference, or they would answer alike): a check calibrated at
+        // alpha flags an honest sampler in about alpha of runs, so an unseeded honest run would fail now and then.
+        await using var target = await SimulatorHost.StartAsync(new SimulatorOptions { Dishonesty = dishonesty, SamplingSeed = 11 }, CancellationToken.None);
+        await using var reference = withReference ? await SimulatorHost.StartAsync(new SimulatorOptions { SamplingSeed = 29 }, CancellationToken.None) : null;
         var context = new AuditContext
         {
             Target = Client(target, protocol, "target"),
