@@ -220,7 +220,8 @@ internal static class ModelsEndpoint
         });
     }
 
-    private static async Task WriteObjectAsync(HttpContext context, Action<Utf8JsonWriter> fields)
+    /// <summary>Writes one JSON object straight to the response body (also used by the self-service endpoints).</summary>
+    internal static async Task WriteObjectAsync(HttpContext context, Action<Utf8JsonWriter> fields)
     {
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))

@@ -49,7 +49,7 @@ internal static class SelfServiceEndpoints
             limit = Units(checked(account.BalanceMicros + charged));
         }
 
-        await WriteAsync(context, writer =>
+        await ModelsEndpoint.WriteObjectAsync(context, writer =>
         {
             writer.WriteString("object"u8, "billing_subscription");
             writer.WriteBoolean("has_payment_method"u8, account.Tenant is not null);
@@ -80,7 +80,7 @@ internal static class SelfServiceEndpoints
         }
 
         long charged = new KeySpending(data.Database).ChargedMicros(key.Id, from, to);
-        await WriteAsync(context, writer =>
+        await ModelsEndpoint.WriteObjectAsync(context, writer =>
         {
             writer.WriteString("object"u8, "list");
             writer.WriteNumber("total_usage"u8, charged / 10_000m);
@@ -108,7 +108,7 @@ internal static class SelfServiceEndpoints
             .Where(b => (b.Scope == "key" && b.SubjectId == key.Id) || (b.Scope == "tenant" && b.SubjectId == account.Tenant?.Id))
             .ToList();
 
-        await WriteAsync(context, writer =>
+        await ModelsEndpoint.WriteObjectAsync(context, writer =>
         {
             writer.WriteString("object"u8, "warden.me");
             writer.WriteStartObject("key"u8);
@@ -216,19 +216,6 @@ internal static class SelfServiceEndpoints
         {
             writer.WriteNull(name);
         }
-    }
-
-    private static async Task WriteAsync(HttpContext context, Action<Utf8JsonWriter> fields)
-    {
-        context.Response.ContentType = "application/json";
-        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
-        {
-            writer.WriteStartObject();
-            fields(writer);
-            writer.WriteEndObject();
-        }
-
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     /// <summary>The account a key spends from: its own when it has one, else its tenant's; none for an unmetered key.</summary>
