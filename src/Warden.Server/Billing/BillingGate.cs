@@ -11,7 +11,7 @@ namespace Warden.Server.Billing;
 /// The key's tenant, the limits, the price and whether the key has its own account come from one
 /// <see cref="BillingSnapshot"/> in memory; only the hold itself (the ledger write) goes to SQLite.
 /// </summary>
-internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, RateLimiter limiter, TimeProvider time)
+internal sealed class BillingGate(BillingCatalog catalog, Ledger ledger, IRateLimiter limiter, TimeProvider time)
 {
     public Task<ReserveOutcome> ReserveAsync(ClientKey key, string model, long estimatedInputTokens, long maxOutputTokens, string requestId)
     {

@@ -3,9 +3,10 @@ namespace Warden.Server.Billing;
 /// <summary>
 /// Per-key and per-tenant rate limits: requests per minute and tokens per minute (token buckets refilled on the
 /// injected clock) and concurrent requests. A request is admitted only when every applicable limit admits it;
-/// then all are charged together, so a refusal takes nothing. State is in memory, per server process.
+/// then all are charged together, so a refusal takes nothing. State is in memory, per server process (also the
+/// local share a node falls back to when Redis is gone, docs/operations.md).
 /// </summary>
-internal sealed class RateLimiter(TimeProvider time)
+internal sealed class RateLimiter(TimeProvider time) : IRateLimiter
 {
     /// <summary>The wait a full concurrency limit suggests: a running request ending frees a slot, not the clock.</summary>
     private static readonly TimeSpan ConcurrencyHint = TimeSpan.FromSeconds(1);
@@ -13,7 +14,7 @@ internal sealed class RateLimiter(TimeProvider time)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SubjectState> _subjects = new(StringComparer.Ordinal);
 
-    /// <summary>Admits a request that may use up to <paramref name="tokens"/> tokens, or refuses it with a Retry-After.</summary>
+    /// <inheritdoc/>
     public RateLimitDecision TryAcquire(IReadOnlyList<RateLimits> limits, long tokens)
     {
         lock (_gate)

@@ -35,10 +35,14 @@ internal static class ServeCommand
         {
             Description = $"Export traces and metrics over OTLP to this collector URL (gRPC, or HTTP/protobuf with {OtlpProtocolVariable}=http/protobuf); default from {OtlpEndpointVariable}.",
         };
+        var redis = new Option<string?>("--redis")
+        {
+            Description = $"Share rate limits, concurrency leases, cool-downs and circuits with the other nodes through this Redis (HOST:PORT); default from {RedisVariable}.",
+        };
         var noMetrics = new Option<bool>("--no-metrics") { Description = "Do not serve /metrics (Prometheus text format; aggregate numbers only, no key needed)." };
         var command = new Command("serve", "Run Warden. On first start it creates the data folder, an admin key, a demo key and a demo channel to the built-in simulator.")
         {
-            port, host, data, maxBody, noSimulator, logOrigin, witness, logFormat, otlpEndpoint, noMetrics,
+            port, host, data, maxBody, noSimulator, logOrigin, witness, logFormat, otlpEndpoint, noMetrics, redis,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -70,8 +74,16 @@ internal static class ServeCommand
                 return 2;
             }
 
+            string? redisText = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable(RedisVariable);
+            if (redisText is { Length: > 0 } && !IsRedisEndpoint(redisText))
+            {
+                await CommonOptions.Error(parse).WriteLineAsync($"--redis {redisText}: give the Redis server as HOST:PORT.");
+                return 2;
+            }
+
             var options = new WardenOptions
             {
+                SharedState = redisText is { Length: > 0 } ? new SharedState.SharedStateOptions(redisText) : null,
                 LogFormat = format,
                 OtlpEndpoint = otlp,
                 OtlpHttpProtobuf = string.Equals(Environment.GetEnvironmentVariable(OtlpProtocolVariable), "http/protobuf", StringComparison.OrdinalIgnoreCase),
@@ -105,6 +117,20 @@ internal static class ServeCommand
     public const string LogFormatVariable = "WARDEN_LOG_FORMAT";
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
+    public const string RedisVariable = "WARDEN_REDIS";
+
+    /// <summary>Whether the text parses as a Redis configuration naming at least one endpoint.</summary>
+    private static bool IsRedisEndpoint(string text)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(text).EndPoints.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     internal static void PrintBanner(TextWriter output, WardenApp app)
     {

@@ -43,12 +43,12 @@ internal static class HealthEndpoints
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             writer.WriteStartObject();
-            writer.WriteString("status"u8, ready ? "ok" : "unavailable");
+            writer.WriteString("status"u8, !ready ? "unavailable" : checks.Any(c => c.Degraded) ? "degraded" : "ok");
             writer.WriteStartObject("checks"u8);
             foreach (var check in checks)
             {
                 writer.WriteStartObject(check.Name);
-                writer.WriteString("status"u8, check.Ok ? "ok" : "failing");
+                writer.WriteString("status"u8, !check.Ok ? "failing" : check.Degraded ? "degraded" : "ok");
                 if (check.Problem is { } problem)
                 {
                     writer.WriteString("problem"u8, problem);

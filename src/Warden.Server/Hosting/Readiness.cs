@@ -10,16 +10,25 @@ namespace Warden.Server.Hosting;
 /// requests finish, new ones belong on another node). Each check says only ok or a short reason, never a name,
 /// address or credential, since the endpoint needs no key.
 /// </summary>
-internal sealed class Readiness(WardenDatabase database, ChannelCatalog catalog, UpstreamHealth health, IHostApplicationLifetime lifetime)
+/// <remarks>With Redis configured a fourth check, <c>redis</c>, passes even when Redis cannot be used (the node then
+/// enforces its local share of each limit, safe but smaller) and says so as degraded: taking every node out of the
+/// balancer because Redis went away would turn a Redis outage into a full one (docs/operations.md, "Redis").</remarks>
+internal sealed class Readiness(
+    WardenDatabase database, ChannelCatalog catalog, UpstreamHealth health, IHostApplicationLifetime lifetime, SharedState.RedisState? shared = null)
 {
     public const string Database = "database";
     public const string Channels = "channels";
     public const string Draining = "draining";
+    public const string Redis = "redis";
 
     public IReadOnlyList<ReadinessCheck> Check()
     {
-        return [CheckDatabase(), CheckChannels(), CheckDraining()];
+        return shared is null ? [CheckDatabase(), CheckChannels(), CheckDraining()] : [CheckDatabase(), CheckChannels(), CheckDraining(), CheckRedis(shared)];
     }
+
+    private static ReadinessCheck CheckRedis(SharedState.RedisState shared) => shared.Degraded
+        ? new ReadinessCheck(Redis, true, $"Redis cannot be used: each limit is this node's local share (1/{shared.LastKnownNodes})", Degraded: true)
+        : new ReadinessCheck(Redis, true, null);
 
     private ReadinessCheck CheckDatabase()
     {

@@ -224,7 +224,15 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton<PassThroughRelay>();
         services.AddSingleton<TranslatingRelay>();
         services.AddSingleton<IRandomSource, SystemRandomSource>();
-        services.AddSingleton(sp => new UpstreamHealth(options.Time, options.Health));
+        if (options.SharedState is { } sharedState)
+        {
+            // Issue 24: limits, leases, cool-downs and circuits shared by the nodes through Redis (docs/operations.md, "Redis").
+            services.AddSingleton(sp => SharedState.RedisState.Connect(sharedState, options.Time, sp.GetRequiredService<ILogger<SharedState.RedisState>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<SharedState.RedisState>());
+        }
+
+        services.AddSingleton(sp => new UpstreamHealth(options.Time, options.Health,
+            sp.GetService<SharedState.RedisState>() is { } redis ? new SharedState.RedisHealthShare(redis) : null));
         services.AddSingleton<RouteSelector>();
         services.AddSingleton(sp => new ConcurrencyGate(options.MaxConcurrentUpstreamCalls));
         services.AddSingleton(sp => new TransferGuard(
@@ -232,7 +240,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
             new Secrets.SecretStore(data.Database, data.Ring).GetOrCreate(Secrets.SecretStore.PlaceholderKey)));
         services.AddSingleton<AttemptLoop>();
         services.AddSingleton<TokenCounter>();
-        services.AddSingleton(data.Billing.Gate);
+        services.AddSingleton(sp => sp.GetService<SharedState.RedisState>() is { } redis
+            ? new Billing.BillingGate(data.Billing.Catalog, data.Billing.Ledger, new SharedState.RedisRateLimiter(redis, options.Time), options.Time)
+            : data.Billing.Gate);
         services.AddSingleton<RelayPipeline>();
         var signingKeys = new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate();
         services.AddSingleton<ConfigDigestInForce>();
@@ -357,7 +367,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
     {
         var scope = new object();
         services.AddSingleton(sp => new WardenMetrics(
-            scope, sp.GetRequiredService<ChannelCatalog>(), sp.GetRequiredService<UpstreamHealth>(), sp.GetRequiredService<UsageWriter>()));
+            scope, sp.GetRequiredService<ChannelCatalog>(), sp.GetRequiredService<UpstreamHealth>(), sp.GetRequiredService<UsageWriter>(),
+            sp.GetService<SharedState.RedisState>()));
         var otlp = options.OtlpEndpoint;
         var protocol = options.OtlpHttpProtobuf ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
 

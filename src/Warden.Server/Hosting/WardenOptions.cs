@@ -112,6 +112,9 @@ internal sealed record WardenOptions
     /// <summary>OTLP over gRPC (the default, port 4317) or HTTP/protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, port 4318).</summary>
     public bool OtlpHttpProtobuf { get; init; }
 
+    /// <summary>Redis shared by the nodes for rate limits, leases, cool-downs and circuits (issue 24); null: all in this process.</summary>
+    public SharedState.SharedStateOptions? SharedState { get; init; }
+
     /// <summary>Extra logging providers (tests capture logs to check that no content is logged).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -83,4 +83,13 @@ internal static partial class Log
 
     [LoggerMessage(4123, LogLevel.Critical, "Witness {Witness} has cosigned size {Theirs} of this log, which holds only {Size} entries: the log was truncated or rewritten after it was witnessed")]
     public static partial void WitnessAhead(ILogger logger, string witness, long theirs, long size);
+
+    [LoggerMessage(5300, LogLevel.Information, "Rate limits, concurrency leases, cool-downs and circuits are shared through Redis; {Nodes} live nodes")]
+    public static partial void SharedStateConnected(ILogger logger, int nodes);
+
+    [LoggerMessage(5301, LogLevel.Warning, "Redis cannot be used ({Reason}): each limit falls back to this node's local share (1/{Nodes} of it), cool-downs and circuits stay local, until Redis answers again")]
+    public static partial void SharedStateDegraded(ILogger logger, string reason, int nodes);
+
+    [LoggerMessage(5302, LogLevel.Information, "Redis answers again: rate limits, leases, cool-downs and circuits are shared again; {Nodes} live nodes")]
+    public static partial void SharedStateRecovered(ILogger logger, int nodes);
 }

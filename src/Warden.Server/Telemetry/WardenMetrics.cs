@@ -40,7 +40,8 @@ internal sealed class WardenMetrics : IDisposable
     /// <param name="catalog">The routing table, for the circuit states.</param>
     /// <param name="health">The upstream keys' health.</param>
     /// <param name="usageWriter">The usage writer, for its queue depth.</param>
-    public WardenMetrics(object scope, ChannelCatalog catalog, UpstreamHealth health, UsageWriter usageWriter)
+    /// <param name="shared">The link to the nodes' Redis when one is configured, for whether it is degraded.</param>
+    public WardenMetrics(object scope, ChannelCatalog catalog, UpstreamHealth health, UsageWriter usageWriter, SharedState.RedisState? shared = null)
     {
         var meter = _meter = new Meter(new MeterOptions(MeterName) { Scope = scope });
         _requests = meter.CreateCounter<long>("warden.requests", "{request}",
@@ -63,6 +64,10 @@ internal sealed class WardenMetrics : IDisposable
             "1 for the state each upstream key is in for each model (closed, half-open, open, cooling), 0 for the others.");
         meter.CreateObservableGauge("warden.usage_writer.queue_depth", () => usageWriter.QueueDepth, "{record}",
             "Usage records waiting for the usage writer's next group commit.");
+        meter.CreateObservableGauge("warden.shared_state.degraded", () => shared is { Degraded: true } ? 1 : 0, "{state}",
+            "1 while the Redis shared by the nodes cannot be used and each limit is this node's local share; 0 otherwise (or without Redis).");
+        meter.CreateObservableGauge("warden.shared_state.nodes", () => shared?.LastKnownNodes ?? 1, "{node}",
+            "Live nodes sharing the Redis as last counted (1 without Redis): the divisor of a limit's local share while degraded.");
     }
 
     public void Dispose() => _meter.Dispose();
