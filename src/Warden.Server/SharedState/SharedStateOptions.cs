@@ -5,7 +5,8 @@ namespace Warden.Server.SharedState;
 /// <c>,password=...</c> may follow).</param>
 internal sealed record SharedStateOptions(string Redis)
 {
-    /// <summary>How often a node announces itself, renews its leases and, while degraded, tries Redis again.</summary>
+    /// <summary>How often a node announces itself, renews its leases and, while degraded, tries Redis again (on the
+    /// server's injected clock; every expiry itself runs on the Redis server's clock).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A node that has not announced itself for this long no longer counts among the live nodes.</summary>
