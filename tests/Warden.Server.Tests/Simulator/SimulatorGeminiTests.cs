@@ -264,7 +264,8 @@ public sealed class SimulatorGeminiTests(SimulatorFixture fixture) : IClassFixtu
     [Fact]
     public async Task UnknownMethod_Returns404InGoogleShape()
     {
-        using var response = await SimulatorDialectCalls.PostAsync(_client, Url("sim-small:embedContent"), SimulatorDialectCalls.Gemini("hi"));
+        // embedContent is served since issue 22 (SimulatorOperationsTests); predict is a method the simulator does not know.
+        using var response = await SimulatorDialectCalls.PostAsync(_client, Url("sim-small:predict"), SimulatorDialectCalls.Gemini("hi"));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("NOT_FOUND", (await SimulatorDialectCalls.ReadErrorAsync(response)).GetProperty("status").GetString());
