@@ -95,7 +95,8 @@ internal static class PricesCommand
                 }
             }
 
-            int unconfirmed = catalog.Entries.Count(e => !e.Confirmed && (report.Added.Contains(e.Model) || report.Changed.Contains(e.Model)));
+            int unconfirmed = catalog.Entries.Count(e => !e.Confirmed && (report.Added.Contains(e.Model) || report.Changed.Contains(e.Model)))
+                + catalog.Units.Count(u => !u.Confirmed && (report.Added.Contains(u.Label) || report.Changed.Contains(u.Label)));
             if (unconfirmed > 0)
             {
                 output.WriteLine($"{unconfirmed} of these prices are marked unconfirmed in the catalog (see its notes): check them before billing customers.");

@@ -202,6 +202,23 @@ public sealed class OperationPricesTests
         Assert.Equal(1, exit);
     }
 
+    [Fact]
+    public async Task PricesSyncCli_UnconfirmedUnitPrice_IsCountedInTheWarning()
+    {
+        using var folder = new TempDirectory();
+        string file = Path.Combine(folder.Path, "units.json");
+        await File.WriteAllTextAsync(file, """
+            {"version":"u1","date":"2026-12-08","currency":"USD","models":[],
+             "unit_prices":[{"model":"whisper-x","unit":"audio_second","price":"0.0001","source":"test","confirmed":false}]}
+            """);
+
+        var (exit, output) = await CliTests.RunAsync("prices", "sync", "--file", file, "--data", folder.Path);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("added: whisper-x audio_second *", output, StringComparison.Ordinal);
+        Assert.Contains("1 of these prices are marked unconfirmed", output, StringComparison.Ordinal);
+    }
+
     private static UnitPrice Price(long microsPerUnit) =>
         new(1, "m", "USD", PriceUnit.Image, UnitPrice.AnyVariant, microsPerUnit, UnitPrice.OperatorSource, Epoch, Epoch);
 
