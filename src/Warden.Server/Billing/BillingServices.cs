@@ -19,6 +19,8 @@ internal sealed class BillingServices
         RateLimiter = new RateLimiter(time);
         Reports = new UsageReport(database);
         Gate = new BillingGate(Catalog, Ledger, RateLimiter, time);
+        UnitPrices = new UnitPriceTable(database, Catalog, time);
+        OperationUsage = new OperationUsageStore(database);
     }
 
     /// <summary>The in-memory snapshot the request path reads; the stores above reload it after each change they commit.</summary>
@@ -43,4 +45,10 @@ internal sealed class BillingServices
     public UsageReport Reports { get; }
 
     public BillingGate Gate { get; }
+
+    /// <summary>Prices per image, audio second, character or search unit (issue 22).</summary>
+    public UnitPriceTable UnitPrices { get; }
+
+    /// <summary>Usage recorded in those units.</summary>
+    public OperationUsageStore OperationUsage { get; }
 }

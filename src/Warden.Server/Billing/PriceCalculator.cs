@@ -98,6 +98,47 @@ internal static class PriceCalculator
             reasoningMicros, multiplierPpm, total, source, string.Join("; ", notes));
     }
 
+    /// <summary>
+    /// The cost of <paramref name="quantity"/> units (images, started audio seconds, characters, search units) at a unit
+    /// price, with the tenant multiplier applied rounding up: ceil(quantity × price × multiplier / 1_000_000). False when
+    /// it does not fit a long (no balance could hold it) or the quantity is negative.
+    /// </summary>
+    public static bool TryUnitCost(UnitPrice price, long quantity, long multiplierPpm, out long micros)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        micros = 0;
+        if (quantity < 0 || multiplierPpm < 0)
+        {
+            return false;
+        }
+
+        // Both factors fit a long, so each product fits the Int128 before the division brings it back.
+        Int128 total = CeilingMillionths((Int128)quantity * price.MicrosPerUnit * multiplierPpm);
+        if (total > long.MaxValue)
+        {
+            return false;
+        }
+
+        micros = (long)total;
+        return true;
+    }
+
+    /// <summary>
+    /// Audio is billed per started second: 2.01 s is 3 seconds. The duration is the upstream's decimal number, taken as a
+    /// decimal (never a binary float, whose 2.0 might be 2.0000000001); false when it is negative or absurdly long.
+    /// </summary>
+    public static bool TryBillableSeconds(decimal seconds, out long billable)
+    {
+        billable = 0;
+        if (seconds < 0 || seconds > int.MaxValue)
+        {
+            return false;
+        }
+
+        billable = (long)decimal.Ceiling(seconds);
+        return true;
+    }
+
     private static long Known(long? tokens, string name, List<string> missing) => tokens ?? Missing(name, missing);
 
     private static long Missing(string name, List<string> missing)

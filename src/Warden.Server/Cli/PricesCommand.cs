@@ -95,7 +95,8 @@ internal static class PricesCommand
                 }
             }
 
-            int unconfirmed = catalog.Entries.Count(e => !e.Confirmed && (report.Added.Contains(e.Model) || report.Changed.Contains(e.Model)));
+            int unconfirmed = catalog.Entries.Count(e => !e.Confirmed && (report.Added.Contains(e.Model) || report.Changed.Contains(e.Model)))
+                + catalog.Units.Count(u => !u.Confirmed && (report.Added.Contains(u.Label) || report.Changed.Contains(u.Label)));
             if (unconfirmed > 0)
             {
                 output.WriteLine($"{unconfirmed} of these prices are marked unconfirmed in the catalog (see its notes): check them before billing customers.");
@@ -104,6 +105,48 @@ internal static class PricesCommand
             return 0;
         });
 
-        return new Command("prices", "Manage model prices (per million tokens, versioned).") { set, list, sync };
+        var unit = new Option<string>("--unit") { Description = "What one unit is: " + string.Join(", ", PriceUnitNames.All) + ".", Required = true };
+        var variant = new Option<string>("--variant") { Description = "For images SIZE/QUALITY (1024x1024/hd), SIZE/* or * (default *); other units take only *.", DefaultValueFactory = _ => UnitPrice.AnyVariant };
+        var unitPrice = BillingCliText.Amount("--price", "Price per unit (say 0.04 per image).");
+        var setUnit = new Command("set-unit", "Add a new per-unit price version: per image, audio second, speech character or rerank search unit (issue 22).")
+        {
+            model, currency, unit, variant, unitPrice, effective, data,
+        };
+        setUnit.SetAction(parse =>
+        {
+            if (!PriceUnitNames.TryParse(parse.GetValue(unit), out var parsedUnit))
+            {
+                return BillingCliText.Fail(parse, "--unit is one of " + string.Join(", ", PriceUnitNames.All) + ".");
+            }
+
+            if (BillingCliText.Micros(parse, unitPrice) is not { } micros)
+            {
+                return BillingCliText.UsageError;
+            }
+
+            var (price, problem) = CommonOptions.OpenData(parse, data).Billing.UnitPrices.Set(
+                parse.GetValue(model)!, parse.GetValue(currency)!, parsedUnit.Value, parse.GetValue(variant), micros, parse.GetValue(effective));
+            if (price is null)
+            {
+                return BillingCliText.Fail(parse, problem!);
+            }
+
+            CommonOptions.Out(parse).WriteLine($"Unit price version {price.Version} for {price.Model} in {price.Currency}: {Money.Format(price.MicrosPerUnit)} per {PriceUnitNames.Name(price.Unit)} ({price.Variant}).");
+            return 0;
+        });
+
+        var units = new Command("units", "List every per-unit price version, newest first.") { data };
+        units.SetAction(parse =>
+        {
+            var rows = CommonOptions.OpenData(parse, data).Billing.UnitPrices.List().Select(p => new[]
+            {
+                BillingCliText.Num(p.Version), p.Model, p.Currency, PriceUnitNames.Name(p.Unit), p.Variant, Money.Format(p.MicrosPerUnit), p.Source,
+                p.EffectiveAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+            });
+            TextTable.Write(CommonOptions.Out(parse), ["VERSION", "MODEL", "CURRENCY", "UNIT", "VARIANT", "PRICE", "SOURCE", "EFFECTIVE"], rows);
+            return 0;
+        });
+
+        return new Command("prices", "Manage model prices (per million tokens or per unit, versioned).") { set, list, sync, setUnit, units };
     }
 }

@@ -70,7 +70,7 @@ internal static class SimulateCommand
             await output.WriteLineAsync($"Simulator is listening on {simulator.BaseUrl}");
             await output.WriteLineAsync($"  Chat Completions, Responses, Anthropic Messages: {simulator.BaseUrl} (chat/completions, responses, messages)");
             await output.WriteLineAsync($"  Gemini: {simulator.GeminiBaseUrl} (models/{{model}}:generateContent)");
-            await output.WriteLineAsync($"Models: {string.Join(", ", SimulatorModels.Names)}");
+            await output.WriteLineAsync($"Models: {string.Join(", ", SimulatorModels.Served)}");
             await output.FlushAsync(cancellationToken);
             try
             {

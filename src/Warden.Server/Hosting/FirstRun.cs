@@ -39,7 +39,7 @@ internal static class FirstRun
                 DemoChannelName,
                 "simulator",
                 PlaceholderBaseUrl,
-                SimulatorModels.Names,
+                SimulatorModels.Served,
                 Priority: 0,
                 KeyHasher.NewKey(KeyRole.Client),
                 AllowPrivateNetwork: true,

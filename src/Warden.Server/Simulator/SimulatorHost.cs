@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Warden.Server.Simulator.Operations;
 
 namespace Warden.Server.Simulator;
 
@@ -97,6 +98,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
         var anthropic = Endpoint(new SimulatorAnthropicWire());
         var responses = Endpoint(new SimulatorResponsesWire());
         var gemini = Endpoint(new SimulatorGeminiWire());
+        var operations = new SimulatorOperationsEndpoint(options, journal, lifetime.ApplicationStopping);
         var expectedKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
 
         app.Use((context, next) =>
@@ -129,7 +131,12 @@ internal sealed class SimulatorHost : IAsyncDisposable
         app.MapPost("/v1/messages/count_tokens", anthropic.CountTokensAsync);
         app.MapPost("/v1beta/models/{**" + SimulatorGeminiWire.TargetRouteValue + "}", context =>
         {
-            SimulatorGeminiWire.TrySplitTarget(context, out _, out var method);
+            SimulatorGeminiWire.TrySplitTarget(context, out var model, out var method);
+            if (model is not null && method is not null && operations.TryHandleGemini(context, model, method, out var embedding))
+            {
+                return embedding;
+            }
+
             return method switch
             {
                 "generateContent" or "streamGenerateContent" => gemini.HandleAsync(context),
@@ -137,6 +144,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
                 _ => SimulatorResponses.WriteErrorAsync(context, SimulatorDialect.Gemini, SimulatorError.UnknownUrl(context.Request.Method, context.Request.Path), context.RequestAborted),
             };
         });
+        operations.Map(app);
         app.MapGet("/v1beta/models", context => ListModelsAsync(context, options.Time, SimulatorJson.WriteGeminiModels));
         app.MapGet("/v1/models", context => ListModelsAsync(context, options.Time, SimulatorJson.WriteModels));
         app.MapGet("/_simulator/journal", context => WriteBodyAsync(context, buffer => SimulatorJson.WriteJournal(buffer, journal.Snapshot())));

@@ -108,6 +108,23 @@ internal static class SimulatorJson
             writer.WriteEndObject();
         }
 
+        // The other operations' models (issue 22), each naming what it serves; no token limits, they do not chat.
+        foreach (var (name, operation) in Operations.SimulatorOperationModels.All)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", name);
+            writer.WriteString("object", "model");
+            writer.WriteNumber("created", ModelsCreated);
+            writer.WriteString("owned_by", "warden-simulator");
+            writer.WriteStartArray("operations");
+            writer.WriteStringValue(operation);
+            writer.WriteEndArray();
+            writer.WriteString("type", "model");
+            writer.WriteString("display_name", name);
+            writer.WriteString("created_at", DateTimeOffset.FromUnixTimeSeconds(ModelsCreated));
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
@@ -131,6 +148,18 @@ internal static class SimulatorJson
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
+
+        // Gemini's list names an embedding model by its methods, as text-embedding-004 is listed.
+        writer.WriteStartObject();
+        writer.WriteString("name", "models/" + Operations.SimulatorOperationModels.Embed);
+        writer.WriteString("displayName", Operations.SimulatorOperationModels.Embed);
+        writer.WriteNumber("inputTokenLimit", 2048);
+        writer.WriteNumber("outputTokenLimit", 1);
+        writer.WriteStartArray("supportedGenerationMethods");
+        writer.WriteStringValue("embedContent");
+        writer.WriteStringValue("batchEmbedContents");
+        writer.WriteEndArray();
+        writer.WriteEndObject();
 
         writer.WriteEndArray();
         writer.WriteEndObject();

@@ -14,6 +14,9 @@ internal static class SimulatorModels
 
     public static IReadOnlyList<string> Names { get; } = [Small, Large, Reasoner];
 
+    /// <summary>Every model the simulator answers for: the chat models, then those of the other operations (issue 22).</summary>
+    public static IReadOnlyList<string> Served { get; } = [.. Names, .. Operations.SimulatorOperationModels.Names];
+
     public static bool IsKnown(string model) =>
         string.Equals(model, Small, StringComparison.Ordinal)
         || string.Equals(model, Large, StringComparison.Ordinal)

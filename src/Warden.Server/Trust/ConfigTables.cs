@@ -28,6 +28,7 @@ internal static class ConfigTables
             FROM price_versions
             """),
         new("price_catalog", "SELECT model || '/' || currency, CAST(price_version AS TEXT) AS price_version, catalog_version FROM price_catalog"),
+        new("unit_price", "SELECT CAST(version AS TEXT), model, currency, unit, variant, micros_per_unit, source, effective_at FROM unit_prices"),
         new("key", """
             SELECT k.id, k.name, k.role, k.allowed_models, k.fallback_models, k.expires_at, k.revoked_at, t.name AS tenant
             FROM client_keys k LEFT JOIN key_tenants kt ON kt.key_id = k.id LEFT JOIN tenants t ON t.id = kt.tenant_id

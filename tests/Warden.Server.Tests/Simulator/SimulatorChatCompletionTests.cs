@@ -206,9 +206,9 @@ public sealed class SimulatorChatCompletionTests(SimulatorFixture fixture) : ICl
         using var list = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("list", list.RootElement.GetProperty("object").GetString());
         var models = list.RootElement.GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["sim-small", "sim-large", "sim-reasoner"], models.Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal(["sim-small", "sim-large", "sim-reasoner"], models.Take(3).Select(m => m.GetProperty("id").GetString()));
         Assert.All(models, model => Assert.Equal("model", model.GetProperty("object").GetString()));
-        Assert.Equal(SimulatorModels.Names, models.Select(m => m.GetProperty("id").GetString()!));
+        Assert.Equal(SimulatorModels.Served, models.Select(m => m.GetProperty("id").GetString()!));
     }
 
     [Theory]

@@ -6,8 +6,11 @@ namespace Warden.Server.Billing.Catalog;
 /// A dated, versioned list of public list prices (<c>prices.json</c>, built in; or a newer file given to <c>warden prices
 /// sync --file</c>). Amounts are decimal strings parsed straight to micros, never through a floating-point number.
 /// </summary>
-internal sealed record PriceCatalog(string Version, DateOnly Date, string Currency, IReadOnlyList<PriceCatalogEntry> Entries)
+internal sealed record PriceCatalog(string Version, DateOnly Date, string Currency, IReadOnlyList<PriceCatalogEntry> Entries, IReadOnlyList<UnitPriceCatalogEntry>? UnitEntries = null)
 {
+    /// <summary>The per-unit prices (issue 22: images, audio seconds, characters, search units); empty when the file has none.</summary>
+    public IReadOnlyList<UnitPriceCatalogEntry> Units => UnitEntries ?? [];
+
     private const string ResourceName = "Warden.Server.Billing.Catalog.prices.json";
 
     /// <summary>The catalog compiled into this build.</summary>
@@ -56,7 +59,33 @@ internal sealed record PriceCatalog(string Version, DateOnly Date, string Curren
                 entries.Add(entry);
             }
 
-            return (new PriceCatalog(version, date, Currencies.Normalise(currency), entries), null);
+            var units = new List<UnitPriceCatalogEntry>();
+            if (root.TryGetProperty("unit_prices", out var unitPrices))
+            {
+                if (unitPrices.ValueKind != JsonValueKind.Array)
+                {
+                    return (null, "\"unit_prices\" must be an array.");
+                }
+
+                var seenUnits = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var item in unitPrices.EnumerateArray())
+                {
+                    var (unit, problem) = UnitPriceCatalogEntry.Read(item);
+                    if (unit is null)
+                    {
+                        return (null, $"unit_prices[{units.Count}]: {problem}");
+                    }
+
+                    if (!seenUnits.Add(unit.Label))
+                    {
+                        return (null, $"unit_prices[{units.Count}]: {unit.Label} is listed twice.");
+                    }
+
+                    units.Add(unit);
+                }
+            }
+
+            return (new PriceCatalog(version, date, Currencies.Normalise(currency), entries, units), null);
         }
     }
 

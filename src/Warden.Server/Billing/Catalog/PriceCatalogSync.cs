@@ -43,6 +43,7 @@ internal static class PriceCatalogSync
                 (newest is null ? report.Added : report.Changed).Add(entry.Model);
             }
 
+            ApplyUnits(connection, transaction, catalog, now, report);
             bool changed = report.Added.Count + report.Changed.Count > 0;
             return (report, changed ? new ConfigEvent("price.catalog", catalog.Version + "/" + catalog.Currency, database.CurrentActor) : null);
         });
@@ -58,6 +59,39 @@ internal static class PriceCatalogSync
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT 1 FROM price_catalog LIMIT 1";
         return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>
+    /// The per-unit prices (issue 22), by the same rule as token prices: a unit price is the catalog's while its newest
+    /// version came from a catalog (<c>source</c> "catalog:VERSION"); one the operator set is kept.
+    /// </summary>
+    private static void ApplyUnits(SqliteConnection connection, SqliteTransaction transaction, PriceCatalog catalog, DateTimeOffset now, PriceSyncReport report)
+    {
+        var newest = new Dictionary<(string, string, PriceUnit, string), UnitPrice>();
+        foreach (var price in UnitPriceTable.ReadAll(connection, transaction))
+        {
+            newest[(price.Model, price.Currency, price.Unit, price.Variant)] = price;
+        }
+
+        foreach (var entry in catalog.Units)
+        {
+            newest.TryGetValue((entry.Model, catalog.Currency, entry.Unit, entry.Variant), out var current);
+            if (current is not null && !current.Source.StartsWith("catalog:", StringComparison.Ordinal))
+            {
+                report.KeptOperatorPrice.Add(entry.Label);
+                continue;
+            }
+
+            if (current is not null && current.MicrosPerUnit == entry.MicrosPerUnit)
+            {
+                report.Unchanged.Add(entry.Label);
+                continue;
+            }
+
+            UnitPriceTable.Insert(connection, transaction, new UnitPrice(0, entry.Model, catalog.Currency, entry.Unit, entry.Variant, entry.MicrosPerUnit,
+                "catalog:" + catalog.Version, now, now));
+            (current is null ? report.Added : report.Changed).Add(entry.Label);
+        }
     }
 
     private static bool SameRates(PriceVersion price, PriceRates rates) =>
