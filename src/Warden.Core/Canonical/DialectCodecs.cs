@@ -1,19 +1,9 @@
-using Warden.Core.Dialects.Anthropic;
-using Warden.Core.Dialects.Gemini;
-using Warden.Core.Dialects.OpenAIChat;
-using Warden.Core.Dialects.Responses;
+using Warden.Core.Dialects;
 
 namespace Warden.Core.Canonical;
 
-/// <summary>The codec of each dialect, in one place.</summary>
+/// <summary>The codec of each dialect, from its registration (<see cref="WireDialects"/>).</summary>
 public static class DialectCodecs
 {
-    public static IDialectCodec For(WireDialectName dialect) => dialect switch
-    {
-        WireDialectName.OpenAIChat => OpenAIChatCodec.Instance,
-        WireDialectName.Anthropic => AnthropicCodec.Instance,
-        WireDialectName.Responses => ResponsesCodec.Instance,
-        WireDialectName.Gemini => GeminiCodec.Instance,
-        _ => throw new ArgumentOutOfRangeException(nameof(dialect), dialect, null),
-    };
+    public static IDialectCodec For(WireDialectName dialect) => WireDialects.For(dialect).Codec;
 }

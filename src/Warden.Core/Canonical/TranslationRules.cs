@@ -70,12 +70,5 @@ public static partial class TranslationRules
     }
 
     /// <summary>The key prefix of a dialect's extensions: "openai_chat.", "anthropic.", "responses.", "gemini.".</summary>
-    public static string Prefix(WireDialectName dialect) => dialect switch
-    {
-        WireDialectName.OpenAIChat => "openai_chat.",
-        WireDialectName.Anthropic => "anthropic.",
-        WireDialectName.Responses => "responses.",
-        WireDialectName.Gemini => "gemini.",
-        _ => throw new ArgumentOutOfRangeException(nameof(dialect), dialect, null),
-    };
+    public static string Prefix(WireDialectName dialect) => Dialects.WireDialects.For(dialect).Label + ".";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 
 namespace Warden.Core.Policy;
 
@@ -39,6 +40,7 @@ public static class RequestPolicyApplier
     {
         ArgumentNullException.ThrowIfNull(policy);
         var layout = JsonObjectLayout.Read(body);
+        var sites = WireDialects.For(dialect).PolicySites;
         byte[]? current = null;
         var changes = new List<string>();
 
@@ -65,22 +67,22 @@ public static class RequestPolicyApplier
             ReadOnlySpan<byte> text = current ?? body;
             var splice = new JsonSplice();
             var now = current is null ? layout : JsonObjectLayout.Read(text);
-            switch (dialect)
+            switch (sites.SystemPrefix)
             {
-                case WireDialectName.OpenAIChat:
-                    PrefixChat(text, now, prefix, splice);
+                case SystemPrefixSite.LeadingSystemMessage:
+                    PrefixChat(text, now, sites.SystemField, prefix, splice);
                     break;
-                case WireDialectName.Anthropic:
-                    PrefixText(text, now, "system", prefix, allowBlocks: true, splice);
+                case SystemPrefixSite.TextOrBlocksField:
+                    PrefixText(text, now, sites.SystemField, prefix, allowBlocks: true, splice);
                     break;
-                case WireDialectName.Responses:
-                    PrefixText(text, now, "instructions", prefix, allowBlocks: false, splice);
+                case SystemPrefixSite.TextField:
+                    PrefixText(text, now, sites.SystemField, prefix, allowBlocks: false, splice);
                     break;
-                case WireDialectName.Gemini:
+                case SystemPrefixSite.GeminiSystemInstruction:
                     PrefixGemini(text, now, prefix, splice);
                     break;
                 default:
-                    throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "Unknown dialect.");
+                    throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "Unknown system prefix site.");
             }
 
             current = splice.Apply(text);
@@ -97,13 +99,12 @@ public static class RequestPolicyApplier
             ReadOnlySpan<byte> text = current ?? body;
             var now = current is null ? layout : JsonObjectLayout.Read(text);
             var splice = new JsonSplice();
-            bool capped = dialect switch
+            string[] fields = [.. sites.CapFields];
+            bool capped = sites.OutputCap switch
             {
-                WireDialectName.OpenAIChat => Cap(text, now, ["max_tokens", "max_completion_tokens"], "max_tokens", cap, splice),
-                WireDialectName.Anthropic => Cap(text, now, ["max_tokens"], "max_tokens", cap, splice),
-                WireDialectName.Responses => Cap(text, now, ["max_output_tokens"], "max_output_tokens", cap, splice),
-                WireDialectName.Gemini => CapGemini(text, now, cap, splice),
-                _ => throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "Unknown dialect."),
+                OutputCapSite.TopLevel => Cap(text, now, fields, fields[0], cap, splice),
+                OutputCapSite.GenerationConfig => CapGemini(text, now, fields, cap, splice),
+                _ => throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "Unknown output cap site."),
             };
             if (capped)
             {
@@ -174,7 +175,7 @@ public static class RequestPolicyApplier
     }
 
     // OpenAI Chat: a system message goes first in "messages".
-    private static void PrefixChat(ReadOnlySpan<byte> json, JsonObjectLayout layout, string prefix, JsonSplice splice)
+    private static void PrefixChat(ReadOnlySpan<byte> json, JsonObjectLayout layout, string field, string prefix, JsonSplice splice)
     {
         byte[] message = JsonSplice.Json(w =>
         {
@@ -183,16 +184,16 @@ public static class RequestPolicyApplier
             w.WriteString("content"u8, prefix);
             w.WriteEndObject();
         });
-        var messages = layout.Named("messages");
+        var messages = layout.Named(field);
         if (messages.Count == 0)
         {
-            splice.Insert(layout.InsertionPoint, JsonSplice.Member("messages", [(byte)'[', .. message, (byte)']'], layout.Members.Count > 0));
+            splice.Insert(layout.InsertionPoint, JsonSplice.Member(field, [(byte)'[', .. message, (byte)']'], layout.Members.Count > 0));
             return;
         }
 
         foreach (var member in messages)
         {
-            InsertFirst(json, member, message, "messages", splice);
+            InsertFirst(json, member, message, field, splice);
         }
     }
 
@@ -304,7 +305,7 @@ public static class RequestPolicyApplier
     }
 
     // Gemini: generationConfig.maxOutputTokens (snake_case spellings accepted too, as the API does).
-    private static bool CapGemini(ReadOnlySpan<byte> json, JsonObjectLayout layout, long cap, JsonSplice splice)
+    private static bool CapGemini(ReadOnlySpan<byte> json, JsonObjectLayout layout, string[] fields, long cap, JsonSplice splice)
     {
         byte[] config = [.. "{\"maxOutputTokens\":"u8, .. Number(cap), (byte)'}'];
         var present = layout.Named("generationConfig", "generation_config");
@@ -330,7 +331,7 @@ public static class RequestPolicyApplier
             }
 
             var inner = JsonObjectLayout.Read(JsonObjectLayout.ValueOf(json, member), member.ValueStart);
-            changed |= Cap(json, inner, ["maxOutputTokens", "max_output_tokens"], "maxOutputTokens", cap, splice);
+            changed |= Cap(json, inner, fields, fields[0], cap, splice);
         }
 
         return changed;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-using Warden.Core.Canonical;
 using Warden.Core.Providers.OpenAI;
 
 namespace Warden.Core.Providers;
@@ -59,14 +58,7 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
         {
             request.Options.Set(UpstreamTarget.ConnectTimeoutOption, connectTimeout);
         }
-        if (dialect == WireDialectName.Anthropic)
-        {
-            request.Headers.TryAddWithoutValidation("anthropic-version", upstreamRequest.AnthropicVersion ?? UpstreamRequest.DefaultAnthropicVersion);
-            if (!string.IsNullOrEmpty(upstreamRequest.AnthropicBeta))
-            {
-                request.Headers.TryAddWithoutValidation("anthropic-beta", upstreamRequest.AnthropicBeta);
-            }
-        }
+        Dialects.WireDialects.For(dialect).AddVersionHeaders(request.Headers, upstreamRequest.AnthropicVersion, upstreamRequest.AnthropicBeta);
 
         AddCredential(request, target);
 
@@ -121,10 +113,7 @@ public sealed class UpstreamAdapter(HttpClient http, HttpClient privateNetworkHt
         request.Headers.TryAddWithoutValidation("Accept", "application/json");
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         request.Options.Set(UpstreamTarget.AllowPrivateNetworkOption, target.AllowPrivateNetwork);
-        if (target.Profile.Dialect == WireDialectName.Anthropic)
-        {
-            request.Headers.TryAddWithoutValidation("anthropic-version", UpstreamRequest.DefaultAnthropicVersion);
-        }
+        Dialects.WireDialects.For(target.Profile.Dialect).AddVersionHeaders(request.Headers, null, null);
 
         AddCredential(request, target);
         HttpResponseMessage response;

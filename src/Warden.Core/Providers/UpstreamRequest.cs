@@ -17,22 +17,10 @@ public sealed record UpstreamRequest(
     string? AnthropicVersion = null,
     string? AnthropicBeta = null)
 {
-    /// <summary>The anthropic-version sent when the client gave none (it spoke another dialect).</summary>
-    public const string DefaultAnthropicVersion = "2023-06-01";
-
     /// <summary>The path relative to the channel's base URL (which includes the version segment).</summary>
-    public string RelativePath(WireDialectName dialect) => (dialect, Operation) switch
-    {
-        (WireDialectName.OpenAIChat, UpstreamOperation.Generate) => "chat/completions",
-        (WireDialectName.Responses, UpstreamOperation.Generate) => "responses",
-        (WireDialectName.Anthropic, UpstreamOperation.Generate) => "messages",
-        (WireDialectName.Anthropic, UpstreamOperation.CountTokens) => "messages/count_tokens",
-        (WireDialectName.Gemini, UpstreamOperation.Generate) => Stream
-            ? $"models/{Uri.EscapeDataString(Model)}:streamGenerateContent?alt=sse"
-            : $"models/{Uri.EscapeDataString(Model)}:generateContent",
-        (WireDialectName.Gemini, UpstreamOperation.CountTokens) => $"models/{Uri.EscapeDataString(Model)}:countTokens",
-        _ => throw new NotSupportedException($"{dialect} upstreams have no {Operation} operation."),
-    };
+    public string RelativePath(WireDialectName dialect) =>
+        Dialects.WireDialects.For(dialect).UpstreamPath(Operation, Model, Stream)
+        ?? throw new NotSupportedException($"{dialect} upstreams have no {Operation} operation.");
 }
 
 /// <summary>The upstream operations Warden calls.</summary>

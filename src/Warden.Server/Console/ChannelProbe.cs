@@ -24,7 +24,7 @@ internal sealed class ChannelProbe(ChannelCatalog catalog, UpstreamAdapter adapt
 
         var (model, target) = found;
         var dialect = target.Upstream.Profile.Dialect;
-        var request = new UpstreamRequest(UpstreamOperation.Generate, model, Body(dialect, model), Stream: false);
+        var request = new UpstreamRequest(UpstreamOperation.Generate, model, Core.Dialects.WireDialects.For(dialect).ProbeBody(model, "ping", 16), Stream: false);
         long started = time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
@@ -49,52 +49,6 @@ internal sealed class ChannelProbe(ChannelCatalog catalog, UpstreamAdapter adapt
         return new ChannelProbeResult(true, model, served, latency, input, output, null);
     }
 
-    private static byte[] Body(WireDialectName dialect, string model)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            switch (dialect)
-            {
-                case WireDialectName.Gemini:
-                    json.WriteStartArray("contents");
-                    json.WriteStartObject();
-                    json.WriteString("role", "user");
-                    json.WriteStartArray("parts");
-                    json.WriteStartObject();
-                    json.WriteString("text", "ping");
-                    json.WriteEndObject();
-                    json.WriteEndArray();
-                    json.WriteEndObject();
-                    json.WriteEndArray();
-                    json.WriteStartObject("generationConfig");
-                    json.WriteNumber("maxOutputTokens", 16);
-                    json.WriteEndObject();
-                    break;
-                case WireDialectName.Responses:
-                    json.WriteString("model", model);
-                    json.WriteString("input", "ping");
-                    json.WriteNumber("max_output_tokens", 16);
-                    break;
-                default:
-                    json.WriteString("model", model);
-                    json.WriteNumber("max_tokens", 16);
-                    json.WriteStartArray("messages");
-                    json.WriteStartObject();
-                    json.WriteString("role", "user");
-                    json.WriteString("content", "ping");
-                    json.WriteEndObject();
-                    json.WriteEndArray();
-                    break;
-            }
-
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
-
     private static (string? Served, long? Input, long? Output) ReadUsage(WireDialectName dialect, byte[] answer)
     {
         try
@@ -106,12 +60,8 @@ internal sealed class ChannelProbe(ChannelCatalog catalog, UpstreamAdapter adapt
                 return (null, null, null);
             }
 
-            return dialect switch
-            {
-                WireDialectName.Gemini => (Text(root, "modelVersion"), Number(root, "usageMetadata", "promptTokenCount"), Number(root, "usageMetadata", "candidatesTokenCount")),
-                WireDialectName.OpenAIChat => (Text(root, "model"), Number(root, "usage", "prompt_tokens"), Number(root, "usage", "completion_tokens")),
-                _ => (Text(root, "model"), Number(root, "usage", "input_tokens"), Number(root, "usage", "output_tokens")),
-            };
+            var fields = Core.Dialects.WireDialects.For(dialect).ProbeFields;
+            return (Text(root, fields.Model), Number(root, fields.Usage, fields.Input), Number(root, fields.Usage, fields.Output));
         }
         catch (JsonException)
         {

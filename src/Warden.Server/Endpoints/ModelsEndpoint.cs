@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
 using Warden.Server.Routing;
@@ -21,25 +22,87 @@ internal static class ModelsEndpoint
     private const int AnthropicDefaultLimit = 20;
     private const int AnthropicMaxLimit = 1000;
 
-    public static async Task HandleAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
-    {
-        bool anthropic = SpeaksAnthropic(context.Request);
+    /// <summary>
+    /// <c>GET /v1/models</c>, shared by the fallback dialect's clients and those of any dialect that claims the request by
+    /// its headers (<see cref="WireDialect.ClaimsSharedRoute"/>: Anthropic's SDKs send <c>anthropic-version</c>).
+    /// </summary>
+    public static Task HandleSharedAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases) =>
+        ListAsync(context, ClientProtocol.ForSharedRoute(context.Request), ClientProtocol.ReadAnyKey(context.Request), keys, catalog, aliases);
 
-        // OpenAI clients send Bearer; Anthropic clients x-api-key or Bearer.
-        var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request),
-            anthropic ? ClientProtocol.Anthropic : ClientProtocol.OpenAIChat);
+    /// <summary><c>GET /v1/models/{id}</c>: the model object of the shape the client's dialect reads.</summary>
+    public static Task HandleSharedOneAsync(HttpContext context, string id, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases) =>
+        OneAsync(context, id, ClientProtocol.ForSharedRoute(context.Request), ClientProtocol.ReadAnyKey(context.Request), keys, catalog, aliases);
+
+    /// <summary>A dialect's own models route (Gemini's <c>GET /v1beta/models</c>).</summary>
+    public static Task HandleListAsync(HttpContext context, ClientProtocol protocol, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases) =>
+        ListAsync(context, protocol, protocol.ReadKey(context.Request), keys, catalog, aliases);
+
+    /// <summary>A dialect's own model route (Gemini's <c>GET /v1beta/models/{id}</c>, whose id may carry <c>models/</c>).</summary>
+    public static Task HandleOneAsync(HttpContext context, string id, ClientProtocol protocol, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases) =>
+        OneAsync(context, id, protocol, protocol.ReadKey(context.Request), keys, catalog, aliases);
+
+    private static async Task ListAsync(HttpContext context, ClientProtocol protocol, string? presented, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
+    {
+        var key = await AuthenticateAsync(context, keys, presented, protocol);
         if (key is null)
         {
             return;
         }
 
         var models = Visible(catalog, aliases, key);
-        if (anthropic)
+        switch (protocol.Wire.ModelsList)
         {
-            await WriteAnthropicPageAsync(context, models);
+            case ModelsListShape.Anthropic:
+                await WriteAnthropicPageAsync(context, protocol, models);
+                return;
+            case ModelsListShape.Gemini:
+                await WriteGeminiListAsync(context, models);
+                return;
+            default:
+                await WriteOpenAIListAsync(context, models);
+                return;
+        }
+    }
+
+    private static async Task OneAsync(HttpContext context, string id, ClientProtocol protocol, string? presented, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
+    {
+        var key = await AuthenticateAsync(context, keys, presented, protocol);
+        if (key is null)
+        {
             return;
         }
 
+        var shape = protocol.Wire.ModelsList;
+        string name = shape == ModelsListShape.Gemini && id.StartsWith("models/", StringComparison.Ordinal) ? id["models/".Length..] : id;
+        if (Visible(catalog, aliases, key).Find(m => m.Model == name) is not { } model)
+        {
+            await protocol.WriteErrorAsync(context, UnknownModel(name));
+            return;
+        }
+
+        await WriteObjectAsync(context, writer =>
+        {
+            switch (shape)
+            {
+                case ModelsListShape.Gemini:
+                    // Gemini's object carries its alias itself.
+                    WriteGeminiFields(writer, model);
+                    return;
+                case ModelsListShape.Anthropic:
+                    WriteAnthropicFields(writer, model);
+                    break;
+                default:
+                    WriteOpenAIFields(writer, model);
+                    break;
+            }
+
+            WriteAlias(writer, model.Alias);
+        });
+    }
+
+    // OpenAI's list, with Anthropic's fields beside so an Anthropic SDK reads it too.
+    private static async Task WriteOpenAIListAsync(HttpContext context, List<VisibleModel> models)
+    {
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
@@ -65,52 +128,14 @@ internal static class ModelsEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    /// <summary><c>GET /v1/models/{id}</c>: OpenAI's model object, or Anthropic's for a client that speaks Anthropic.</summary>
-    public static async Task HandleOneAsync(HttpContext context, string id, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
+    private static async Task WriteGeminiListAsync(HttpContext context, List<VisibleModel> models)
     {
-        bool anthropic = SpeaksAnthropic(context.Request);
-        var protocol = anthropic ? ClientProtocol.Anthropic : ClientProtocol.OpenAIChat;
-        var key = await AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request), protocol);
-        if (key is null)
-        {
-            return;
-        }
-
-        if (Visible(catalog, aliases, key).Find(m => m.Model == id) is not { } model)
-        {
-            await protocol.WriteErrorAsync(context, UnknownModel(id));
-            return;
-        }
-
-        await WriteObjectAsync(context, writer =>
-        {
-            if (anthropic)
-            {
-                WriteAnthropicFields(writer, model);
-            }
-            else
-            {
-                WriteOpenAIFields(writer, model);
-            }
-
-            WriteAlias(writer, model.Alias);
-        });
-    }
-
-    public static async Task HandleGeminiAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
-    {
-        var key = await AuthenticateAsync(context, keys, ClientProtocol.Gemini.ReadKey(context.Request), ClientProtocol.Gemini);
-        if (key is null)
-        {
-            return;
-        }
-
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("models"u8);
-            foreach (var model in Visible(catalog, aliases, key))
+            foreach (var model in models)
             {
                 writer.WriteStartObject();
                 WriteGeminiFields(writer, model);
@@ -124,38 +149,11 @@ internal static class ModelsEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    /// <summary><c>GET /v1beta/models/{id}</c> (the id may carry Gemini's <c>models/</c> prefix): Gemini's model object.</summary>
-    public static async Task HandleGeminiOneAsync(HttpContext context, string id, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases)
-    {
-        var key = await AuthenticateAsync(context, keys, ClientProtocol.Gemini.ReadKey(context.Request), ClientProtocol.Gemini);
-        if (key is null)
-        {
-            return;
-        }
-
-        string name = id.StartsWith("models/", StringComparison.Ordinal) ? id["models/".Length..] : id;
-        if (Visible(catalog, aliases, key).Find(m => m.Model == name) is not { } model)
-        {
-            await ClientProtocol.Gemini.WriteErrorAsync(context, UnknownModel(name));
-            return;
-        }
-
-        await WriteObjectAsync(context, writer => WriteGeminiFields(writer, model));
-    }
-
-    /// <summary>
-    /// Whether the caller is an Anthropic client: every Anthropic SDK sends <c>anthropic-version</c> (any value is
-    /// accepted, see shared/wire/CLIENTS.md), and <c>x-api-key</c> without a Bearer token is Anthropic's way to send a key.
-    /// </summary>
-    internal static bool SpeaksAnthropic(HttpRequest request) =>
-        request.Headers.ContainsKey("anthropic-version")
-        || (request.Headers.ContainsKey("x-api-key") && !request.Headers.ContainsKey("Authorization"));
-
     private static ClientError UnknownModel(string id) => new(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
         $"The model '{id}' does not exist or this key may not use it.", "model", "model_not_found");
 
     // after_id and before_id are ids of this same list (Anthropic's cursors); an id not in it is the client's mistake.
-    private static async Task WriteAnthropicPageAsync(HttpContext context, List<VisibleModel> models)
+    private static async Task WriteAnthropicPageAsync(HttpContext context, ClientProtocol protocol, List<VisibleModel> models)
     {
         var query = context.Request.Query;
         int limit = AnthropicDefaultLimit;
@@ -163,7 +161,7 @@ internal static class ModelsEndpoint
             && (!int.TryParse(query["limit"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit)
                 || limit is < 1 or > AnthropicMaxLimit))
         {
-            await ClientProtocol.Anthropic.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+            await protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
                 $"limit: must be an integer from 1 to {AnthropicMaxLimit}.", "limit"));
             return;
         }
@@ -175,7 +173,7 @@ internal static class ModelsEndpoint
             int at = models.FindIndex(m => m.Model == afterId);
             if (at < 0)
             {
-                await ClientProtocol.Anthropic.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+                await protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
                     "after_id: not the id of a listed model.", "after_id"));
                 return;
             }
@@ -188,7 +186,7 @@ internal static class ModelsEndpoint
             int at = models.FindIndex(m => m.Model == beforeId);
             if (at < 0)
             {
-                await ClientProtocol.Anthropic.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+                await protocol.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
                     "before_id: not the id of a listed model.", "before_id"));
                 return;
             }

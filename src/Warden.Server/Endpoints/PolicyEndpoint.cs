@@ -17,8 +17,8 @@ internal static class PolicyEndpoint
 {
     public static async Task HandleAsync(HttpContext context, KeyDirectory keys, ChannelCatalog catalog, AliasCatalog aliases, PolicyCatalog policies)
     {
-        string? presented = ClientProtocol.Gemini.ReadKey(context.Request) ?? ClientProtocol.Anthropic.ReadKey(context.Request);
-        var key = await ModelsEndpoint.AuthenticateAsync(context, keys, presented, ClientProtocol.OpenAIChat);
+        string? presented = ClientProtocol.ReadAnyKey(context.Request, includeQuery: true);
+        var key = await ModelsEndpoint.AuthenticateAsync(context, keys, presented, ClientProtocol.Fallback);
         if (key is null)
         {
             return;

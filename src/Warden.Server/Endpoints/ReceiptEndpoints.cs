@@ -37,9 +37,9 @@ internal static class ReceiptEndpoints
     private static async Task GetReceiptAsync(HttpContext context, string requestId)
     {
         var keys = context.RequestServices.GetRequiredService<KeyDirectory>();
-        // x-api-key, else Bearer, else Gemini's x-goog-api-key or ?key=: a Gemini stream's receipt is only here, and a
-        // Gemini client holds its key in Gemini's places.
-        string? presented = ClientProtocol.Anthropic.ReadKey(context.Request) ?? ClientProtocol.Gemini.ReadKey(context.Request);
+        // Any dialect's own key place (x-api-key, Gemini's x-goog-api-key or ?key=), else Bearer: a Gemini stream's
+        // receipt is only here, and a Gemini client holds its key in Gemini's places.
+        string? presented = ClientProtocol.ReadAnyKey(context.Request, includeQuery: true);
         var auth = keys.Authenticate(presented, KeyRole.Client);
         if (auth.Outcome != AuthenticationOutcome.Authenticated)
         {

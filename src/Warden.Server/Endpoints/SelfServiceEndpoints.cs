@@ -74,7 +74,7 @@ internal static class SelfServiceEndpoints
         var to = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
         if (!TryDate(context, "start_date", ref from) || !TryDate(context, "end_date", ref to) || to < from)
         {
-            await ClientProtocol.OpenAIChat.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
+            await ClientProtocol.Fallback.WriteErrorAsync(context, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
                 "start_date and end_date are dates (yyyy-MM-dd), end_date not before start_date.", "start_date", "invalid_date"));
             return;
         }
@@ -185,7 +185,7 @@ internal static class SelfServiceEndpoints
     }
 
     private static Task<ClientKey?> AuthenticateAsync(HttpContext context, KeyDirectory keys) =>
-        ModelsEndpoint.AuthenticateAsync(context, keys, ClientProtocol.Anthropic.ReadKey(context.Request), ClientProtocol.OpenAIChat);
+        ModelsEndpoint.AuthenticateAsync(context, keys, ClientProtocol.ReadAnyKey(context.Request), ClientProtocol.Fallback);
 
     private static decimal Units(long micros) => micros / 1_000_000m;
 

@@ -294,7 +294,7 @@ internal static class TransparencyEndpoints
     private static ClientKey? Authenticate(HttpContext context, KeyRole role)
     {
         var keys = context.RequestServices.GetRequiredService<KeyDirectory>();
-        var auth = keys.Authenticate(ClientProtocol.Anthropic.ReadKey(context.Request), role);
+        var auth = keys.Authenticate(ClientProtocol.ReadAnyKey(context.Request), role);
         return auth.Outcome == AuthenticationOutcome.Authenticated ? auth.Key : null;
     }
 

@@ -330,18 +330,9 @@ internal sealed partial class WardenApp : IAsyncDisposable
                 message, null, response.StatusCode == 404 ? "unknown_url" : null));
         });
 
-        // Routes match on the path only: Claude Code adds ?beta=true, Gemini clients ?alt=sse, Codex may add ?api-version=.
+        // Each dialect's routes, tagged with their cells of the operation × dialect table.
         var pipeline = app.Services.GetRequiredService<RelayPipeline>();
-        app.MapPost("/v1/chat/completions", pipeline.HandleChatAsync);
-        app.MapPost("/v1/responses", pipeline.HandleResponsesAsync);
-        app.MapPost("/v1/messages", pipeline.HandleMessagesAsync);
-        app.MapPost("/v1/messages/count_tokens", (HttpContext context) =>
-            pipeline.HandleCountTokensAsync(context, ClientProtocol.Anthropic, RequestContext.Empty));
-        app.MapPost("/v1beta/models/{modelAction}", (HttpContext context, string modelAction) => GeminiRoutes.HandleAsync(context, modelAction, pipeline));
-        app.MapGet("/v1/models", ModelsEndpoint.HandleAsync);
-        app.MapGet("/v1/models/{**id}", ModelsEndpoint.HandleOneAsync);
-        app.MapGet("/v1beta/models", ModelsEndpoint.HandleGeminiAsync);
-        app.MapGet("/v1beta/models/{**id}", ModelsEndpoint.HandleGeminiOneAsync);
+        Dialects.DialectRoutes.Map(app, pipeline);
         app.MapGet("/v1/policy", PolicyEndpoint.HandleAsync);
         SelfServiceEndpoints.Map(app);
         app.MapMethods("/", ["GET", "HEAD"], () => Results.Text("Warden\n"));

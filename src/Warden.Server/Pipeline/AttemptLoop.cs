@@ -1,4 +1,5 @@
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 using Warden.Core.Providers;
 using Warden.Core.Trust;
 using Warden.Server.Billing;
@@ -253,6 +254,12 @@ internal sealed class AttemptLoop(
     private Func<HttpContext, RelayRequest, UpstreamAttempt, Task<AttemptResult>> RelayFor(RelayRequest request, RouteTarget target)
     {
         var upstreamDialect = target.Upstream.Profile.Dialect;
+        if (!OperationTable.CanServe(request.Operation, request.Protocol.Dialect, upstreamDialect))
+        {
+            // The operation × dialect table says this upstream cannot serve this call (no translation for the operation).
+            return RefuseTargetAsync;
+        }
+
         if (upstreamDialect != request.Protocol.Dialect)
         {
             return translating.AttemptAsync;
@@ -265,15 +272,18 @@ internal sealed class AttemptLoop(
             return translating.AttemptAsync;
         }
 
-        return request.Protocol.Dialect switch
+        // The dialect says how a same-dialect call is relayed (OpenAI Chat's usage splice, Gemini's JSON-array re-framing).
+        return request.Protocol.Wire.SameDialectRelay(request.Facts!, request.Context) switch
         {
-            WireDialectName.OpenAIChat => chatRelay.AttemptAsync,
-
-            // Gemini's non-SSE stream (a JSON array) is re-framed through the codec; every other same-dialect call passes through.
-            WireDialectName.Gemini when request.Facts!.Stream && request.Context.GeminiSse == false => translating.AttemptAsync,
+            SameDialectRelay.PassThroughWithUsageSplice => chatRelay.AttemptAsync,
+            SameDialectRelay.Translate => translating.AttemptAsync,
             _ => passThrough.AttemptAsync,
         };
     }
+
+    private static Task<AttemptResult> RefuseTargetAsync(HttpContext context, RelayRequest request, UpstreamAttempt attempt) =>
+        Task.FromResult(AttemptResult.Fail(new UpstreamError(UpstreamErrorKind.RequestRejected,
+            $"This channel speaks {WireDialects.For(attempt.Target.Upstream.Profile.Dialect).DisplayName}, which cannot serve {OperationTable.NameOf(request.Operation)} for {request.Protocol.Wire.DisplayName} clients.")));
 
     /// <summary>Nothing answered: the last upstream error, or why no attempt could be made, in the client's protocol.</summary>
     private Task FailAsync(HttpContext context, RelayRequest request, UpstreamError? lastError, bool shed, TimeSpan? availableIn, bool coolingOnly)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 using Warden.Core.Dialects.OpenAIChat;
 using Warden.Server.Billing;
 using Warden.Server.Hosting;
@@ -56,20 +57,16 @@ internal sealed partial class RelayPipeline(
     /// <summary>How much of an oversized body is read and discarded so the client can read its 413.</summary>
     private const long OversizeDrainBytes = 8 * 1024 * 1024;
 
-    public Task HandleChatAsync(HttpContext context) => HandleAsync(context, ClientProtocol.OpenAIChat, RequestContext.Empty);
-
-    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, ClientProtocol.Anthropic, RequestContext.Empty);
-
-    public Task HandleResponsesAsync(HttpContext context) => HandleAsync(context, ClientProtocol.Responses, RequestContext.Empty);
-
+    /// <summary>A generation call (chat completions, responses, messages, generateContent) of <paramref name="protocol"/>'s client.</summary>
     public async Task HandleAsync(HttpContext context, ClientProtocol protocol, RequestContext requestContext)
     {
-        var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
+        var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext) { Operation = ApiOperation.Chat };
         HashingResponseBodyFeature? responseHashing = null;
         bool streaming = false;
         try
         {
-            if (await AuthenticateAsync(context, request)
+            if (await ServedAsync(context, request)
+                && await AuthenticateAsync(context, request)
                 && await ReadBodyAsync(context, request)
                 && await InspectAsync(context, request)
                 && await RouteAsync(context, request)
@@ -171,10 +168,11 @@ internal sealed partial class RelayPipeline(
     /// </summary>
     public async Task HandleCountTokensAsync(HttpContext context, ClientProtocol protocol, RequestContext requestContext)
     {
-        var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext);
+        var request = new RelayRequest(context.TraceIdentifier, time.GetTimestamp(), time.GetUtcNow(), protocol, requestContext) { Operation = ApiOperation.CountTokens };
         try
         {
-            if (await AuthenticateAsync(context, request)
+            if (await ServedAsync(context, request)
+                && await AuthenticateAsync(context, request)
                 && await ReadBodyAsync(context, request)
                 && await InspectCountAsync(context, request)
                 && await RouteAsync(context, request)
@@ -203,6 +201,23 @@ internal sealed partial class RelayPipeline(
         }
     }
 
+    /// <summary>
+    /// The operation × dialect table's word on this call (<see cref="OperationTable"/>): a refused cell is a 404 in the
+    /// client's protocol, as an unmapped route would be.
+    /// </summary>
+    private static async Task<bool> ServedAsync(HttpContext context, RelayRequest request)
+    {
+        var cell = OperationTable.Cell(request.Operation, request.Protocol.Dialect);
+        if (cell.Support != OperationSupport.Refused)
+        {
+            return true;
+        }
+
+        await RejectAsync(context, request, new ClientError(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
+            $"{request.Protocol.Wire.DisplayName} clients cannot call {OperationTable.NameOf(request.Operation)} here: {cell.Note}."));
+        return false;
+    }
+
     private static async Task<bool> InspectCountAsync(HttpContext context, RelayRequest request)
     {
         // The same validation as a generation body (JSON object, text, one 'model'), so a body no estimator or upstream
@@ -229,7 +244,7 @@ internal sealed partial class RelayPipeline(
             // Beyond any model's output, and a number the hold's arithmetic must never meet (issue 18: a 500 before).
             await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest,
                 $"The output limit {request.Facts.MaxOutputTokens} is above the largest this server accepts ({OutputLimits.Ceiling} tokens).",
-                OutputLimitParam(request.Protocol.Dialect)));
+                request.Protocol.Wire.OutputLimitField));
             return false;
         }
 
@@ -291,13 +306,6 @@ internal sealed partial class RelayPipeline(
             }
         }
     }
-
-    private static string OutputLimitParam(WireDialectName dialect) => dialect switch
-    {
-        WireDialectName.Responses => "max_output_tokens",
-        WireDialectName.Gemini => "generationConfig.maxOutputTokens",
-        _ => "max_tokens",
-    };
 
     /// <summary>
     /// Settles the request's reservation once: with the upstream-reported usage; when the upstream reported none but
@@ -505,23 +513,12 @@ internal sealed partial class RelayPipeline(
     private static async Task<bool> InspectAsync(HttpContext context, RelayRequest request)
     {
         request.StartHashingBody();
-        if (request.Protocol.Dialect == WireDialectName.OpenAIChat)
-        {
-            // The Chat pass-through relay needs stream_options facts beyond the common ones.
-            if (ChatRequestInspector.TryInspect(request.Body.Span, out var info, out var chatError))
-            {
-                request.Info = info;
-                request.Facts = new RequestFacts(info!.Model, info.Stream, info.MaxOutputTokens, info.IncludeUsage);
-                return true;
-            }
 
-            await RejectAsync(context, request, new ClientError(StatusCodes.Status400BadRequest, ClientErrorKind.InvalidRequest, chatError!.Message, chatError.Param));
-            return false;
-        }
-
-        if (request.Protocol.Codec.TryInspect(request.Body.Span, request.Context, out var facts, out var error))
+        // A dialect may hand back more than the common facts (OpenAI Chat's stream_options, for its usage splice).
+        if (request.Protocol.Wire.TryInspectClient(request.Body.Span, request.Context, out var facts, out var detail, out var error))
         {
             request.Facts = facts;
+            request.Info = detail as ChatRequestInfo;
             return true;
         }
 

@@ -1,4 +1,5 @@
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 using Warden.Core.Dialects.OpenAIChat;
 using Warden.Server.Keys;
 using Warden.Server.Protocols;
@@ -15,6 +16,9 @@ internal sealed class RelayRequest(string id, long startTimestamp, DateTimeOffse
 {
     /// <summary>The protocol the client spoke.</summary>
     public ClientProtocol Protocol { get; } = protocol;
+
+    /// <summary>What the client asks for: the row of the operation × dialect table that decides which upstreams may serve it.</summary>
+    public ApiOperation Operation { get; init; } = ApiOperation.Chat;
 
     /// <summary>What the client's protocol carried outside the body (Gemini's model and stream flag).</summary>
     public RequestContext Context { get; } = context;

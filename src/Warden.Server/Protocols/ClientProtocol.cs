@@ -1,81 +1,108 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using Warden.Core.Canonical;
-using Warden.Core.Dialects.Anthropic;
-using Warden.Core.Dialects.Gemini;
-using Warden.Core.Dialects.OpenAIChat;
-using Warden.Core.Dialects.Responses;
+using Warden.Core.Dialects;
 using Warden.Core.Providers;
+using Warden.Server.Dialects;
 using Warden.Server.Endpoints;
+using Warden.Server.Relay;
 
 namespace Warden.Server.Protocols;
 
 /// <summary>
-/// What differs between the four client-facing protocols at the HTTP edge: where the key is, how errors look, and
-/// how answers are encoded. Everything else (the pipeline stages, routing, relaying) is shared.
+/// A client-facing dialect at the HTTP edge: where the key is, how errors look, and how answers are encoded, all read
+/// from the dialect's registration (<see cref="WireDialect"/>). A dialect whose server side needs more (Responses'
+/// client-run items) subclasses this in its folder under <c>Dialects/</c>. Everything else (the pipeline stages,
+/// routing, relaying) is shared.
 /// </summary>
-internal sealed class ClientProtocol
+internal class ClientProtocol
 {
-    private ClientProtocol(WireDialectName dialect, string keyHint)
+    public ClientProtocol(WireDialect wire)
     {
-        Dialect = dialect;
-        KeyHint = keyHint;
+        ArgumentNullException.ThrowIfNull(wire);
+        Wire = wire;
     }
 
-    public static ClientProtocol OpenAIChat { get; } = new(WireDialectName.OpenAIChat, "'Authorization: Bearer <key>'");
+    /// <summary>The dialect's registration.</summary>
+    public WireDialect Wire { get; }
 
-    public static ClientProtocol Responses { get; } = new(WireDialectName.Responses, "'Authorization: Bearer <key>'");
+    public WireDialectName Dialect => Wire.Name;
 
-    public static ClientProtocol Anthropic { get; } = new(WireDialectName.Anthropic, "'x-api-key: <key>' or 'Authorization: Bearer <key>'");
+    /// <summary>The protocol of a registered dialect.</summary>
+    public static ClientProtocol For(WireDialectName dialect) => ClientProtocols.For(dialect);
 
-    public static ClientProtocol Gemini { get; } = new(WireDialectName.Gemini, "'x-goog-api-key: <key>' or the 'key' query parameter");
-
-    public WireDialectName Dialect { get; }
+    /// <summary>The protocol of paths no dialect claims by prefix (OpenAI's <c>/v1/...</c>).</summary>
+    public static ClientProtocol Fallback => ClientProtocols.Fallback;
 
     /// <summary>The protocol a path belongs to, for errors written outside the pipeline (unknown URLs, internal errors).</summary>
     public static ClientProtocol ForPath(PathString path)
     {
-        if (path.StartsWithSegments("/v1/messages", StringComparison.Ordinal))
+        foreach (var protocol in ClientProtocols.All)
         {
-            return Anthropic;
+            if (protocol.Wire.ClientPathPrefix is { } prefix && path.StartsWithSegments(prefix, StringComparison.Ordinal))
+            {
+                return protocol;
+            }
         }
 
-        if (path.StartsWithSegments("/v1beta", StringComparison.Ordinal))
+        return Fallback;
+    }
+
+    /// <summary>
+    /// The protocol of a client on a route the fallback dialect shares with others (<c>GET /v1/models</c>): the first
+    /// dialect that claims the request by its headers, else the fallback.
+    /// </summary>
+    public static ClientProtocol ForSharedRoute(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var protocol in ClientProtocols.All)
         {
-            return Gemini;
+            if (protocol.Wire.ClaimsSharedRoute(request.Headers.ContainsKey))
+            {
+                return protocol;
+            }
         }
 
-        return path.StartsWithSegments("/v1/responses", StringComparison.Ordinal) ? Responses : OpenAIChat;
+        return Fallback;
     }
 
     /// <summary>How this protocol's clients send their key, for the 401 message.</summary>
-    public string KeyHint { get; }
+    public string KeyHint => Wire.KeyHint;
 
-    public IDialectCodec Codec => DialectCodecs.For(Dialect);
+    public IDialectCodec Codec => Wire.Codec;
 
     /// <summary>The key the client presented, in the places its protocol puts it.</summary>
     public string? ReadKey(HttpRequest request)
     {
-        string? key = Dialect switch
+        ArgumentNullException.ThrowIfNull(request);
+        return OwnKey(request, includeQuery: true) ?? BearerToken.From(request);
+    }
+
+    /// <summary>
+    /// The key of a request to a route every dialect's clients may call (receipts, the transparency log, self-service):
+    /// any dialect's key header, then <c>Authorization: Bearer</c>; a key in the query only when <paramref name="includeQuery"/>.
+    /// </summary>
+    public static string? ReadAnyKey(HttpRequest request, bool includeQuery = false)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var protocol in ClientProtocols.All)
         {
-            WireDialectName.Anthropic => NonEmpty(request.Headers["x-api-key"]),
-            WireDialectName.Gemini => NonEmpty(request.Headers["x-goog-api-key"]) ?? NonEmpty(request.Query["key"]),
-            _ => null,
-        };
-        return key ?? BearerToken.From(request);
+            if (protocol.OwnKey(request, includeQuery) is { } key)
+            {
+                return key;
+            }
+        }
+
+        return BearerToken.From(request);
     }
 
     /// <summary>
     /// A stream encoder for this protocol, fed by an upstream of <paramref name="upstreamDialect"/> (the encoder must know
     /// whose opaque reasoning it carries). Gemini's also depends on whether the client asked for SSE.
     /// </summary>
-    public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool geminiSse, WireDialectName upstreamDialect, TimeProvider time) => Dialect switch
-    {
-        WireDialectName.Gemini => GeminiCodec.Instance.CreateStreamEncoder(request, geminiSse, upstreamDialect),
-        WireDialectName.Anthropic => AnthropicCodec.CreateStreamEncoder(request, upstreamDialect),
-        WireDialectName.Responses => ResponsesCodec.Instance.CreateStreamEncoder(request, upstreamDialect, time),
-        _ => Codec.CreateStreamEncoder(request),
-    };
+    public IStreamEncoder CreateStreamEncoder(CanonicalRequest request, bool geminiSse, WireDialectName upstreamDialect, TimeProvider time) =>
+        Wire.CreateClientStreamEncoder(request, geminiSse, upstreamDialect, time);
 
     /// <summary>
     /// Writes an error before the response started, in this protocol's JSON, with Retry-After on 429, 503 and 529
@@ -97,26 +124,32 @@ internal sealed class ClientProtocol
     }
 
     /// <summary>Writes the error JSON only (also used for in-stream errors by encoders).</summary>
-    public void WriteError(ClientError error, string requestId, IBufferWriter<byte> output)
+    public void WriteError(ClientError error, string requestId, IBufferWriter<byte> output) => Wire.WriteClientError(error, requestId, output);
+
+    /// <summary>
+    /// For a passed-through stream event: the refusal when it carries an item the client would run (a shell command, a
+    /// patch) of a tool the request did not declare. Only dialects with such items answer.
+    /// </summary>
+    public virtual ToolCallRefusal? CheckClientRunEvent(ReadOnlySpan<byte> data, ToolCallGuard guard) => null;
+
+    /// <summary>For an item of a complete answer that <see cref="WireDialect.IsClientRunItem"/> names: the refusal when its tool was not declared.</summary>
+    public virtual ToolCallRefusal? CheckClientRunItem(JsonElement item, DeclaredTools declared) => null;
+
+    private string? OwnKey(HttpRequest request, bool includeQuery)
     {
-        if (Dialect == WireDialectName.OpenAIChat)
+        string? key = null;
+        if (Wire.ClientKeyHeader is { } header)
         {
-            // Chat keeps the exact types and codes it has always sent (clients and tests read them).
-            OpenAIErrorWriter.Write(output, error.Message, OpenAIType(error), error.Param, error.Code);
-            return;
+            key = NonEmpty(request.Headers[header]);
         }
 
-        Codec.WriteError(error, requestId, output);
-    }
+        if (key is null && includeQuery && Wire.ClientKeyQuery is { } query)
+        {
+            key = NonEmpty(request.Query[query]);
+        }
 
-    private static string OpenAIType(ClientError error) => error.Kind switch
-    {
-        ClientErrorKind.Permission => "permission_error",
-        ClientErrorKind.Internal => "server_error",
-        ClientErrorKind.InsufficientCredit => "insufficient_quota",
-        ClientErrorKind.RateLimited or ClientErrorKind.Overloaded or ClientErrorKind.UpstreamFailed => error.Code ?? "upstream_error",
-        _ => "invalid_request_error",
-    };
+        return key;
+    }
 
     private static string? NonEmpty(Microsoft.Extensions.Primitives.StringValues values)
     {

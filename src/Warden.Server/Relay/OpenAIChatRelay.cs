@@ -44,7 +44,7 @@ internal sealed class OpenAIChatRelay(UpstreamAdapter adapter, UpstreamBodies bo
             request.Changes.Add("added:stream_options.include_usage=true");
         }
 
-        upstreamBody = bodies.Prepare(request, attempt, upstreamBody, WireDialectName.OpenAIChat, modelInBody: true);
+        upstreamBody = bodies.Prepare(request, attempt, upstreamBody, request.Protocol.Dialect, modelInBody: true);
 
         // :: Step 2
         using var call = await adapter.SendAsync(target.Upstream, upstreamBody, info.Stream, attempt.Token);

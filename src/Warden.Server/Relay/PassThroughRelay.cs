@@ -1,6 +1,5 @@
 using System.Net.ServerSentEvents;
 using Warden.Core.Canonical;
-using Warden.Core.Dialects.Responses;
 using Warden.Core.Providers;
 using Warden.Server.Pipeline;
 using Warden.Server.Telemetry;
@@ -31,14 +30,14 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
     public async Task<AttemptResult> AttemptAsync(HttpContext context, RelayRequest request, UpstreamAttempt attempt)
     {
         var facts = request.Facts!;
-        bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
+        var wire = request.Protocol.Wire;
 
-        // :: Step 1
-        var body = bodies.Prepare(request, attempt, request.Body, request.Protocol.Dialect, modelInBody: request.Protocol.Dialect != WireDialectName.Gemini);
+        // :: Step 1 (the client's own version headers go with its body, where the dialect has them)
+        var body = bodies.Prepare(request, attempt, request.Body, request.Protocol.Dialect, modelInBody: wire.ModelInBody);
         var upstreamRequest = new UpstreamRequest(
             UpstreamOperation.Generate, attempt.UpstreamModel, body, facts.Stream,
-            anthropic ? NonEmpty(context.Request.Headers["anthropic-version"]) : null,
-            anthropic ? NonEmpty(context.Request.Headers["anthropic-beta"]) : null);
+            wire.VersionHeaders is { } version ? NonEmpty(context.Request.Headers[version.Version]) : null,
+            wire.VersionHeaders is { Beta: { } beta } ? NonEmpty(context.Request.Headers[beta]) : null);
         using var call = await adapter.SendAsync(attempt.Target.Upstream, upstreamRequest, attempt.Token);
 
         // :: Step 2
@@ -106,7 +105,6 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         StreamFailed? failed = null;
         long? lastSequence = null;
         var guard = new ToolCallGuard(() => DeclaredTools.FromBody(request.Body.Span));
-        bool isResponses = request.Protocol.Dialect == WireDialectName.Responses;
 
         // The events of a tool call that has not yet passed the guard, held back as received (:: Step 5a).
         List<SseItem<byte[]>>? held = null;
@@ -139,7 +137,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
                     return await RefuseToolCallAsync(context, request, guard.Refusal!, committed, lastSequence);
                 }
 
-                if (isResponses && ResponsesClientCalls.CheckEvent(item.Data, guard) is { } itemRefusal)
+                if (request.Protocol.CheckClientRunEvent(item.Data, guard) is { } itemRefusal)
                 {
                     // :: Step 5a: a Responses item the client would run (a shell command, a patch), of a tool it did not declare.
                     return await RefuseToolCallAsync(context, request, itemRefusal, committed, lastSequence);
@@ -264,12 +262,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         Log.UpstreamStreamBroke(logger, request.Id, attempt.Target.ChannelName, brokenBecause);
         request.Outcome = UsageOutcome.UpstreamCutStream;
         var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
-        var encoder = request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect, time);
-        if (encoder is ResponsesStreamEncoder responses && lastSequence is { } last)
-        {
-            // Responses events are numbered; Warden's closing event follows the upstream's last number.
-            responses.ContinueAfter(last);
-        }
+        var encoder = request.Protocol.Wire.CreateClosingEncoder(minimal, lastSequence, time);
 
         encoder.Fail(RelayOutput.StreamBroken(brokenBecause), output);
         await output.FlushAsync(clientAborted);
@@ -279,7 +272,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
     private static void WriteUpstreamEvent(RelayRequest request, System.IO.Pipelines.PipeWriter output, SseItem<byte[]> item, ref long? lastSequence)
     {
         RelayOutput.WriteEvent(output, item.EventType, item.Data);
-        if (request.Protocol.Dialect == WireDialectName.Responses && ResponsesStreamEncoder.TryReadSequenceNumber(item.Data, out long sequence))
+        if (request.Protocol.Wire.TryReadSequenceNumber(item.Data, out long sequence))
         {
             lastSequence = sequence;
         }
@@ -300,11 +293,7 @@ internal sealed class PassThroughRelay(UpstreamAdapter adapter, UpstreamBodies b
         RelayOutput.RecordToolCallRefusal(request, refusal, logger);
         var output = context.Response.BodyWriter;
         var minimal = new CanonicalRequest { Origin = request.Protocol.Dialect, Model = request.Facts!.Model, Stream = true };
-        var encoder = request.Protocol.CreateStreamEncoder(minimal, geminiSse: true, request.Protocol.Dialect, time);
-        if (encoder is ResponsesStreamEncoder responses && lastSequence is { } last)
-        {
-            responses.ContinueAfter(last);
-        }
+        var encoder = request.Protocol.Wire.CreateClosingEncoder(minimal, lastSequence, time);
 
         encoder.Fail(refusal.ToClientError(), output);
         await output.FlushAsync(context.RequestAborted);

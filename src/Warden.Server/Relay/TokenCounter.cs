@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 using Warden.Core.Providers;
 using Warden.Server.Pipeline;
 
@@ -21,19 +22,20 @@ internal sealed class TokenCounter(UpstreamAdapter adapter, TimeProvider time, I
         var target = request.Target!;
         var cancellationToken = context.RequestAborted;
         // A residency rule's destination abroad gets no count call: the estimate keeps the text at home (issue 20).
-        if (target.Upstream.Profile.Dialect == request.Protocol.Dialect && request.Residency?.LeavesHome(target.Jurisdiction) != true)
+        var wire = request.Protocol.Wire;
+        if (target.Upstream.Profile.Dialect == request.Protocol.Dialect
+            && OperationTable.CanServe(request.Operation, request.Protocol.Dialect, target.Upstream.Profile.Dialect)
+            && request.Residency?.LeavesHome(target.Jurisdiction) != true)
         {
-            bool anthropic = request.Protocol.Dialect == WireDialectName.Anthropic;
-
-            // An alias is counted by its target model (in the body for Anthropic, in the path for Gemini).
+            // An alias is counted by its target model (in the body where the dialect names it there, else in the path).
             string model = request.Legs.Count > 0 ? request.Legs[0].Model : request.Facts!.Model;
-            ReadOnlyMemory<byte> body = anthropic && !string.Equals(model, request.Facts!.Model, StringComparison.Ordinal)
+            ReadOnlyMemory<byte> body = wire.ModelInBody && !string.Equals(model, request.Facts!.Model, StringComparison.Ordinal)
                 ? Core.Policy.RequestPolicyApplier.ReplaceModel(request.Body.Span, model)
                 : request.Body;
             var upstreamRequest = new UpstreamRequest(
                 UpstreamOperation.CountTokens, model, body, false,
-                anthropic ? (string?)context.Request.Headers["anthropic-version"] : null,
-                anthropic ? (string?)context.Request.Headers["anthropic-beta"] : null);
+                wire.VersionHeaders is { } version ? (string?)context.Request.Headers[version.Version] : null,
+                wire.VersionHeaders is { Beta: { } beta } ? (string?)context.Request.Headers[beta] : null);
             using var call = await adapter.SendAsync(target.Upstream, upstreamRequest, cancellationToken);
             request.UpstreamRequestId = call.UpstreamRequestId;
             if (call.Error is { } error)
@@ -54,7 +56,7 @@ internal sealed class TokenCounter(UpstreamAdapter adapter, TimeProvider time, I
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteNumber(request.Protocol.Dialect == WireDialectName.Gemini ? "totalTokens"u8 : "input_tokens"u8, estimate);
+            writer.WriteNumber(wire.CountTokensField, estimate);
             writer.WriteEndObject();
         }
 

@@ -80,11 +80,11 @@ internal sealed class ToolCallGuard(Func<DeclaredTools> declared)
         DeclaredTools? names = null;
         foreach (var block in answer.Content)
         {
-            if (block is UnknownBlock { Origin: WireDialectName.Responses } item && ResponsesClientCalls.IsClientRun(item.Type))
+            if (block is UnknownBlock item && Core.Dialects.WireDialects.For(item.Origin).IsClientRunItem(item.Type))
             {
-                // A Responses item the client runs that the canonical model does not carry as a tool call (local_shell_call, …).
+                // An item the client runs that the canonical model does not carry as a tool call (Responses' local_shell_call, …).
                 names ??= declared();
-                if (ResponsesClientCalls.Check(item.Raw, names) is { } itemRefusal)
+                if (Protocols.ClientProtocol.For(item.Origin).CheckClientRunItem(item.Raw, names) is { } itemRefusal)
                 {
                     return itemRefusal;
                 }

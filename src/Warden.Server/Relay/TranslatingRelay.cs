@@ -179,7 +179,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
                 if (!committed)
                 {
                     // :: Step 4
-                    RelayOutput.CommitStream(context, request, time, geminiSse || request.Protocol.Dialect != WireDialectName.Gemini ? "text/event-stream" : "application/json");
+                    RelayOutput.CommitStream(context, request, time, request.Protocol.Wire.StreamContentType(geminiSse));
                     committed = true;
                 }
 
@@ -238,7 +238,7 @@ internal sealed class TranslatingRelay(UpstreamAdapter adapter, UpstreamBodies b
             if (!committed && ready.Count > 0)
             {
                 // A tool call that opened the answer passed only now, at the stream's end.
-                RelayOutput.CommitStream(context, request, time, geminiSse || request.Protocol.Dialect != WireDialectName.Gemini ? "text/event-stream" : "application/json");
+                RelayOutput.CommitStream(context, request, time, request.Protocol.Wire.StreamContentType(geminiSse));
                 committed = true;
             }
 

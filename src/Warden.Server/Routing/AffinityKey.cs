@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Warden.Core.Canonical;
+using Warden.Core.Dialects;
 
 namespace Warden.Server.Routing;
 
@@ -72,6 +73,7 @@ internal static class AffinityKey
 
     private static string? FromBody(ReadOnlySpan<byte> body, WireDialectName dialect, string clientKeyId, string model)
     {
+        var fields = WireDialects.For(dialect).Affinity;
         var reader = new Utf8JsonReader(body);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -83,27 +85,27 @@ internal static class AffinityKey
         string? promptCacheKey = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var part = Classify(ref reader, dialect);
+            var part = fields.Classify(ref reader);
             reader.Read();
             switch (part)
             {
-                case BodyPart.System:
+                case AffinityPart.System:
                     AppendTag(hash, SystemPart);
                     HashValue(ref reader, hash);
                     break;
-                case BodyPart.FirstOfList when reader.TokenType == JsonTokenType.StartArray:
+                case AffinityPart.FirstOfList when reader.TokenType == JsonTokenType.StartArray:
                     firstTurnSeen |= HashFirstElement(ref reader, hash);
                     break;
-                case BodyPart.RoleList when reader.TokenType == JsonTokenType.StartArray:
+                case AffinityPart.RoleList when reader.TokenType == JsonTokenType.StartArray:
                     firstTurnSeen |= HashLeadingSystemAndFirstUser(ref reader, hash);
                     break;
-                case BodyPart.RoleList when reader.TokenType == JsonTokenType.String:
+                case AffinityPart.RoleList when reader.TokenType == JsonTokenType.String:
                     // Responses accepts "input" as a bare string: that string is the first turn.
                     AppendTag(hash, FirstTurn);
                     HashValue(ref reader, hash);
                     firstTurnSeen = true;
                     break;
-                case BodyPart.PromptCacheKey when reader.TokenType == JsonTokenType.String:
+                case AffinityPart.PromptCacheKey when reader.TokenType == JsonTokenType.String:
                     promptCacheKey = reader.GetString();
                     break;
                 default:
@@ -122,19 +124,6 @@ internal static class AffinityKey
 
         return firstTurnSeen ? Finish(hash) : null;
     }
-
-    private static BodyPart Classify(ref Utf8JsonReader reader, WireDialectName dialect) => dialect switch
-    {
-        WireDialectName.OpenAIChat when reader.ValueTextEquals("messages"u8) => BodyPart.RoleList,
-        WireDialectName.OpenAIChat or WireDialectName.Responses when reader.ValueTextEquals("prompt_cache_key"u8) => BodyPart.PromptCacheKey,
-        WireDialectName.Responses when reader.ValueTextEquals("instructions"u8) => BodyPart.System,
-        WireDialectName.Responses when reader.ValueTextEquals("input"u8) => BodyPart.RoleList,
-        WireDialectName.Anthropic when reader.ValueTextEquals("system"u8) => BodyPart.System,
-        WireDialectName.Anthropic when reader.ValueTextEquals("messages"u8) => BodyPart.FirstOfList,
-        WireDialectName.Gemini when reader.ValueTextEquals("systemInstruction"u8) || reader.ValueTextEquals("system_instruction"u8) => BodyPart.System,
-        WireDialectName.Gemini when reader.ValueTextEquals("contents"u8) => BodyPart.FirstOfList,
-        _ => BodyPart.Other,
-    };
 
     /// <summary>At the start of an array: hashes its first element as the first turn and skips the rest.</summary>
     private static bool HashFirstElement(ref Utf8JsonReader reader, IncrementalHash hash)
@@ -287,15 +276,6 @@ internal static class AffinityKey
         BinaryPrimitives.WriteInt32LittleEndian(length, data.Length);
         hash.AppendData(length);
         hash.AppendData(data);
-    }
-
-    private enum BodyPart
-    {
-        Other,
-        System,
-        FirstOfList,
-        RoleList,
-        PromptCacheKey,
     }
 
     private enum Role

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Warden.Core.Canonical;
 using Warden.Core.Providers;
@@ -25,7 +24,7 @@ internal sealed class ChannelProbe(DataFolder data, UpstreamAdapter adapter, Tim
         var (channel, target) = found;
         string served = model ?? (channel.Models.Count > 0 ? channel.Models[0] : "");
         var dialect = target.Profile.Dialect;
-        var body = Encoding.UTF8.GetBytes(Body(dialect, served));
+        var body = Core.Dialects.WireDialects.For(dialect).ProbeBody(served, Prompt, 16);
         long started = time.GetTimestamp();
         using var call = await adapter.SendAsync(target, new UpstreamRequest(UpstreamOperation.Generate, served, body, Stream: false), cancellationToken);
         if (call.Error is { } error)
@@ -61,18 +60,6 @@ internal sealed class ChannelProbe(DataFolder data, UpstreamAdapter adapter, Tim
         return (channel, new UpstreamTarget(channel.BaseUrl, profile, credential, channel.AllowPrivateNetwork));
     }
 
-    private static string Body(WireDialectName dialect, string model)
-    {
-        string quoted = "\"" + JsonEncodedText.Encode(model) + "\"";
-        return dialect switch
-        {
-            WireDialectName.Anthropic => $$"""{"model":{{quoted}},"max_tokens":16,"messages":[{"role":"user","content":"{{Prompt}}"}]}""",
-            WireDialectName.Responses => $$"""{"model":{{quoted}},"max_output_tokens":16,"input":"{{Prompt}}"}""",
-            WireDialectName.Gemini => "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + Prompt + "\"}]}],\"generationConfig\":{\"maxOutputTokens\":16}}",
-            _ => $$"""{"model":{{quoted}},"max_tokens":16,"messages":[{"role":"user","content":"{{Prompt}}"}]}""",
-        };
-    }
-
     // The served model and usage, in each dialect's own field names.
     private static ChannelProbeResult? Read(WireDialectName dialect, byte[] answer, TimeSpan elapsed)
     {
@@ -80,12 +67,7 @@ internal sealed class ChannelProbe(DataFolder data, UpstreamAdapter adapter, Tim
         {
             using var document = JsonDocument.Parse(answer);
             var root = document.RootElement;
-            var (modelField, usageField, inputField, outputField) = dialect switch
-            {
-                WireDialectName.Anthropic or WireDialectName.Responses => ("model", "usage", "input_tokens", "output_tokens"),
-                WireDialectName.Gemini => ("modelVersion", "usageMetadata", "promptTokenCount", "candidatesTokenCount"),
-                _ => ("model", "usage", "prompt_tokens", "completion_tokens"),
-            };
+            var (modelField, usageField, inputField, outputField) = Core.Dialects.WireDialects.For(dialect).ProbeFields;
             string? served = root.TryGetProperty(modelField, out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
             long? input = null, output = null;
             if (root.TryGetProperty(usageField, out var usage) && usage.ValueKind == JsonValueKind.Object)

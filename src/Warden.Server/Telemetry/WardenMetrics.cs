@@ -73,14 +73,7 @@ internal sealed class WardenMetrics : IDisposable
     public void Dispose() => _meter.Dispose();
 
     /// <summary>The label of a client protocol.</summary>
-    public static string ProtocolName(WireDialectName dialect) => dialect switch
-    {
-        WireDialectName.OpenAIChat => "openai_chat",
-        WireDialectName.Responses => "responses",
-        WireDialectName.Anthropic => "anthropic",
-        WireDialectName.Gemini => "gemini",
-        _ => "other",
-    };
+    public static string ProtocolName(WireDialectName dialect) => Core.Dialects.WireDialects.For(dialect).Label;
 
     public void StreamOpened(WireDialectName protocol) => _openStreams.Add(1, new KeyValuePair<string, object?>("warden.protocol", ProtocolName(protocol)));
 

@@ -178,8 +178,8 @@ internal static class WardenTrace
         }
     }
 
-    /// <summary>GenAI's operation name for a dialect's generation call: Gemini's is generate_content, the others chat.</summary>
-    public static string OperationName(WireDialectName dialect) => dialect == WireDialectName.Gemini ? "generate_content" : "chat";
+    /// <summary>GenAI's operation name for a dialect's generation call (Gemini's is generate_content, the others chat).</summary>
+    public static string OperationName(WireDialectName dialect) => Core.Dialects.WireDialects.For(dialect).GenerateOperationName;
 
     /// <summary>GenAI's well-known provider names where one exists; any other profile keeps its own id.</summary>
     public static string ProviderName(string profileId) => profileId switch

@@ -101,12 +101,11 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
     }
 
     /// <summary>
-    /// Whether the client's stream can end with an SSE comment that its clients ignore. Not Gemini: its JSON-array form
-    /// has no comment syntax, and the @google/genai SDK (Gemini CLI) matches only <c>data:</c> lines and fails on any
-    /// other text left at the end of an SSE stream ("Incomplete JSON segment at the end"). Gemini receipts are only stored.
+    /// Whether the client's stream can end with an SSE comment that its clients ignore: the dialect says
+    /// (<see cref="Core.Dialects.WireDialect.StreamReceiptTrailer"/>; Gemini's SDK fails on one, so its receipts are only stored).
     /// </summary>
     private static bool CarriesTrailer(HttpContext context, RelayRequest request) =>
-        request.Protocol.Dialect != Core.Canonical.WireDialectName.Gemini
+        request.Protocol.Wire.StreamReceiptTrailer
         && context.Response.ContentType is { } contentType
         && contentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
 

@@ -1,4 +1,5 @@
 using Warden.Core.Canonical;
+using Warden.Server.Dialects.Responses;
 using Warden.Server.Relay;
 
 namespace Warden.Server.Tests.Relay;

@@ -20,7 +20,7 @@ public sealed class UpstreamBodiesOutputCapTests
 
     private static (string Body, List<string> Changes) Prepare(long? outputCap, PolicyCatalog policies, string body = NoLimit)
     {
-        var request = new RelayRequest("req-cap", 0, DateTimeOffset.UnixEpoch, ClientProtocol.OpenAIChat, new RequestContext())
+        var request = new RelayRequest("req-cap", 0, DateTimeOffset.UnixEpoch, ClientProtocol.For(WireDialectName.OpenAIChat), new RequestContext())
         {
             Facts = new RequestFacts("my-local-llama", false, null, null),
             OutputCap = outputCap,

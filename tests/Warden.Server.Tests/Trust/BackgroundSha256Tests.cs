@@ -85,7 +85,7 @@ public sealed class BackgroundSha256Tests
     [Fact]
     public async Task ARelayRequest_HashesALargeClientBodyInTheBackground_AndAChangedUpstreamBodyOnItsOwn()
     {
-        var request = new RelayRequest("req-1", 0, DateTimeOffset.UnixEpoch, ClientProtocol.OpenAIChat, new RequestContext());
+        var request = new RelayRequest("req-1", 0, DateTimeOffset.UnixEpoch, ClientProtocol.For(WireDialectName.OpenAIChat), new RequestContext());
         byte[] client = Data(BackgroundSha256.MinimumBytes + 1, seed: 1);
         byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(client.Length);
         client.CopyTo(rented, 0);
@@ -110,7 +110,7 @@ public sealed class BackgroundSha256Tests
     [Fact]
     public async Task ARelayRequest_ReturnedWithoutAReceipt_ReturnsItsBody_AndItsHashCanNoLongerBeAskedFor()
     {
-        var request = new RelayRequest("req-2", 0, DateTimeOffset.UnixEpoch, ClientProtocol.Anthropic, new RequestContext());
+        var request = new RelayRequest("req-2", 0, DateTimeOffset.UnixEpoch, ClientProtocol.For(WireDialectName.Anthropic), new RequestContext());
         byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         new Random(4).NextBytes(rented);
         request.UseRentedBody(rented, 1 << 20);

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Warden.Core.Dialects.Responses;
+using Warden.Server.Relay;
 
-namespace Warden.Server.Relay;
+namespace Warden.Server.Dialects.Responses;
 
 /// <summary>
 /// Responses output items that the client runs but that the canonical model does not carry as tool calls (a custom tool's
@@ -12,8 +14,7 @@ internal static class ResponsesClientCalls
 {
     private static readonly byte[] ItemAdded = "\"response.output_item.added\""u8.ToArray();
 
-    public static bool IsClientRun(string? type) =>
-        type is "custom_tool_call" or "local_shell_call" or "shell_call" or "apply_patch_call" or "computer_call";
+    public static bool IsClientRun(string? type) => ResponsesDialect.Instance.IsClientRunItem(type);
 
     /// <summary>The refusal for an item the client would run although the request declared no such tool; null when it may pass.</summary>
     public static ToolCallRefusal? Check(JsonElement item, DeclaredTools declared)

@@ -2,7 +2,7 @@ using Warden.Core.Canonical;
 using Warden.Server.Pipeline;
 using Warden.Server.Protocols;
 
-namespace Warden.Server.Endpoints;
+namespace Warden.Server.Dialects.Gemini;
 
 /// <summary>
 /// Gemini's <c>POST /v1beta/models/{model}:{action}</c>: the model and the action share one path segment, so the
@@ -10,18 +10,18 @@ namespace Warden.Server.Endpoints;
 /// </summary>
 internal static class GeminiRoutes
 {
-    public static Task HandleAsync(HttpContext context, string modelAction, RelayPipeline pipeline)
+    public static Task HandleAsync(HttpContext context, string modelAction, RelayPipeline pipeline, ClientProtocol gemini)
     {
         int colon = modelAction.LastIndexOf(':');
         string model = colon > 0 ? modelAction[..colon] : "";
         string action = colon > 0 ? modelAction[(colon + 1)..] : "";
         return action switch
         {
-            "generateContent" => pipeline.HandleAsync(context, ClientProtocol.Gemini, new RequestContext(model, StreamFromPath: false)),
-            "streamGenerateContent" => pipeline.HandleAsync(context, ClientProtocol.Gemini, new RequestContext(
+            "generateContent" => pipeline.HandleAsync(context, gemini, new RequestContext(model, StreamFromPath: false)),
+            "streamGenerateContent" => pipeline.HandleAsync(context, gemini, new RequestContext(
                 model, StreamFromPath: true, GeminiSse: string.Equals(context.Request.Query["alt"], "sse", StringComparison.OrdinalIgnoreCase))),
-            "countTokens" => pipeline.HandleCountTokensAsync(context, ClientProtocol.Gemini, new RequestContext(model)),
-            _ => ClientProtocol.Gemini.WriteErrorAsync(context, new ClientError(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
+            "countTokens" => pipeline.HandleCountTokensAsync(context, gemini, new RequestContext(model)),
+            _ => gemini.WriteErrorAsync(context, new ClientError(StatusCodes.Status404NotFound, ClientErrorKind.NotFound,
                 $"No Gemini method '{action}' here. Supported: generateContent, streamGenerateContent, countTokens.")),
         };
     }
