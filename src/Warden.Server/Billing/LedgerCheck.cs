@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 
 namespace Warden.Server.Billing;
@@ -15,7 +15,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
     {
         using var connection = database.Open();
         // One read transaction: a consistent snapshot even while the server keeps writing (WAL).
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var transaction = connection.BeginRead();
         var problems = new List<string>();
 
         // First every stored amount on its own: a REAL (what SQLite makes of an integer overflow) or a value past the
@@ -194,7 +194,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
     /// Runs one check. A database an operator edited by hand can hold values the sums cannot take (SQLite's SUM stops
     /// with "integer overflow"): the check then reports that it could not run, and the others still run.
     /// </summary>
-    private static void Rows(SqliteConnection connection, SqliteTransaction transaction, List<string> problems, string sql, Action<SqliteDataReader> each)
+    private static void Rows(DbConnection connection, DbTransaction transaction, List<string> problems, string sql, Action<DbDataReader> each)
     {
         try
         {
@@ -207,7 +207,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 each(reader);
             }
         }
-        catch (Exception ex) when (ex is SqliteException or OverflowException or InvalidCastException or FormatException)
+        catch (Exception ex) when (ex is DbException or OverflowException or InvalidCastException or FormatException)
         {
             string what = sql.Split('\n', StringSplitOptions.TrimEntries)[0];
             problems.Add($"A check could not run ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}) on \"{what}\": the values it sums are out of range.");

@@ -38,11 +38,11 @@ internal sealed class UsageReport(WardenDatabase database)
             FROM settlements s
             LEFT JOIN tenants t ON t.id = s.tenant_id
             LEFT JOIN client_keys k ON k.id = s.key_id
-            WHERE $since IS NULL OR s.created_at >= $since
+            WHERE @since IS NULL OR s.created_at >= @since
             GROUP BY g, s.currency
             ORDER BY g, s.currency
             """;
-        command.Parameters.AddWithValue("$since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
+        command.Parameters.AddWithValue("@since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
         using var reader = command.ExecuteReader();
         var rows = new List<UsageReportRow>();
         while (reader.Read())
