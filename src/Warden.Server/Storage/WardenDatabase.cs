@@ -102,6 +102,11 @@ internal sealed class WardenDatabase : IDisposable
     public DbConnection Open()
     {
         Interlocked.Increment(ref _opened);
+        if (_postgres is not null)
+        {
+            return _postgres.OpenConnection();
+        }
+
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
