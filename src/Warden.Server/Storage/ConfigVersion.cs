@@ -14,7 +14,7 @@ internal static class ConfigVersion
         command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO meta (key, value) VALUES ('config_version', '1')
-            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT)
+            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)
             """;
         command.ExecuteNonQuery();
     }
