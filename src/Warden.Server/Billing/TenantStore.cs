@@ -115,7 +115,7 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
             upsert.Transaction = transaction;
             upsert.CommandText = """
                 INSERT INTO key_tenants (key_id, tenant_id) VALUES (@k, @t)
-                ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id WHERE tenant_id <> excluded.tenant_id
+                ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id WHERE key_tenants.tenant_id <> excluded.tenant_id
                 """;
             upsert.Parameters.AddWithValue("@k", keyId);
             upsert.Parameters.AddWithValue("@t", tenant.Id);
