@@ -88,8 +88,8 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
             using var spent = connection.CreateCommand();
             spent.Transaction = transaction;
             spent.CommandText = $"""
-                SELECT (SELECT COALESCE(SUM(charged_micros), 0) FROM settlements WHERE {column} = @id AND (@start IS NULL OR created_at >= @start))
-                     + (SELECT COALESCE(SUM(amount_micros), 0) FROM reservations WHERE {column} = @id AND state = 'open')
+                SELECT (SELECT COALESCE(CAST(SUM(charged_micros) AS BIGINT), 0) FROM settlements WHERE {column} = @id AND (CAST(@start AS TEXT) IS NULL OR created_at >= @start))
+                     + (SELECT COALESCE(CAST(SUM(amount_micros) AS BIGINT), 0) FROM reservations WHERE {column} = @id AND state = 'open')
                 """;
             spent.Parameters.AddWithValue("@id", budget.SubjectId);
             spent.Parameters.AddWithValue("@start", start is { } s ? SqlTime.Format(s) : DBNull.Value);

@@ -14,7 +14,7 @@ internal sealed class KeySpending(WardenDatabase database)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT COALESCE(SUM(charged_micros), 0) FROM settlements
+            SELECT COALESCE(CAST(SUM(charged_micros) AS BIGINT), 0) FROM settlements
             WHERE key_id = @key AND created_at >= @from AND created_at < @to
             """;
         command.Parameters.AddWithValue("@key", keyId);
@@ -29,7 +29,7 @@ internal sealed class KeySpending(WardenDatabase database)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0) FROM usage_records
+            SELECT COUNT(*), COALESCE(CAST(SUM(input_tokens) AS BIGINT), 0), COALESCE(CAST(SUM(output_tokens) AS BIGINT), 0) FROM usage_records
             WHERE created_at >= @from AND created_at < @to AND key_id = @key
             """;
         command.Parameters.AddWithValue("@key", keyId);

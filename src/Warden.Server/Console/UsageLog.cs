@@ -27,9 +27,9 @@ internal static class UsageLog
             LEFT JOIN tenants t ON t.id = s.tenant_id
             LEFT JOIN channels c ON c.id = u.channel_id
             LEFT JOIN receipts r ON r.request_id = u.id
-            WHERE (@since IS NULL OR u.created_at >= @since)
-              AND (@status IS NULL OR (@status = 'ok' AND u.status BETWEEN 200 AND 299) OR (@status = 'error' AND u.status NOT BETWEEN 200 AND 299))
-              AND (@text IS NULL OR instr(lower(u.id), @text) > 0 OR instr(lower(COALESCE(u.key_id, '')), @text) > 0
+            WHERE (CAST(@since AS TEXT) IS NULL OR u.created_at >= @since)
+              AND (CAST(@status AS TEXT) IS NULL OR (@status = 'ok' AND u.status BETWEEN 200 AND 299) OR (@status = 'error' AND u.status NOT BETWEEN 200 AND 299))
+              AND (CAST(@text AS TEXT) IS NULL OR instr(lower(u.id), @text) > 0 OR instr(lower(COALESCE(u.key_id, '')), @text) > 0
                    OR instr(lower(COALESCE(k.name, '')), @text) > 0 OR instr(lower(COALESCE(t.name, '')), @text) > 0
                    OR instr(lower(COALESCE(u.requested_model, '')), @text) > 0 OR instr(lower(COALESCE(u.served_model, '')), @text) > 0
                    OR instr(lower(COALESCE(c.name, '')), @text) > 0)

@@ -217,11 +217,11 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
                    COALESCE(k.name, u.key_id, '(unauthenticated)') AS key_name,
                    COALESCE(u.requested_model, '(none)') AS model,
                    COUNT(*),
-                   SUM(CASE WHEN u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END),
-                   SUM(u.input_tokens), SUM(u.output_tokens), SUM(u.cached_tokens), SUM(u.reasoning_tokens),
-                   SUM(CASE WHEN u.usage_source <> 'reported' AND u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END)
+                   CAST(SUM(CASE WHEN u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS BIGINT),
+                   CAST(SUM(u.input_tokens) AS BIGINT), CAST(SUM(u.output_tokens) AS BIGINT), CAST(SUM(u.cached_tokens) AS BIGINT), CAST(SUM(u.reasoning_tokens) AS BIGINT),
+                   CAST(SUM(CASE WHEN u.usage_source <> 'reported' AND u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS BIGINT)
             FROM usage_records u LEFT JOIN client_keys k ON k.id = u.key_id
-            WHERE @since IS NULL OR u.created_at >= @since
+            WHERE CAST(@since AS TEXT) IS NULL OR u.created_at >= @since
             GROUP BY day, key_name, model
             ORDER BY day DESC, key_name, model
             """;
