@@ -160,7 +160,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
             });
 
         Rows(connection, transaction, problems, """
-            SELECT c.id, c.redeemed_at IS NOT NULL,
+            SELECT c.id, CASE WHEN c.redeemed_at IS NOT NULL THEN 1 ELSE 0 END,
                    (SELECT COUNT(*) FROM ledger_entries e WHERE e.reference = c.id AND e.kind = 'redemption' AND e.account NOT LIKE 'system:%')
             FROM redemption_codes c
             """, r =>

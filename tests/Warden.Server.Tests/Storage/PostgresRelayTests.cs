@@ -50,7 +50,7 @@ public sealed class PostgresRelayTests : IPostgresTests, IDisposable
 
         Assert.NotEqual(0, streamed.Length);
         await server.FlushUsageAsync();
-        Assert.Equal(2, data.Usage.Summarise(null).Where(r => r.Key == issued.Key.Id).Sum(r => r.Requests));
+        Assert.Equal(2, data.Usage.Summarise(null).Where(r => r.Key == "acme-key").Sum(r => r.Requests));
         Assert.True(data.Billing.Ledger.Balance(tenant.AccountId) < 10_000_000, "the answers were charged");
         Assert.Empty(data.Billing.Check.Run());
 
