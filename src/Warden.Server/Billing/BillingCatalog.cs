@@ -46,7 +46,7 @@ internal sealed class BillingCatalog(WardenDatabase database)
     {
         BillingSnapshot snapshot;
         using (var connection = database.Open())
-        using (var transaction = connection.BeginTransaction(deferred: true))
+        using (var transaction = connection.BeginRead())
         {
             snapshot = BillingSnapshot.Read(connection, transaction);
             transaction.Commit();

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 
 namespace Warden.Server.Billing;
@@ -89,7 +89,7 @@ internal sealed class BillingSnapshot
     public bool HasKeyAccount(string keyId) => _keysWithAccount.Contains(keyId);
 
     /// <summary>Reads the snapshot inside <paramref name="transaction"/>, so its rows and version are consistent.</summary>
-    public static BillingSnapshot Read(SqliteConnection connection, SqliteTransaction transaction)
+    public static BillingSnapshot Read(DbConnection connection, DbTransaction transaction)
     {
         long version = Storage.ConfigVersion.Read(connection, transaction);
 
@@ -146,7 +146,7 @@ internal sealed class BillingSnapshot
             keysWithAccount.ToFrozenSet(StringComparer.Ordinal));
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;

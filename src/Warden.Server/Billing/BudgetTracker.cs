@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -44,16 +44,16 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
 
         database.ChangeConfiguration(
             """
-            INSERT INTO budgets (scope, subject_id, period, limit_micros, created_at) VALUES ($s, $id, $p, $l, $t)
+            INSERT INTO budgets (scope, subject_id, period, limit_micros, created_at) VALUES (@s, @id, @p, @l, @t)
             ON CONFLICT (scope, subject_id, period) DO UPDATE SET limit_micros = excluded.limit_micros
             """,
             p =>
             {
-                p.AddWithValue("$s", scope);
-                p.AddWithValue("$id", subjectId);
-                p.AddWithValue("$p", Budget.PeriodName(period));
-                p.AddWithValue("$l", limitMicros);
-                p.AddWithValue("$t", SqlTime.Format(time.GetUtcNow()));
+                p.AddWithValue("@s", scope);
+                p.AddWithValue("@id", subjectId);
+                p.AddWithValue("@p", Budget.PeriodName(period));
+                p.AddWithValue("@l", limitMicros);
+                p.AddWithValue("@t", SqlTime.Format(time.GetUtcNow()));
             },
             new ConfigEvent("budget.set", scope + "/" + subjectId + "/" + Budget.PeriodName(period), database.CurrentActor));
         return null;
@@ -78,7 +78,7 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
     /// Inside the caller's transaction: the first budget of the tenant or key that <paramref name="amountMicros"/>
     /// more would exceed, as a message, or null when every budget has room.
     /// </summary>
-    public string? Exceeded(SqliteConnection connection, SqliteTransaction transaction, string tenantId, string? keyId, long amountMicros)
+    public string? Exceeded(DbConnection connection, DbTransaction transaction, string tenantId, string? keyId, long amountMicros)
     {
         var now = time.GetUtcNow();
         foreach (var budget in Applicable(connection, transaction, tenantId, keyId))
@@ -88,12 +88,12 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
             using var spent = connection.CreateCommand();
             spent.Transaction = transaction;
             spent.CommandText = $"""
-                SELECT (SELECT COALESCE(SUM(charged_micros), 0) FROM settlements WHERE {column} = $id AND ($start IS NULL OR created_at >= $start))
-                     + (SELECT COALESCE(SUM(amount_micros), 0) FROM reservations WHERE {column} = $id AND state = 'open')
+                SELECT (SELECT COALESCE(CAST(SUM(charged_micros) AS BIGINT), 0) FROM settlements WHERE {column} = @id AND (CAST(@start AS TEXT) IS NULL OR created_at >= @start))
+                     + (SELECT COALESCE(CAST(SUM(amount_micros) AS BIGINT), 0) FROM reservations WHERE {column} = @id AND state = 'open')
                 """;
-            spent.Parameters.AddWithValue("$id", budget.SubjectId);
-            spent.Parameters.AddWithValue("$start", start is { } s ? SqlTime.Format(s) : DBNull.Value);
-            long used = (long)spent.ExecuteScalar()!;
+            spent.Parameters.AddWithValue("@id", budget.SubjectId);
+            spent.Parameters.AddWithValue("@start", start is { } s ? SqlTime.Format(s) : DBNull.Value);
+            long used = StorageCommands.ToInt64(spent.ExecuteScalar());
             // Int128: a hold near the top of the range plus what was used must compare, not wrap.
             if ((Int128)used + amountMicros > budget.LimitMicros)
             {
@@ -105,16 +105,16 @@ internal sealed class BudgetTracker(WardenDatabase database, TimeProvider time)
         return null;
     }
 
-    private static List<Budget> Applicable(SqliteConnection connection, SqliteTransaction transaction, string tenantId, string? keyId)
+    private static List<Budget> Applicable(DbConnection connection, DbTransaction transaction, string tenantId, string? keyId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             SELECT scope, subject_id, period, limit_micros FROM budgets
-            WHERE (scope = 'tenant' AND subject_id = $t) OR (scope = 'key' AND subject_id = $k)
+            WHERE (scope = 'tenant' AND subject_id = @t) OR (scope = 'key' AND subject_id = @k)
             """;
-        command.Parameters.AddWithValue("$t", tenantId);
-        command.Parameters.AddWithValue("$k", (object?)keyId ?? DBNull.Value);
+        command.Parameters.AddWithValue("@t", tenantId);
+        command.Parameters.AddWithValue("@k", (object?)keyId ?? DBNull.Value);
         using var reader = command.ExecuteReader();
         var list = new List<Budget>();
         while (reader.Read())

@@ -14,13 +14,13 @@ internal sealed class KeySpending(WardenDatabase database)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT COALESCE(SUM(charged_micros), 0) FROM settlements
-            WHERE key_id = $key AND created_at >= $from AND created_at < $to
+            SELECT COALESCE(CAST(SUM(charged_micros) AS BIGINT), 0) FROM settlements
+            WHERE key_id = @key AND created_at >= @from AND created_at < @to
             """;
-        command.Parameters.AddWithValue("$key", keyId);
-        command.Parameters.AddWithValue("$from", SqlTime.Format(from));
-        command.Parameters.AddWithValue("$to", SqlTime.Format(to));
-        return (long)command.ExecuteScalar()!;
+        command.Parameters.AddWithValue("@key", keyId);
+        command.Parameters.AddWithValue("@from", SqlTime.Format(from));
+        command.Parameters.AddWithValue("@to", SqlTime.Format(to));
+        return StorageCommands.ToInt64(command.ExecuteScalar());
     }
 
     /// <summary>The key's requests in [from, to) and the tokens the upstreams reported for them.</summary>
@@ -29,12 +29,12 @@ internal sealed class KeySpending(WardenDatabase database)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0) FROM usage_records
-            WHERE created_at >= $from AND created_at < $to AND key_id = $key
+            SELECT COUNT(*), COALESCE(CAST(SUM(input_tokens) AS BIGINT), 0), COALESCE(CAST(SUM(output_tokens) AS BIGINT), 0) FROM usage_records
+            WHERE created_at >= @from AND created_at < @to AND key_id = @key
             """;
-        command.Parameters.AddWithValue("$key", keyId);
-        command.Parameters.AddWithValue("$from", SqlTime.Format(from));
-        command.Parameters.AddWithValue("$to", SqlTime.Format(to));
+        command.Parameters.AddWithValue("@key", keyId);
+        command.Parameters.AddWithValue("@from", SqlTime.Format(from));
+        command.Parameters.AddWithValue("@to", SqlTime.Format(to));
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -91,7 +91,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
 
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         if (LedgerSql.Account(connection, transaction, account) is not { } current)
         {
             return (null, $"No account '{account}'.");
@@ -124,13 +124,13 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         ArgumentOutOfRangeException.ThrowIfNegative(hold.AmountMicros);
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         using (var existing = connection.CreateCommand())
         {
             existing.Transaction = transaction;
-            existing.CommandText = "SELECT COUNT(*) FROM reservations WHERE request_id = $r";
-            existing.Parameters.AddWithValue("$r", hold.RequestId);
-            if ((long)existing.ExecuteScalar()! > 0)
+            existing.CommandText = "SELECT COUNT(*) FROM reservations WHERE request_id = @r";
+            existing.Parameters.AddWithValue("@r", hold.RequestId);
+            if (StorageCommands.ToInt64(existing.ExecuteScalar()) > 0)
             {
                 return new ReserveResult(ReserveStatus.AlreadyReserved);
             }
@@ -163,17 +163,17 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
             insert.Transaction = transaction;
             insert.CommandText = """
                 INSERT INTO reservations (request_id, transaction_id, account, tenant_id, key_id, model, price_version, amount_micros, state, created_at)
-                VALUES ($r, $tx, $a, $t, $k, $m, $v, $amount, 'open', $now)
+                VALUES (@r, @tx, @a, @t, @k, @m, @v, @amount, 'open', @now)
                 """;
-            insert.Parameters.AddWithValue("$r", hold.RequestId);
-            insert.Parameters.AddWithValue("$tx", transactionId);
-            insert.Parameters.AddWithValue("$a", hold.Account);
-            insert.Parameters.AddWithValue("$t", hold.TenantId);
-            insert.Parameters.AddWithValue("$k", (object?)hold.KeyId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$m", hold.Model);
-            insert.Parameters.AddWithValue("$v", hold.PriceVersion);
-            insert.Parameters.AddWithValue("$amount", hold.AmountMicros);
-            insert.Parameters.AddWithValue("$now", SqlTime.Format(now));
+            insert.Parameters.AddWithValue("@r", hold.RequestId);
+            insert.Parameters.AddWithValue("@tx", transactionId);
+            insert.Parameters.AddWithValue("@a", hold.Account);
+            insert.Parameters.AddWithValue("@t", hold.TenantId);
+            insert.Parameters.AddWithValue("@k", (object?)hold.KeyId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("@m", hold.Model);
+            insert.Parameters.AddWithValue("@v", hold.PriceVersion);
+            insert.Parameters.AddWithValue("@amount", hold.AmountMicros);
+            insert.Parameters.AddWithValue("@now", SqlTime.Format(now));
             insert.ExecuteNonQuery();
         }
 
@@ -191,7 +191,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
     {
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         if (OpenHold(connection, transaction, requestId) is not { } open)
         {
             return new ReserveResult(ReserveStatus.NoAccount, $"Request {requestId} holds no open reservation.");
@@ -224,11 +224,11 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         using (var update = connection.CreateCommand())
         {
             update.Transaction = transaction;
-            update.CommandText = "UPDATE reservations SET model = $m, price_version = $v, amount_micros = $amount WHERE request_id = $r";
-            update.Parameters.AddWithValue("$m", model);
-            update.Parameters.AddWithValue("$v", priceVersion);
-            update.Parameters.AddWithValue("$amount", held + extra);
-            update.Parameters.AddWithValue("$r", requestId);
+            update.CommandText = "UPDATE reservations SET model = @m, price_version = @v, amount_micros = @amount WHERE request_id = @r";
+            update.Parameters.AddWithValue("@m", model);
+            update.Parameters.AddWithValue("@v", priceVersion);
+            update.Parameters.AddWithValue("@amount", held + extra);
+            update.Parameters.AddWithValue("@r", requestId);
             update.ExecuteNonQuery();
         }
 
@@ -247,7 +247,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
     {
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         if (Find(connection, transaction, requestId) is { } done)
         {
             return done with { AlreadySettled = true };
@@ -280,8 +280,8 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         using (var close = connection.CreateCommand())
         {
             close.Transaction = transaction;
-            close.CommandText = "UPDATE reservations SET state = 'settled' WHERE request_id = $r";
-            close.Parameters.AddWithValue("$r", requestId);
+            close.CommandText = "UPDATE reservations SET state = 'settled' WHERE request_id = @r";
+            close.Parameters.AddWithValue("@r", requestId);
             close.ExecuteNonQuery();
         }
 
@@ -294,29 +294,29 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
                 INSERT INTO settlements (request_id, transaction_id, tenant_id, key_id, account, model, price_version, currency, reserved_micros,
                     cost_micros, charged_micros, shortfall_micros, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                     reasoning_tokens, usage_source, usage_note, created_at)
-                VALUES ($r, $tx, $t, $k, $a, $m, $v, $c, $reserved, $cost, $charged, $short, $in, $out, $cr, $cw, $re, $src, $note, $now)
+                VALUES (@r, @tx, @t, @k, @a, @m, @v, @c, @reserved, @cost, @charged, @short, @in, @out, @cr, @cw, @re, @src, @note, @now)
                 """;
             var p = insert.Parameters;
-            p.AddWithValue("$r", requestId);
-            p.AddWithValue("$tx", transactionId);
-            p.AddWithValue("$t", tenantId);
-            p.AddWithValue("$k", (object?)keyId ?? DBNull.Value);
-            p.AddWithValue("$a", account);
-            p.AddWithValue("$m", model);
-            p.AddWithValue("$v", cost.PriceVersion);
-            p.AddWithValue("$c", balance.Currency);
-            p.AddWithValue("$reserved", reservedMicros);
-            p.AddWithValue("$cost", cost.TotalMicros);
-            p.AddWithValue("$charged", charged);
-            p.AddWithValue("$short", shortfall);
-            p.AddWithValue("$in", (object?)usage.InputTokens ?? DBNull.Value);
-            p.AddWithValue("$out", (object?)usage.OutputTokens ?? DBNull.Value);
-            p.AddWithValue("$cr", (object?)usage.CacheReadTokens ?? DBNull.Value);
-            p.AddWithValue("$cw", (object?)usage.CacheWriteTokens ?? DBNull.Value);
-            p.AddWithValue("$re", (object?)usage.ReasoningTokens ?? DBNull.Value);
-            p.AddWithValue("$src", cost.UsageSource);
-            p.AddWithValue("$note", cost.Note);
-            p.AddWithValue("$now", SqlTime.Format(now));
+            p.AddWithValue("@r", requestId);
+            p.AddWithValue("@tx", transactionId);
+            p.AddWithValue("@t", tenantId);
+            p.AddWithValue("@k", (object?)keyId ?? DBNull.Value);
+            p.AddWithValue("@a", account);
+            p.AddWithValue("@m", model);
+            p.AddWithValue("@v", cost.PriceVersion);
+            p.AddWithValue("@c", balance.Currency);
+            p.AddWithValue("@reserved", reservedMicros);
+            p.AddWithValue("@cost", cost.TotalMicros);
+            p.AddWithValue("@charged", charged);
+            p.AddWithValue("@short", shortfall);
+            p.AddWithValue("@in", (object?)usage.InputTokens ?? DBNull.Value);
+            p.AddWithValue("@out", (object?)usage.OutputTokens ?? DBNull.Value);
+            p.AddWithValue("@cr", (object?)usage.CacheReadTokens ?? DBNull.Value);
+            p.AddWithValue("@cw", (object?)usage.CacheWriteTokens ?? DBNull.Value);
+            p.AddWithValue("@re", (object?)usage.ReasoningTokens ?? DBNull.Value);
+            p.AddWithValue("@src", cost.UsageSource);
+            p.AddWithValue("@note", cost.Note);
+            p.AddWithValue("@now", SqlTime.Format(now));
             insert.ExecuteNonQuery();
         }
 
@@ -335,8 +335,8 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         using (var connection = database.Open())
         using (var query = connection.CreateCommand())
         {
-            query.CommandText = "SELECT request_id, price_version FROM reservations WHERE state = 'open' AND created_at < $before ORDER BY created_at";
-            query.Parameters.AddWithValue("$before", SqlTime.Format(createdBefore));
+            query.CommandText = "SELECT request_id, price_version FROM reservations WHERE state = 'open' AND created_at < @before ORDER BY created_at";
+            query.Parameters.AddWithValue("@before", SqlTime.Format(createdBefore));
             using var reader = query.ExecuteReader();
             while (reader.Read())
             {
@@ -363,7 +363,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
     /// created by this transaction), later calls skip the statement; a creation is not remembered, because its
     /// transaction may still roll back.
     /// </summary>
-    private void EnsureSystemAccount(SqliteConnection connection, SqliteTransaction transaction, string id, string currency, DateTimeOffset now)
+    private void EnsureSystemAccount(DbConnection connection, DbTransaction transaction, string id, string currency, DateTimeOffset now)
     {
         if (_systemAccounts.ContainsKey(id))
         {
@@ -383,15 +383,15 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         return Find(connection, null, requestId);
     }
 
-    private static SettlementResult? Find(SqliteConnection connection, SqliteTransaction? transaction, string requestId)
+    private static SettlementResult? Find(DbConnection connection, DbTransaction? transaction, string requestId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             SELECT price_version, currency, reserved_micros, cost_micros, charged_micros, shortfall_micros, usage_source, usage_note
-            FROM settlements WHERE request_id = $r
+            FROM settlements WHERE request_id = @r
             """;
-        command.Parameters.AddWithValue("$r", requestId);
+        command.Parameters.AddWithValue("@r", requestId);
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new SettlementResult(requestId, reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
@@ -401,12 +401,12 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
 
     /// <summary>The open reservation of <paramref name="requestId"/> as the transaction sees it, or null when it has none.</summary>
     private static (string Account, string TenantId, string? KeyId, string Model, long AmountMicros)? OpenHold(
-        SqliteConnection connection, SqliteTransaction transaction, string requestId)
+        DbConnection connection, DbTransaction transaction, string requestId)
     {
         using var read = connection.CreateCommand();
         read.Transaction = transaction;
-        read.CommandText = "SELECT account, tenant_id, key_id, model, amount_micros FROM reservations WHERE request_id = $r AND state = 'open'";
-        read.Parameters.AddWithValue("$r", requestId);
+        read.CommandText = "SELECT account, tenant_id, key_id, model, amount_micros FROM reservations WHERE request_id = @r AND state = 'open'";
+        read.Parameters.AddWithValue("@r", requestId);
         using var reader = read.ExecuteReader();
         return reader.Read()
             ? (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.GetInt64(4))

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 
 namespace Warden.Server.Billing;
@@ -15,7 +15,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
     {
         using var connection = database.Open();
         // One read transaction: a consistent snapshot even while the server keeps writing (WAL).
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var transaction = connection.BeginRead();
         var problems = new List<string>();
 
         // First every stored amount on its own: a REAL (what SQLite makes of an integer overflow) or a value past the
@@ -31,7 +31,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
         }
 
         Rows(connection, transaction, problems, """
-            SELECT transaction_id, SUM(amount_micros) FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount_micros) <> 0
+            SELECT transaction_id, CAST(SUM(amount_micros) AS BIGINT) FROM ledger_entries GROUP BY transaction_id HAVING CAST(SUM(amount_micros) AS BIGINT) <> 0
             """, r => problems.Add($"Transaction {r.GetString(0)} does not balance: its entries sum to {r.GetInt64(1)} micros."));
 
         Rows(connection, transaction, problems, """
@@ -40,7 +40,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
             """, r => problems.Add($"Transaction {r.GetString(0)} mixes currencies."));
 
         Rows(connection, transaction, problems, """
-            SELECT a.id, a.kind, a.balance_micros, COALESCE(SUM(e.amount_micros), 0)
+            SELECT a.id, a.kind, a.balance_micros, COALESCE(CAST(SUM(e.amount_micros) AS BIGINT), 0)
             FROM accounts a LEFT JOIN ledger_entries e ON e.account = a.id
             GROUP BY a.id
             """, r =>
@@ -59,9 +59,9 @@ internal sealed class LedgerCheck(WardenDatabase database)
 
         Rows(connection, transaction, problems, """
             SELECT r.request_id, r.amount_micros, r.state, r.account,
-                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries
+                   (SELECT COALESCE(CAST(SUM(amount_micros) AS BIGINT), 0) FROM ledger_entries
                     WHERE reference = r.request_id AND kind = 'reservation' AND account = r.account),
-                   (SELECT COALESCE(SUM(e.amount_micros), 0) FROM ledger_entries e WHERE e.reference = r.request_id AND e.account LIKE 'system:reserved:%'),
+                   (SELECT COALESCE(CAST(SUM(e.amount_micros) AS BIGINT), 0) FROM ledger_entries e WHERE e.reference = r.request_id AND e.account LIKE 'system:reserved:%'),
                    (SELECT COUNT(*) FROM settlements s WHERE s.request_id = r.request_id)
             FROM reservations r
             """, r =>
@@ -88,9 +88,9 @@ internal sealed class LedgerCheck(WardenDatabase database)
 
         Rows(connection, transaction, problems, """
             SELECT s.request_id, s.reserved_micros, s.charged_micros, s.cost_micros, s.shortfall_micros,
-                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account LIKE 'system:revenue:%'),
-                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account LIKE 'system:reserved:%'),
-                   (SELECT COALESCE(SUM(amount_micros), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account = s.account),
+                   (SELECT COALESCE(CAST(SUM(amount_micros) AS BIGINT), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account LIKE 'system:revenue:%'),
+                   (SELECT COALESCE(CAST(SUM(amount_micros) AS BIGINT), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account LIKE 'system:reserved:%'),
+                   (SELECT COALESCE(CAST(SUM(amount_micros) AS BIGINT), 0) FROM ledger_entries WHERE transaction_id = s.transaction_id AND account = s.account),
                    (SELECT COUNT(*) FROM ledger_entries WHERE transaction_id = s.transaction_id)
             FROM settlements s
             """, r =>
@@ -126,7 +126,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
 
         Rows(connection, transaction, problems, """
             SELECT a.id, a.balance_micros,
-                   (SELECT COALESCE(SUM(r.amount_micros), 0) FROM reservations r JOIN accounts c ON c.id = r.account
+                   (SELECT COALESCE(CAST(SUM(r.amount_micros) AS BIGINT), 0) FROM reservations r JOIN accounts c ON c.id = r.account
                     WHERE r.state = 'open' AND 'system:reserved:' || c.currency = a.id)
             FROM accounts a WHERE a.id LIKE 'system:reserved:%'
             """, r =>
@@ -147,7 +147,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
 
         Rows(connection, transaction, problems, """
             SELECT c.id, c.amount_micros,
-                   (SELECT COALESCE(SUM(e.amount_micros), 0) FROM ledger_entries e WHERE e.reference = c.id AND e.kind = 'redemption' AND e.account NOT LIKE 'system:%')
+                   (SELECT COALESCE(CAST(SUM(e.amount_micros) AS BIGINT), 0) FROM ledger_entries e WHERE e.reference = c.id AND e.kind = 'redemption' AND e.account NOT LIKE 'system:%')
             FROM redemption_codes c
             """, r =>
             {
@@ -160,7 +160,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
             });
 
         Rows(connection, transaction, problems, """
-            SELECT c.id, c.redeemed_at IS NOT NULL,
+            SELECT c.id, CASE WHEN c.redeemed_at IS NOT NULL THEN 1 ELSE 0 END,
                    (SELECT COUNT(*) FROM ledger_entries e WHERE e.reference = c.id AND e.kind = 'redemption' AND e.account NOT LIKE 'system:%')
             FROM redemption_codes c
             """, r =>
@@ -194,7 +194,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
     /// Runs one check. A database an operator edited by hand can hold values the sums cannot take (SQLite's SUM stops
     /// with "integer overflow"): the check then reports that it could not run, and the others still run.
     /// </summary>
-    private static void Rows(SqliteConnection connection, SqliteTransaction transaction, List<string> problems, string sql, Action<SqliteDataReader> each)
+    private static void Rows(DbConnection connection, DbTransaction transaction, List<string> problems, string sql, Action<DbDataReader> each)
     {
         try
         {
@@ -207,7 +207,7 @@ internal sealed class LedgerCheck(WardenDatabase database)
                 each(reader);
             }
         }
-        catch (Exception ex) when (ex is SqliteException or OverflowException or InvalidCastException or FormatException)
+        catch (Exception ex) when (ex is DbException or OverflowException or InvalidCastException or FormatException)
         {
             string what = sql.Split('\n', StringSplitOptions.TrimEntries)[0];
             problems.Add($"A check could not run ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}) on \"{what}\": the values it sums are out of range.");

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -40,19 +40,19 @@ internal sealed class PriceTable(WardenDatabase database, BillingCatalog catalog
             command.CommandText = """
                 INSERT INTO price_versions (model, currency, input_per_million, output_per_million, cache_read_per_million,
                     cache_write_per_million, reasoning_per_million, effective_at, created_at)
-                VALUES ($model, $currency, $in, $out, $cr, $cw, $re, $effective, $created)
+                VALUES (@model, @currency, @in, @out, @cr, @cw, @re, @effective, @created)
                 RETURNING version
                 """;
-            command.Parameters.AddWithValue("$model", model);
-            command.Parameters.AddWithValue("$currency", normalised);
-            command.Parameters.AddWithValue("$in", rates.Input);
-            command.Parameters.AddWithValue("$out", rates.Output);
-            command.Parameters.AddWithValue("$cr", rates.CacheRead);
-            command.Parameters.AddWithValue("$cw", rates.CacheWrite);
-            command.Parameters.AddWithValue("$re", rates.Reasoning);
-            command.Parameters.AddWithValue("$effective", SqlTime.Format(effective));
-            command.Parameters.AddWithValue("$created", SqlTime.Format(now));
-            return ((long)command.ExecuteScalar()!, new ConfigEvent("price.set", model + "/" + normalised, database.CurrentActor));
+            command.Parameters.AddWithValue("@model", model);
+            command.Parameters.AddWithValue("@currency", normalised);
+            command.Parameters.AddWithValue("@in", rates.Input);
+            command.Parameters.AddWithValue("@out", rates.Output);
+            command.Parameters.AddWithValue("@cr", rates.CacheRead);
+            command.Parameters.AddWithValue("@cw", rates.CacheWrite);
+            command.Parameters.AddWithValue("@re", rates.Reasoning);
+            command.Parameters.AddWithValue("@effective", SqlTime.Format(effective));
+            command.Parameters.AddWithValue("@created", SqlTime.Format(now));
+            return (StorageCommands.ToInt64(command.ExecuteScalar()), new ConfigEvent("price.set", model + "/" + normalised, database.CurrentActor));
         });
         catalog.Reload();
         return (new PriceVersion(version, model, normalised, rates.Input, rates.Output, rates.CacheRead,
@@ -73,7 +73,7 @@ internal sealed class PriceTable(WardenDatabase database, BillingCatalog catalog
     }
 
     /// <summary>Every version, oldest first.</summary>
-    public static List<PriceVersion> ReadAll(SqliteConnection connection, SqliteTransaction? transaction)
+    public static List<PriceVersion> ReadAll(DbConnection connection, DbTransaction? transaction)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -92,7 +92,7 @@ internal sealed class PriceTable(WardenDatabase database, BillingCatalog catalog
         return list;
     }
 
-    private static PriceVersion Read(SqliteDataReader r) => new(
+    private static PriceVersion Read(DbDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
         SqlTime.Parse(r.GetString(8)), SqlTime.Parse(r.GetString(9)));
 }

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -24,17 +24,17 @@ internal sealed class RateLimitStore(WardenDatabase database, BillingCatalog cat
 
         database.ChangeConfiguration(
             """
-            INSERT INTO rate_limits (scope, subject_id, requests_per_minute, tokens_per_minute, concurrent) VALUES ($s, $id, $rpm, $tpm, $c)
+            INSERT INTO rate_limits (scope, subject_id, requests_per_minute, tokens_per_minute, concurrent) VALUES (@s, @id, @rpm, @tpm, @c)
             ON CONFLICT (scope, subject_id) DO UPDATE SET requests_per_minute = excluded.requests_per_minute,
                 tokens_per_minute = excluded.tokens_per_minute, concurrent = excluded.concurrent
             """,
             p =>
             {
-                p.AddWithValue("$s", limits.Scope);
-                p.AddWithValue("$id", limits.SubjectId);
-                p.AddWithValue("$rpm", (object?)limits.RequestsPerMinute ?? DBNull.Value);
-                p.AddWithValue("$tpm", (object?)limits.TokensPerMinute ?? DBNull.Value);
-                p.AddWithValue("$c", (object?)limits.Concurrent ?? DBNull.Value);
+                p.AddWithValue("@s", limits.Scope);
+                p.AddWithValue("@id", limits.SubjectId);
+                p.AddWithValue("@rpm", (object?)limits.RequestsPerMinute ?? DBNull.Value);
+                p.AddWithValue("@tpm", (object?)limits.TokensPerMinute ?? DBNull.Value);
+                p.AddWithValue("@c", (object?)limits.Concurrent ?? DBNull.Value);
             },
             new ConfigEvent("rate_limit.set", limits.Scope + "/" + limits.SubjectId, database.CurrentActor));
         catalog.Reload();
@@ -48,7 +48,7 @@ internal sealed class RateLimitStore(WardenDatabase database, BillingCatalog cat
     }
 
     /// <summary>Every configured limit, by scope then subject.</summary>
-    public static List<RateLimits> ReadAll(SqliteConnection connection, SqliteTransaction? transaction)
+    public static List<RateLimits> ReadAll(DbConnection connection, DbTransaction? transaction)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -47,14 +47,14 @@ internal sealed class RedemptionCodes(WardenDatabase database, KeyHasher hasher,
             insert.Transaction = transaction;
             insert.CommandText = """
                 INSERT INTO redemption_codes (id, batch_id, code_hash, amount_micros, currency, created_at)
-                VALUES ($id, $batch, $hash, $amount, $currency, $t)
+                VALUES (@id, @batch, @hash, @amount, @currency, @t)
                 """;
-            var id = insert.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
-            var hash = insert.Parameters.Add("$hash", Microsoft.Data.Sqlite.SqliteType.Blob);
-            insert.Parameters.AddWithValue("$batch", batch);
-            insert.Parameters.AddWithValue("$amount", amountMicros);
-            insert.Parameters.AddWithValue("$currency", Currencies.Normalise(currency));
-            insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+            var id = insert.Parameters.Add("@id", System.Data.DbType.String);
+            var hash = insert.Parameters.Add("@hash", System.Data.DbType.Binary);
+            insert.Parameters.AddWithValue("@batch", batch);
+            insert.Parameters.AddWithValue("@amount", amountMicros);
+            insert.Parameters.AddWithValue("@currency", Currencies.Normalise(currency));
+            insert.Parameters.AddWithValue("@t", SqlTime.Format(now));
             for (int i = 0; i < count; i++)
             {
                 string code = NewCode();
@@ -81,15 +81,15 @@ internal sealed class RedemptionCodes(WardenDatabase database, KeyHasher hasher,
         byte[] presented = hasher.Hash(code);
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         string codeId;
         long amount;
         string currency;
         using (var find = connection.CreateCommand())
         {
             find.Transaction = transaction;
-            find.CommandText = "SELECT id, code_hash, amount_micros, currency, redeemed_at FROM redemption_codes WHERE code_hash = $h";
-            find.Parameters.AddWithValue("$h", presented);
+            find.CommandText = "SELECT id, code_hash, amount_micros, currency, redeemed_at FROM redemption_codes WHERE code_hash = @h";
+            find.Parameters.AddWithValue("@h", presented);
             using var reader = find.ExecuteReader();
             if (!reader.Read() || !CryptographicOperations.FixedTimeEquals((byte[])reader.GetValue(1), presented))
             {
@@ -114,10 +114,10 @@ internal sealed class RedemptionCodes(WardenDatabase database, KeyHasher hasher,
         using (var claim = connection.CreateCommand())
         {
             claim.Transaction = transaction;
-            claim.CommandText = "UPDATE redemption_codes SET redeemed_by = $t, redeemed_at = $now WHERE id = $id AND redeemed_at IS NULL";
-            claim.Parameters.AddWithValue("$t", tenant.Id);
-            claim.Parameters.AddWithValue("$now", SqlTime.Format(now));
-            claim.Parameters.AddWithValue("$id", codeId);
+            claim.CommandText = "UPDATE redemption_codes SET redeemed_by = @t, redeemed_at = @now WHERE id = @id AND redeemed_at IS NULL";
+            claim.Parameters.AddWithValue("@t", tenant.Id);
+            claim.Parameters.AddWithValue("@now", SqlTime.Format(now));
+            claim.Parameters.AddWithValue("@id", codeId);
             if (claim.ExecuteNonQuery() != 1)
             {
                 return RedemptionResult.AlreadyRedeemed;

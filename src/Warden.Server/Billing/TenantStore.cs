@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -35,9 +35,9 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
             using (var exists = connection.CreateCommand())
             {
                 exists.Transaction = transaction;
-                exists.CommandText = "SELECT COUNT(*) FROM tenants WHERE name = $name";
-                exists.Parameters.AddWithValue("$name", tenant.Name);
-                if ((long)exists.ExecuteScalar()! > 0)
+                exists.CommandText = "SELECT COUNT(*) FROM tenants WHERE name = @name";
+                exists.Parameters.AddWithValue("@name", tenant.Name);
+                if (StorageCommands.ToInt64(exists.ExecuteScalar()) > 0)
                 {
                     return ($"A tenant named '{tenant.Name}' already exists.", null);
                 }
@@ -46,12 +46,12 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
             using (var insert = connection.CreateCommand())
             {
                 insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO tenants (id, name, currency, multiplier_ppm, created_at) VALUES ($id, $name, $currency, $m, $t)";
-                insert.Parameters.AddWithValue("$id", tenant.Id);
-                insert.Parameters.AddWithValue("$name", tenant.Name);
-                insert.Parameters.AddWithValue("$currency", tenant.Currency);
-                insert.Parameters.AddWithValue("$m", tenant.MultiplierPpm);
-                insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+                insert.CommandText = "INSERT INTO tenants (id, name, currency, multiplier_ppm, created_at) VALUES (@id, @name, @currency, @m, @t)";
+                insert.Parameters.AddWithValue("@id", tenant.Id);
+                insert.Parameters.AddWithValue("@name", tenant.Name);
+                insert.Parameters.AddWithValue("@currency", tenant.Currency);
+                insert.Parameters.AddWithValue("@m", tenant.MultiplierPpm);
+                insert.Parameters.AddWithValue("@t", SqlTime.Format(now));
                 insert.ExecuteNonQuery();
             }
 
@@ -80,8 +80,8 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, currency, multiplier_ppm, created_at FROM tenants WHERE id = $v OR name = $v";
-        command.Parameters.AddWithValue("$v", idOrName);
+        command.CommandText = "SELECT id, name, currency, multiplier_ppm, created_at FROM tenants WHERE id = @v OR name = @v";
+        command.Parameters.AddWithValue("@v", idOrName);
         return ReadAll(command).FirstOrDefault();
     }
 
@@ -102,9 +102,9 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
             using (var key = connection.CreateCommand())
             {
                 key.Transaction = transaction;
-                key.CommandText = "SELECT COUNT(*) FROM client_keys WHERE id = $k AND role = 'client'";
-                key.Parameters.AddWithValue("$k", keyId);
-                if ((long)key.ExecuteScalar()! == 0)
+                key.CommandText = "SELECT COUNT(*) FROM client_keys WHERE id = @k AND role = 'client'";
+                key.Parameters.AddWithValue("@k", keyId);
+                if (StorageCommands.ToInt64(key.ExecuteScalar()) == 0)
                 {
                     return (($"No client key with id '{keyId}'.", false), null);
                 }
@@ -114,11 +114,11 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
             using var upsert = connection.CreateCommand();
             upsert.Transaction = transaction;
             upsert.CommandText = """
-                INSERT INTO key_tenants (key_id, tenant_id) VALUES ($k, $t)
-                ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id WHERE tenant_id <> excluded.tenant_id
+                INSERT INTO key_tenants (key_id, tenant_id) VALUES (@k, @t)
+                ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id WHERE key_tenants.tenant_id <> excluded.tenant_id
                 """;
-            upsert.Parameters.AddWithValue("$k", keyId);
-            upsert.Parameters.AddWithValue("$t", tenant.Id);
+            upsert.Parameters.AddWithValue("@k", keyId);
+            upsert.Parameters.AddWithValue("@t", tenant.Id);
             return upsert.ExecuteNonQuery() > 0
                 ? ((null, true), new ConfigEvent("key.assign_tenant", keyId + "/" + tenant.Name, database.CurrentActor))
                 : ((null, false), null);
@@ -131,7 +131,7 @@ internal sealed class TenantStore(WardenDatabase database, BillingCatalog catalo
         return problem;
     }
 
-    private static List<Tenant> ReadAll(SqliteCommand command)
+    private static List<Tenant> ReadAll(DbCommand command)
     {
         using var reader = command.ExecuteReader();
         var list = new List<Tenant>();

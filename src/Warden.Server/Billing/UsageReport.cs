@@ -32,17 +32,17 @@ internal sealed class UsageReport(WardenDatabase database)
         using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT {group} AS g, s.currency, COUNT(*),
-                   COALESCE(SUM(s.input_tokens), 0), COALESCE(SUM(s.cache_read_tokens), 0), COALESCE(SUM(s.cache_write_tokens), 0),
-                   COALESCE(SUM(s.output_tokens), 0), COALESCE(SUM(s.reasoning_tokens), 0),
-                   SUM(s.cost_micros), SUM(s.charged_micros), SUM(CASE WHEN s.usage_source <> 'reported' THEN 1 ELSE 0 END)
+                   COALESCE(CAST(SUM(s.input_tokens) AS BIGINT), 0), COALESCE(CAST(SUM(s.cache_read_tokens) AS BIGINT), 0), COALESCE(CAST(SUM(s.cache_write_tokens) AS BIGINT), 0),
+                   COALESCE(CAST(SUM(s.output_tokens) AS BIGINT), 0), COALESCE(CAST(SUM(s.reasoning_tokens) AS BIGINT), 0),
+                   CAST(SUM(s.cost_micros) AS BIGINT), CAST(SUM(s.charged_micros) AS BIGINT), CAST(SUM(CASE WHEN s.usage_source <> 'reported' THEN 1 ELSE 0 END) AS BIGINT)
             FROM settlements s
             LEFT JOIN tenants t ON t.id = s.tenant_id
             LEFT JOIN client_keys k ON k.id = s.key_id
-            WHERE $since IS NULL OR s.created_at >= $since
+            WHERE CAST(@since AS TEXT) IS NULL OR s.created_at >= @since
             GROUP BY g, s.currency
             ORDER BY g, s.currency
             """;
-        command.Parameters.AddWithValue("$since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
+        command.Parameters.AddWithValue("@since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
         using var reader = command.ExecuteReader();
         var rows = new List<UsageReportRow>();
         while (reader.Read())

@@ -13,8 +13,22 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "./data",
     };
 
+    /// <summary>
+    /// The shared PostgreSQL database (issue 24), on every command: a connection string, else WARDEN_DATABASE, else the
+    /// SQLite file in the data folder. The master key file stays in the data folder (or comes from WARDEN_MASTER_KEY).
+    /// </summary>
+    public static readonly Option<string?> Database = new("--database")
+    {
+        Description = "A PostgreSQL connection string (\"Host=...;Database=...;Username=...\") to use instead of the data folder's SQLite file; default: WARDEN_DATABASE.",
+        Recursive = true,
+    };
+
     public static DataFolder OpenData(ParseResult parse, Option<string> data) =>
-        DataFolder.Open(parse.GetValue(data)!, Environment.GetEnvironmentVariable(MasterKeyRing.EnvironmentVariable), TimeProvider.System);
+        DataFolder.Open(
+            parse.GetValue(data)!,
+            Environment.GetEnvironmentVariable(MasterKeyRing.EnvironmentVariable),
+            TimeProvider.System,
+            Storage.WardenDatabase.ChosenConnectionString(parse.GetValue(Database)));
 
     public static TextWriter Out(ParseResult parse) => parse.InvocationConfiguration.Output;
 

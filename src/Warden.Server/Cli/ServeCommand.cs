@@ -89,6 +89,7 @@ internal static class ServeCommand
                 OtlpHttpProtobuf = string.Equals(Environment.GetEnvironmentVariable(OtlpProtocolVariable), "http/protobuf", StringComparison.OrdinalIgnoreCase),
                 ServeMetrics = !parse.GetValue(noMetrics),
                 DataDirectory = parse.GetValue(data)!,
+                Database = Storage.WardenDatabase.ChosenConnectionString(parse.GetValue(CommonOptions.Database)),
                 Port = parse.GetValue(port),
                 Host = parse.GetValue(host)!,
                 MaxRequestBodyBytes = parse.GetValue(maxBody),

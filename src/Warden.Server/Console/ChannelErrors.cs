@@ -14,13 +14,13 @@ internal static class ChannelErrors
         command.CommandText = """
             SELECT u.channel_id, COUNT(*), MAX(u.created_at),
                    (SELECT v.outcome FROM usage_records v
-                    WHERE v.channel_id = u.channel_id AND v.created_at >= $since AND v.status NOT BETWEEN 200 AND 299
+                    WHERE v.channel_id = u.channel_id AND v.created_at >= @since AND v.status NOT BETWEEN 200 AND 299
                     ORDER BY v.created_at DESC LIMIT 1)
             FROM usage_records u
-            WHERE u.created_at >= $since AND u.channel_id IS NOT NULL AND u.status NOT BETWEEN 200 AND 299
+            WHERE u.created_at >= @since AND u.channel_id IS NOT NULL AND u.status NOT BETWEEN 200 AND 299
             GROUP BY u.channel_id
             """;
-        command.Parameters.AddWithValue("$since", SqlTime.Format(since));
+        command.Parameters.AddWithValue("@since", SqlTime.Format(since));
         using var reader = command.ExecuteReader();
         var errors = new Dictionary<string, Summary>(StringComparer.Ordinal);
         while (reader.Read())

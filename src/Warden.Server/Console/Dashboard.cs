@@ -43,9 +43,9 @@ internal static class Dashboard
                 LEFT JOIN settlements s ON s.request_id = u.id
                 LEFT JOIN tenants t ON t.id = s.tenant_id
                 LEFT JOIN channels c ON c.id = u.channel_id
-                WHERE u.created_at >= $since
+                WHERE u.created_at >= @since
                 """;
-            command.Parameters.AddWithValue("$since", SqlTime.Format(since));
+            command.Parameters.AddWithValue("@since", SqlTime.Format(since));
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Warden.Server.Storage;
 
 namespace Warden.Server.Console;
@@ -27,20 +27,20 @@ internal static class UsageLog
             LEFT JOIN tenants t ON t.id = s.tenant_id
             LEFT JOIN channels c ON c.id = u.channel_id
             LEFT JOIN receipts r ON r.request_id = u.id
-            WHERE ($since IS NULL OR u.created_at >= $since)
-              AND ($status IS NULL OR ($status = 'ok' AND u.status BETWEEN 200 AND 299) OR ($status = 'error' AND u.status NOT BETWEEN 200 AND 299))
-              AND ($text IS NULL OR instr(lower(u.id), $text) > 0 OR instr(lower(COALESCE(u.key_id, '')), $text) > 0
-                   OR instr(lower(COALESCE(k.name, '')), $text) > 0 OR instr(lower(COALESCE(t.name, '')), $text) > 0
-                   OR instr(lower(COALESCE(u.requested_model, '')), $text) > 0 OR instr(lower(COALESCE(u.served_model, '')), $text) > 0
-                   OR instr(lower(COALESCE(c.name, '')), $text) > 0)
+            WHERE (CAST(@since AS TEXT) IS NULL OR u.created_at >= @since)
+              AND (CAST(@status AS TEXT) IS NULL OR (@status = 'ok' AND u.status BETWEEN 200 AND 299) OR (@status = 'error' AND u.status NOT BETWEEN 200 AND 299))
+              AND (CAST(@text AS TEXT) IS NULL OR instr(lower(u.id), @text) > 0 OR instr(lower(COALESCE(u.key_id, '')), @text) > 0
+                   OR instr(lower(COALESCE(k.name, '')), @text) > 0 OR instr(lower(COALESCE(t.name, '')), @text) > 0
+                   OR instr(lower(COALESCE(u.requested_model, '')), @text) > 0 OR instr(lower(COALESCE(u.served_model, '')), @text) > 0
+                   OR instr(lower(COALESCE(c.name, '')), @text) > 0)
             ORDER BY u.created_at DESC, u.id DESC
-            LIMIT $limit
+            LIMIT @limit
             """;
         string? text = string.IsNullOrWhiteSpace(query.Text) ? null : query.Text.Trim().ToLowerInvariant();
-        command.Parameters.AddWithValue("$since", query.Since is { } since ? SqlTime.Format(since) : DBNull.Value);
-        command.Parameters.AddWithValue("$status", query.Status is "ok" or "error" ? query.Status : DBNull.Value);
-        command.Parameters.AddWithValue("$text", (object?)text ?? DBNull.Value);
-        command.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, MaxRows));
+        command.Parameters.AddWithValue("@since", query.Since is { } since ? SqlTime.Format(since) : DBNull.Value);
+        command.Parameters.AddWithValue("@status", query.Status is "ok" or "error" ? query.Status : DBNull.Value);
+        command.Parameters.AddWithValue("@text", (object?)text ?? DBNull.Value);
+        command.Parameters.AddWithValue("@limit", Math.Clamp(query.Limit, 1, MaxRows));
         using var reader = command.ExecuteReader();
         var rows = new List<UsageLogRow>();
         while (reader.Read())
@@ -50,7 +50,7 @@ internal static class UsageLog
                 NullableText(reader, 4), NullableText(reader, 5), NullableText(reader, 6), NullableText(reader, 7),
                 reader.GetInt32(8), reader.GetString(9), NullableLong(reader, 10), NullableLong(reader, 11),
                 NullableLong(reader, 12), NullableText(reader, 13), reader.GetDouble(14),
-                reader.IsDBNull(15) ? null : reader.GetDouble(15), reader.GetBoolean(16)));
+                reader.IsDBNull(15) ? null : reader.GetDouble(15), reader.GetInt64(16) != 0));
         }
 
         return rows;
@@ -101,7 +101,7 @@ internal static class UsageLog
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
 
-    private static string? NullableText(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private static string? NullableText(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    private static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+    private static long? NullableLong(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }

@@ -48,7 +48,7 @@ internal sealed class ConfigReloader(
             long version;
             string digest;
             using (var connection = database.Open())
-            using (var snapshot = connection.BeginTransaction(deferred: true))
+            using (var snapshot = connection.BeginRead())
             {
                 version = ConfigVersion.Read(connection, snapshot);
 
@@ -174,10 +174,10 @@ internal sealed class ConfigReloader(
                     Reload();
                 }
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
                 // The last good snapshot keeps serving; the next tick tries again.
-                Log.ConfigReloadFailed(logger, ex.SqliteErrorCode);
+                Log.ConfigReloadFailed(logger, ex.Code());
             }
             catch (InvalidDataException ex)
             {

@@ -71,7 +71,8 @@ internal sealed class DataFolder
 
     public BillingServices Billing { get; }
 
-    public static DataFolder Open(string directory, string? masterKeyFromEnvironment, TimeProvider time)
+    /// <summary>Opens the folder; <paramref name="postgres"/> is a PostgreSQL connection string, or null for the folder's SQLite file.</summary>
+    public static DataFolder Open(string directory, string? masterKeyFromEnvironment, TimeProvider time, string? postgres = null)
     {
         string full = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(full))
@@ -87,9 +88,18 @@ internal sealed class DataFolder
         }
 
         var ring = MasterKeyRing.Load(full, masterKeyFromEnvironment);
-        string databasePath = Path.Combine(full, DatabaseFileName);
-        KeepOwnerOnly(databasePath);
-        var database = new WardenDatabase(databasePath) { Time = time };
+        WardenDatabase database;
+        if (postgres is null)
+        {
+            string databasePath = Path.Combine(full, DatabaseFileName);
+            KeepOwnerOnly(databasePath);
+            database = new WardenDatabase(databasePath) { Time = time };
+        }
+        else
+        {
+            database = WardenDatabase.Postgres(postgres, time);
+        }
+
         database.Migrate(time);
         using (var connection = database.Open())
         {

@@ -1,8 +1,9 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Billing.Catalog;
 using Warden.Server.Keys;
 using Warden.Server.Routing;
 using Warden.Server.Simulator;
+using Warden.Server.Storage;
 
 namespace Warden.Server.Hosting;
 
@@ -45,7 +46,7 @@ internal static class FirstRun
                 AllowPrivateNetwork: true,
                 ManagedSimulator: true));
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && data.Channels.List().Any(c => c.ManagedSimulator))
+        catch (DbException ex) when (ex.IsConstraintViolation() && data.Channels.List().Any(c => c.ManagedSimulator))
         {
             // SQLITE_CONSTRAINT: another server on this folder added it first.
             return;
@@ -84,8 +85,8 @@ internal static class FirstRun
         using (var connection = data.Database.Open())
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "INSERT OR IGNORE INTO meta (key, value) VALUES ('initialised_at', $now)";
-            command.Parameters.AddWithValue("$now", Storage.SqlTime.Format(data.Time.GetUtcNow()));
+            command.CommandText = "INSERT INTO meta (key, value) VALUES ('initialised_at', @now) ON CONFLICT (key) DO NOTHING";
+            command.Parameters.AddWithValue("@now", Storage.SqlTime.Format(data.Time.GetUtcNow()));
             command.ExecuteNonQuery();
         }
 

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Routing;
 using Warden.Server.Storage;
 
@@ -34,14 +34,14 @@ internal sealed class Readiness(
     {
         try
         {
-            // Reads the schema page, so the file itself is read, not just a connection opened.
+            // Reads a table, so the file (or the server's storage) itself is read, not just a connection opened.
             using var connection = database.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM sqlite_master";
+            command.CommandText = "SELECT count(*) FROM schema_migrations";
             command.ExecuteScalar();
             return new ReadinessCheck(Database, true, null);
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException or UnauthorizedAccessException)
         {
             return new ReadinessCheck(Database, false, "the database did not answer a query");
         }

@@ -54,7 +54,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
 
     public static async Task<WardenApp> StartAsync(WardenOptions options, CancellationToken cancellationToken)
     {
-        var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time);
+        var data = DataFolder.Open(options.DataDirectory, options.MasterKeyFromEnvironment, options.Time, options.Database);
         data.Database.DefaultActor = "server";
 
         // Before the first configuration write of this start, so a folder from before the commitments is baselined here.

@@ -32,6 +32,9 @@ internal sealed record WardenOptions
     /// </summary>
     public bool LoadPriceCatalog { get; init; } = true;
 
+    /// <summary>A PostgreSQL connection string (issue 24), or null for the SQLite file in the data folder.</summary>
+    public string? Database { get; init; }
+
     /// <summary>Base64 master key from the environment, if set.</summary>
     public string? MasterKeyFromEnvironment { get; init; }
 

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -11,19 +11,19 @@ internal sealed class KeyStore(WardenDatabase database, TimeProvider time)
     public void Insert(ClientKey key) => database.ChangeConfiguration(
         """
         INSERT INTO client_keys (id, name, role, hint, hash, allowed_models, created_at, expires_at, revoked_at, fallback_models)
-        VALUES ($id, $name, $role, $hint, $hash, $models, $created, $expires, NULL, $fallback)
+        VALUES (@id, @name, @role, @hint, @hash, @models, @created, @expires, NULL, @fallback)
         """,
         p =>
         {
-            p.AddWithValue("$id", key.Id);
-            p.AddWithValue("$name", key.Name);
-            p.AddWithValue("$role", key.Role == KeyRole.Admin ? "admin" : "client");
-            p.AddWithValue("$hint", key.Hint);
-            p.AddWithValue("$hash", key.Hash);
-            p.AddWithValue("$models", key.AllowedModels is null ? DBNull.Value : JsonSerializer.Serialize(key.AllowedModels, StorageJsonContext.Default.IReadOnlyListString));
-            p.AddWithValue("$created", SqlTime.Format(key.CreatedAt));
-            p.AddWithValue("$expires", key.ExpiresAt is { } e ? SqlTime.Format(e) : DBNull.Value);
-            p.AddWithValue("$fallback", FallbackColumn(key.FallbackModels));
+            p.AddWithValue("@id", key.Id);
+            p.AddWithValue("@name", key.Name);
+            p.AddWithValue("@role", key.Role == KeyRole.Admin ? "admin" : "client");
+            p.AddWithValue("@hint", key.Hint);
+            p.AddWithValue("@hash", key.Hash);
+            p.AddWithValue("@models", key.AllowedModels is null ? DBNull.Value : JsonSerializer.Serialize(key.AllowedModels, StorageJsonContext.Default.IReadOnlyListString));
+            p.AddWithValue("@created", SqlTime.Format(key.CreatedAt));
+            p.AddWithValue("@expires", key.ExpiresAt is { } e ? SqlTime.Format(e) : DBNull.Value);
+            p.AddWithValue("@fallback", FallbackColumn(key.FallbackModels));
         });
 
     /// <summary>
@@ -54,11 +54,11 @@ internal sealed class KeyStore(WardenDatabase database, TimeProvider time)
         }
 
         database.ChangeConfiguration(
-            "UPDATE client_keys SET fallback_models = $fallback WHERE id = $id",
+            "UPDATE client_keys SET fallback_models = @fallback WHERE id = @id",
             p =>
             {
-                p.AddWithValue("$id", id);
-                p.AddWithValue("$fallback", FallbackColumn(list));
+                p.AddWithValue("@id", id);
+                p.AddWithValue("@fallback", FallbackColumn(list));
             },
             new ConfigEvent("key.fallback", id, ConfigActor.Current ?? database.DefaultActor));
         return null;
@@ -66,11 +66,11 @@ internal sealed class KeyStore(WardenDatabase database, TimeProvider time)
 
     /// <summary>Revokes a key by id; false when no such key exists or it was already revoked.</summary>
     public bool Revoke(string id) => database.ChangeConfiguration(
-        "UPDATE client_keys SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL",
+        "UPDATE client_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
         p =>
         {
-            p.AddWithValue("$id", id);
-            p.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
+            p.AddWithValue("@id", id);
+            p.AddWithValue("@now", SqlTime.Format(time.GetUtcNow()));
         }) > 0;
 
     public List<ClientKey> List()
@@ -88,7 +88,7 @@ internal sealed class KeyStore(WardenDatabase database, TimeProvider time)
         return keys;
     }
 
-    private static ClientKey Read(SqliteDataReader reader) => new(
+    private static ClientKey Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2) == "admin" ? KeyRole.Admin : KeyRole.Client,

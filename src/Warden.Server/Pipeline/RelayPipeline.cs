@@ -335,7 +335,7 @@ internal sealed partial class RelayPipeline(
             request.Settlement = await billing.SettleAsync(reservation, usage, method);
             return true;
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or OverflowException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or OverflowException)
         {
             Telemetry.Log.SettlementFailed(logger, request.Id, ex.GetType().Name);
             return false;

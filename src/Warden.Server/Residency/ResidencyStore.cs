@@ -102,7 +102,7 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
         database.ChangeConfiguration(
             """
             INSERT INTO residency_rules (scope, subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, patterns, version, updated_at)
-            VALUES ($scope, $id, $home, $allowed, $action, $basis, $uninspectable, $patterns, 1, $now)
+            VALUES (@scope, @id, @home, @allowed, @action, @basis, @uninspectable, @patterns, 1, @now)
             ON CONFLICT (scope, subject_id) DO UPDATE SET
                 home = excluded.home,
                 allowed = excluded.allowed,
@@ -115,15 +115,15 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
             """,
             p =>
             {
-                p.AddWithValue("$scope", ScopeName(s.Scope));
-                p.AddWithValue("$id", s.Id);
-                p.AddWithValue("$home", home);
-                p.AddWithValue("$allowed", allowed.IsEmpty ? DBNull.Value : string.Join(',', allowed));
-                p.AddWithValue("$action", ResidencyRule.ActionName(personalData));
-                p.AddWithValue("$basis", (object?)basis ?? DBNull.Value);
-                p.AddWithValue("$uninspectable", ResidencyRule.ActionName(uninspectable));
-                p.AddWithValue("$patterns", patterns.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(patterns, ResidencyJson.Default.ListCustomPersonalDataPattern));
-                p.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
+                p.AddWithValue("@scope", ScopeName(s.Scope));
+                p.AddWithValue("@id", s.Id);
+                p.AddWithValue("@home", home);
+                p.AddWithValue("@allowed", allowed.IsEmpty ? DBNull.Value : string.Join(',', allowed));
+                p.AddWithValue("@action", ResidencyRule.ActionName(personalData));
+                p.AddWithValue("@basis", (object?)basis ?? DBNull.Value);
+                p.AddWithValue("@uninspectable", ResidencyRule.ActionName(uninspectable));
+                p.AddWithValue("@patterns", patterns.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(patterns, ResidencyJson.Default.ListCustomPersonalDataPattern));
+                p.AddWithValue("@now", SqlTime.Format(time.GetUtcNow()));
             },
             Event("residency.set", s.Label));
         return (List().Single(r => r.Scope == s.Scope && r.SubjectId == s.Id), null);
@@ -139,11 +139,11 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
         }
 
         int removed = database.ChangeConfiguration(
-            "DELETE FROM residency_rules WHERE scope = $scope AND subject_id = $id",
+            "DELETE FROM residency_rules WHERE scope = @scope AND subject_id = @id",
             p =>
             {
-                p.AddWithValue("$scope", ScopeName(s.Scope));
-                p.AddWithValue("$id", s.Id);
+                p.AddWithValue("@scope", ScopeName(s.Scope));
+                p.AddWithValue("@id", s.Id);
             },
             Event("residency.clear", s.Label));
         return removed > 0 ? null : $"{(s.Scope == ResidencyScope.Tenant ? "Tenant" : "Key")} '{s.Label[(s.Label.IndexOf(':', StringComparison.Ordinal) + 1)..]}' has no residency rule of its own.";
@@ -194,8 +194,8 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
         if (!string.IsNullOrWhiteSpace(tenant))
         {
             using var find = connection.CreateCommand();
-            find.CommandText = "SELECT id, name FROM tenants WHERE id = $v OR name = $v";
-            find.Parameters.AddWithValue("$v", tenant);
+            find.CommandText = "SELECT id, name FROM tenants WHERE id = @v OR name = @v";
+            find.Parameters.AddWithValue("@v", tenant);
             using var reader = find.ExecuteReader();
             if (!reader.Read())
             {
@@ -217,9 +217,9 @@ internal sealed class ResidencyStore(WardenDatabase database, TimeProvider time)
         {
             find.CommandText = """
                 SELECT k.id, t.tenant_id FROM client_keys k LEFT JOIN key_tenants t ON t.key_id = k.id
-                WHERE k.id = $k AND k.role = 'client'
+                WHERE k.id = @k AND k.role = 'client'
                 """;
-            find.Parameters.AddWithValue("$k", key);
+            find.Parameters.AddWithValue("@k", key);
             using var reader = find.ExecuteReader();
             if (!reader.Read())
             {

@@ -21,9 +21,9 @@ internal sealed class TransferRegister(WardenDatabase database)
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT jurisdiction, provider, action, legal_basis, classes FROM transfers
-            WHERE $since IS NULL OR created_at >= $since
+            WHERE CAST(@since AS TEXT) IS NULL OR created_at >= @since
             """;
-        command.Parameters.AddWithValue("$since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
+        command.Parameters.AddWithValue("@since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

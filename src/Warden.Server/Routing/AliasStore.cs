@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Core.Providers;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
@@ -72,22 +72,22 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
             added = database.ChangeConfiguration(
                 """
                 INSERT INTO model_aliases (name, model, provider, version, created_at)
-                SELECT $name, $model, $provider, $version, $created
-                WHERE NOT EXISTS (SELECT 1 FROM model_aliases WHERE name = $model OR model = $name)
-                  AND NOT EXISTS (SELECT 1 FROM channels, json_each(channels.models) WHERE json_each.value = $name)
-                  AND EXISTS (SELECT 1 FROM channels, json_each(channels.models) WHERE json_each.value = $model)
+                SELECT @name, @model, @provider, @version, @created
+                WHERE NOT EXISTS (SELECT 1 FROM model_aliases WHERE name = @model OR model = @name)
+                  AND NOT EXISTS (SELECT 1 FROM channels, json_each(channels.models) WHERE json_each.value = @name)
+                  AND EXISTS (SELECT 1 FROM channels, json_each(channels.models) WHERE json_each.value = @model)
                 """,
                 p =>
                 {
-                    p.AddWithValue("$name", alias.Name);
-                    p.AddWithValue("$model", alias.Model);
-                    p.AddWithValue("$provider", (object?)alias.Provider ?? DBNull.Value);
-                    p.AddWithValue("$version", (object?)alias.Version ?? DBNull.Value);
-                    p.AddWithValue("$created", SqlTime.Format(alias.CreatedAt));
+                    p.AddWithValue("@name", alias.Name);
+                    p.AddWithValue("@model", alias.Model);
+                    p.AddWithValue("@provider", (object?)alias.Provider ?? DBNull.Value);
+                    p.AddWithValue("@version", (object?)alias.Version ?? DBNull.Value);
+                    p.AddWithValue("@created", SqlTime.Format(alias.CreatedAt));
                 },
                 Event("alias.add", alias.Name));
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (DbException ex) when (ex.IsConstraintViolation())
         {
             // SQLITE_CONSTRAINT: the same name was declared at the same moment.
             return (null, $"An alias named '{name}' already exists; remove it first to point it elsewhere.");
@@ -98,8 +98,8 @@ internal sealed class AliasStore(WardenDatabase database, ChannelStore channels,
 
     /// <summary>Removes an alias; false when there is none by that name.</summary>
     public bool Remove(string name) => database.ChangeConfiguration(
-        "DELETE FROM model_aliases WHERE name = $name",
-        p => p.AddWithValue("$name", name.Trim()),
+        "DELETE FROM model_aliases WHERE name = @name",
+        p => p.AddWithValue("@name", name.Trim()),
         Event("alias.remove", name.Trim())) > 0;
 
     public List<ModelAlias> List()

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Warden.Server.Secrets;
 using Warden.Server.Storage;
 
@@ -24,36 +24,36 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         """
         INSERT INTO channels (id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
                               weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction, key_pool_size)
-        VALUES ($id, $name, $provider, $url, $models, $priority, $private, $kid, $ct, $managed, $created,
-                $weight, $connect, $firstbyte, $idle, $concurrency, $jurisdiction, $pool)
+        VALUES (@id, @name, @provider, @url, @models, @priority, @private, @kid, @ct, @managed, @created,
+                @weight, @connect, @firstbyte, @idle, @concurrency, @jurisdiction, @pool)
         """,
         p =>
         {
-            p.AddWithValue("$id", channel.Id);
-            p.AddWithValue("$name", channel.Name);
-            p.AddWithValue("$provider", channel.ProviderId);
-            p.AddWithValue("$url", channel.BaseUrl.ToString());
-            p.AddWithValue("$models", JsonSerializer.Serialize(channel.Models, StorageJsonContext.Default.IReadOnlyListString));
-            p.AddWithValue("$priority", channel.Priority);
-            p.AddWithValue("$private", channel.AllowPrivateNetwork ? 1 : 0);
-            p.AddWithValue("$kid", (object?)channel.Credential?.KeyId ?? DBNull.Value);
-            p.AddWithValue("$ct", (object?)channel.Credential?.Ciphertext ?? DBNull.Value);
-            p.AddWithValue("$managed", channel.ManagedSimulator ? 1 : 0);
-            p.AddWithValue("$created", SqlTime.Format(channel.CreatedAt));
+            p.AddWithValue("@id", channel.Id);
+            p.AddWithValue("@name", channel.Name);
+            p.AddWithValue("@provider", channel.ProviderId);
+            p.AddWithValue("@url", channel.BaseUrl.ToString());
+            p.AddWithValue("@models", JsonSerializer.Serialize(channel.Models, StorageJsonContext.Default.IReadOnlyListString));
+            p.AddWithValue("@priority", channel.Priority);
+            p.AddWithValue("@private", channel.AllowPrivateNetwork ? 1 : 0);
+            p.AddWithValue("@kid", (object?)channel.Credential?.KeyId ?? DBNull.Value);
+            p.AddWithValue("@ct", (object?)channel.Credential?.Ciphertext ?? DBNull.Value);
+            p.AddWithValue("@managed", channel.ManagedSimulator ? 1 : 0);
+            p.AddWithValue("@created", SqlTime.Format(channel.CreatedAt));
             var tuning = channel.Tuned;
-            p.AddWithValue("$weight", tuning.Weight);
-            p.AddWithValue("$connect", (object?)tuning.ConnectTimeoutMs ?? DBNull.Value);
-            p.AddWithValue("$firstbyte", (object?)tuning.FirstByteTimeoutMs ?? DBNull.Value);
-            p.AddWithValue("$idle", (object?)tuning.IdleTimeoutMs ?? DBNull.Value);
-            p.AddWithValue("$concurrency", (object?)tuning.MaxConcurrency ?? DBNull.Value);
-            p.AddWithValue("$jurisdiction", (object?)tuning.Jurisdiction ?? DBNull.Value);
-            p.AddWithValue("$pool", (object?)channel.KeyPoolSize ?? DBNull.Value);
+            p.AddWithValue("@weight", tuning.Weight);
+            p.AddWithValue("@connect", (object?)tuning.ConnectTimeoutMs ?? DBNull.Value);
+            p.AddWithValue("@firstbyte", (object?)tuning.FirstByteTimeoutMs ?? DBNull.Value);
+            p.AddWithValue("@idle", (object?)tuning.IdleTimeoutMs ?? DBNull.Value);
+            p.AddWithValue("@concurrency", (object?)tuning.MaxConcurrency ?? DBNull.Value);
+            p.AddWithValue("@jurisdiction", (object?)tuning.Jurisdiction ?? DBNull.Value);
+            p.AddWithValue("@pool", (object?)channel.KeyPoolSize ?? DBNull.Value);
         });
 
     /// <summary>Removes a channel by id or name; false when none matched.</summary>
     public bool Remove(string idOrName) => database.ChangeConfiguration(
-        "DELETE FROM channels WHERE id = $key OR name = $key",
-        p => p.AddWithValue("$key", idOrName)) > 0;
+        "DELETE FROM channels WHERE id = @key OR name = @key",
+        p => p.AddWithValue("@key", idOrName)) > 0;
 
     public List<Channel> List()
     {
@@ -74,7 +74,7 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         return channels;
     }
 
-    private static Channel Read(SqliteDataReader reader) => new(
+    private static Channel Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2),

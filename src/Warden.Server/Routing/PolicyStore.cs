@@ -63,7 +63,7 @@ internal sealed class PolicyStore(WardenDatabase database, ChannelStore channels
         database.ChangeConfiguration(
             """
             INSERT INTO channel_policies (channel_id, system_prefix, max_output_tokens_cap, overrides, version, updated_at)
-            VALUES ($id, $prefix, $cap, $overrides, 1, $now)
+            VALUES (@id, @prefix, @cap, @overrides, 1, @now)
             ON CONFLICT (channel_id) DO UPDATE SET
                 system_prefix = excluded.system_prefix,
                 max_output_tokens_cap = excluded.max_output_tokens_cap,
@@ -73,11 +73,11 @@ internal sealed class PolicyStore(WardenDatabase database, ChannelStore channels
             """,
             p =>
             {
-                p.AddWithValue("$id", target.Id);
-                p.AddWithValue("$prefix", (object?)systemPrefix ?? DBNull.Value);
-                p.AddWithValue("$cap", (object?)maxOutputTokensCap ?? DBNull.Value);
-                p.AddWithValue("$overrides", WriteOverrides(normalised));
-                p.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
+                p.AddWithValue("@id", target.Id);
+                p.AddWithValue("@prefix", (object?)systemPrefix ?? DBNull.Value);
+                p.AddWithValue("@cap", (object?)maxOutputTokensCap ?? DBNull.Value);
+                p.AddWithValue("@overrides", WriteOverrides(normalised));
+                p.AddWithValue("@now", SqlTime.Format(time.GetUtcNow()));
             },
             Event("policy.set", target.Name));
         return (List().Single(p => p.ChannelId == target.Id), null);
@@ -92,8 +92,8 @@ internal sealed class PolicyStore(WardenDatabase database, ChannelStore channels
         }
 
         int removed = database.ChangeConfiguration(
-            "DELETE FROM channel_policies WHERE channel_id = $id",
-            p => p.AddWithValue("$id", target.Id),
+            "DELETE FROM channel_policies WHERE channel_id = @id",
+            p => p.AddWithValue("@id", target.Id),
             Event("policy.clear", target.Name));
         return removed > 0 ? null : $"Channel '{target.Name}' has no policy.";
     }

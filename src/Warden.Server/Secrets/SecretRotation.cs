@@ -21,17 +21,17 @@ internal static class SecretRotation
         int count = 0;
         using var connection = database.Open();
         // IMMEDIATE: a running server writes usage records all the time, and a read transaction could not then upgrade.
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         var rows = new List<(string Table, string KeyColumn, string Key, string Purpose, EncryptedSecret Secret)>();
         using (var select = connection.CreateCommand())
         {
             select.Transaction = transaction;
             select.CommandText = """
-                SELECT 'channels', id, credential_key_id, credential FROM channels WHERE credential IS NOT NULL AND credential_key_id <> $current
+                SELECT 'channels', id, credential_key_id, credential FROM channels WHERE credential IS NOT NULL AND credential_key_id <> @current
                 UNION ALL
-                SELECT 'secrets', name, key_id, ciphertext FROM secrets WHERE key_id <> $current
+                SELECT 'secrets', name, key_id, ciphertext FROM secrets WHERE key_id <> @current
                 """;
-            select.Parameters.AddWithValue("$current", rotated.CurrentKeyId);
+            select.Parameters.AddWithValue("@current", rotated.CurrentKeyId);
             using var reader = select.ExecuteReader();
             while (reader.Read())
             {
@@ -52,11 +52,11 @@ internal static class SecretRotation
             using var update = connection.CreateCommand();
             update.Transaction = transaction;
             update.CommandText = row.Table == "channels"
-                ? "UPDATE channels SET credential_key_id = $kid, credential = $ct WHERE id = $key"
-                : "UPDATE secrets SET key_id = $kid, ciphertext = $ct WHERE name = $key";
-            update.Parameters.AddWithValue("$kid", encrypted.KeyId);
-            update.Parameters.AddWithValue("$ct", encrypted.Ciphertext);
-            update.Parameters.AddWithValue("$key", row.Key);
+                ? "UPDATE channels SET credential_key_id = @kid, credential = @ct WHERE id = @key"
+                : "UPDATE secrets SET key_id = @kid, ciphertext = @ct WHERE name = @key";
+            update.Parameters.AddWithValue("@kid", encrypted.KeyId);
+            update.Parameters.AddWithValue("@ct", encrypted.Ciphertext);
+            update.Parameters.AddWithValue("@key", row.Key);
             update.ExecuteNonQuery();
             count++;
         }

@@ -17,12 +17,12 @@ internal sealed class SecretStore(WardenDatabase database, MasterKeyRing ring)
     public byte[] GetOrCreate(string name)
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = connection.BeginWrite();
         using (var select = connection.CreateCommand())
         {
             select.Transaction = transaction;
-            select.CommandText = "SELECT key_id, ciphertext FROM secrets WHERE name = $name";
-            select.Parameters.AddWithValue("$name", name);
+            select.CommandText = "SELECT key_id, ciphertext FROM secrets WHERE name = @name";
+            select.Parameters.AddWithValue("@name", name);
             using var reader = select.ExecuteReader();
             if (reader.Read())
             {
@@ -35,10 +35,10 @@ internal sealed class SecretStore(WardenDatabase database, MasterKeyRing ring)
         using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO secrets (name, key_id, ciphertext) VALUES ($name, $kid, $ct)";
-            insert.Parameters.AddWithValue("$name", name);
-            insert.Parameters.AddWithValue("$kid", encrypted.KeyId);
-            insert.Parameters.AddWithValue("$ct", encrypted.Ciphertext);
+            insert.CommandText = "INSERT INTO secrets (name, key_id, ciphertext) VALUES (@name, @kid, @ct)";
+            insert.Parameters.AddWithValue("@name", name);
+            insert.Parameters.AddWithValue("@kid", encrypted.KeyId);
+            insert.Parameters.AddWithValue("@ct", encrypted.Ciphertext);
             insert.ExecuteNonQuery();
         }
 

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Warden.Server.Storage;
 
@@ -8,22 +8,22 @@ namespace Warden.Server.Storage;
 /// </summary>
 internal static class ConfigVersion
 {
-    public static void Bump(SqliteConnection connection, SqliteTransaction? transaction = null)
+    public static void Bump(DbConnection connection, DbTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO meta (key, value) VALUES ('config_version', '1')
-            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)
             """;
         command.ExecuteNonQuery();
     }
 
-    public static long Read(SqliteConnection connection, SqliteTransaction? transaction = null)
+    public static long Read(DbConnection connection, DbTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'config_version'";
+        command.CommandText = "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'config_version'";
         return command.ExecuteScalar() is long v ? v : 0;
     }
 }

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Warden.Server.Trust;
 
@@ -17,7 +17,7 @@ internal static class ConfigCommitments
     public const string BaselineAction = "config.baseline";
 
     /// <summary>The last entry that commits to a configuration digest, or null when none does.</summary>
-    public static (long Index, string Digest)? LastCommitted(SqliteConnection connection, SqliteTransaction? transaction)
+    public static (long Index, string Digest)? LastCommitted(DbConnection connection, DbTransaction? transaction)
     {
         // Through the partial index over configuration entries (migration 0008), newest first: entries from before the
         // commitments were logged carry no digest and are passed over.
@@ -41,7 +41,7 @@ internal static class ConfigCommitments
     /// naming every object that differs. A log that commits to nothing yet gets a baseline entry of the tables as they
     /// are (returns true), unless they are empty (a new data folder).
     /// </summary>
-    public static bool Verify(SqliteConnection connection, SqliteTransaction transaction, ConfigState tables, string by, DateTimeOffset at)
+    public static bool Verify(DbConnection connection, DbTransaction transaction, ConfigState tables, string by, DateTimeOffset at)
     {
         if (LastCommitted(connection, transaction) is not { } last)
         {
@@ -66,7 +66,7 @@ internal static class ConfigCommitments
     /// Checks <paramref name="tables"/> against the log; null when they match. Read both in the same
     /// <paramref name="transaction"/>: a change committed between the two reads would look like an edit.
     /// </summary>
-    public static string? Check(SqliteConnection connection, SqliteTransaction transaction, ConfigState tables)
+    public static string? Check(DbConnection connection, DbTransaction transaction, ConfigState tables)
     {
         if (LastCommitted(connection, transaction) is not { } last || string.Equals(last.Digest, tables.Digest(), StringComparison.Ordinal))
         {
@@ -77,11 +77,11 @@ internal static class ConfigCommitments
     }
 
     /// <summary>Appends <paramref name="logEvent"/> with the objects that differ between the two states and the digest of <paramref name="after"/>.</summary>
-    public static long Append(SqliteConnection connection, SqliteTransaction transaction, ConfigEvent logEvent, ConfigState before, ConfigState after, DateTimeOffset at) =>
+    public static long Append(DbConnection connection, DbTransaction transaction, ConfigEvent logEvent, ConfigState before, ConfigState after, DateTimeOffset at) =>
         LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, logEvent.ToEntry(at, before.ChangesTo(after), after.Digest()), at);
 
     /// <summary>The state the log committed, object by object, with the index of the entry that last set each.</summary>
-    public static Dictionary<string, (byte[] State, long Index)> Replay(SqliteConnection connection, SqliteTransaction? transaction)
+    public static Dictionary<string, (byte[] State, long Index)> Replay(DbConnection connection, DbTransaction? transaction)
     {
         var state = new Dictionary<string, (byte[] State, long Index)>(StringComparer.Ordinal);
         using var command = connection.CreateCommand();
@@ -130,7 +130,7 @@ internal static class ConfigCommitments
     }
 
     // What differs between the tables and the replayed log, object by object, e.g. "channel sim-ext: base_url differs from log entry 17".
-    private static List<string> Differences(SqliteConnection connection, SqliteTransaction? transaction, ConfigState tables, (long Index, string Digest) last)
+    private static List<string> Differences(DbConnection connection, DbTransaction? transaction, ConfigState tables, (long Index, string Digest) last)
     {
         var logged = Replay(connection, transaction);
         var found = new List<string>();

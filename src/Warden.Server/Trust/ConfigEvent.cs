@@ -1,7 +1,7 @@
 using System.Buffers;
+using System.Data.Common;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Warden.Server.Trust;
 
@@ -88,7 +88,7 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
     /// parameter (never from any other parameter, so credentials and hashes cannot reach the log). A statement of an
     /// unknown shape is still logged, as "&lt;table&gt;.&lt;verb&gt;".
     /// </summary>
-    public static ConfigEvent FromStatement(string sql, SqliteParameterCollection parameters, string by)
+    public static ConfigEvent FromStatement(string sql, DbParameterCollection parameters, string by)
     {
         string text = sql.TrimStart();
         string verb = FirstWord(text).ToUpperInvariant();
@@ -114,14 +114,14 @@ internal sealed record ConfigEvent(string Action, string Subject, string By)
             (_, "UPDATE") => noun + ".update",
             _ => noun + "." + verb.ToLowerInvariant(),
         };
-        string subject = Parameter(parameters, noun == "channel" ? "$name" : "$id")
-            ?? Parameter(parameters, "$id")
-            ?? Parameter(parameters, "$key")
+        string subject = Parameter(parameters, noun == "channel" ? "@name" : "@id")
+            ?? Parameter(parameters, "@id")
+            ?? Parameter(parameters, "@key")
             ?? (noun == "channel" && text.Contains("managed_simulator", StringComparison.OrdinalIgnoreCase) ? "(managed simulator channels)" : "(unnamed)");
         return new ConfigEvent(action, subject, by);
     }
 
-    private static string? Parameter(SqliteParameterCollection parameters, string name) =>
+    private static string? Parameter(DbParameterCollection parameters, string name) =>
         parameters.Contains(name) && parameters[name].Value is string value ? value : null;
 
     private static string FirstWord(string text)

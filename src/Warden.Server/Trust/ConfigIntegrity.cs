@@ -18,7 +18,7 @@ internal static class ConfigIntegrity
         using var connection = database.Open();
         var restored = LogTriggers.Restore(connection);
 
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         IntegrityRepairs repairs = new(restored, null, null);
         if (ConfigCommitments.LastCommitted(connection, transaction) is not null)
         {

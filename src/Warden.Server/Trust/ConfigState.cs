@@ -1,9 +1,9 @@
 using System.Buffers;
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Warden.Server.Trust;
 
@@ -45,7 +45,7 @@ internal sealed class ConfigState
     }
 
     /// <summary>Reads every registered table (<see cref="ConfigTables"/>) in <paramref name="transaction"/>.</summary>
-    public static ConfigState Read(SqliteConnection connection, SqliteTransaction? transaction)
+    public static ConfigState Read(DbConnection connection, DbTransaction? transaction)
     {
         var objects = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var table in ConfigTables.All)
@@ -98,7 +98,7 @@ internal sealed class ConfigState
         return names;
     }
 
-    private static byte[] Canonical(SqliteDataReader reader, ConfigTable table)
+    private static byte[] Canonical(DbDataReader reader, ConfigTable table)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Warden.Server.Trust;
 
@@ -12,7 +12,7 @@ internal interface IReceiptLog
     /// Appends the receipt's log entry in <paramref name="transaction"/>, with the writer's command from
     /// <see cref="LogEntryRows.PrepareAppend"/>; returns the entry's index and leaf hash.
     /// </summary>
-    AppendedEntry Append(SqliteCommand preparedAppend, SqliteTransaction transaction, string compactJws, DateTimeOffset at);
+    AppendedEntry Append(DbCommand preparedAppend, DbTransaction transaction, string compactJws, DateTimeOffset at);
 
     /// <summary>Called after a transaction that appended <paramref name="entries"/> (in index order) committed.</summary>
     void Committed(IReadOnlyList<AppendedEntry> entries);
@@ -31,7 +31,7 @@ internal sealed class ReceiptLogAppender : IReceiptLog
     /// <summary>Raised after a batch with receipts committed, with that batch's entries in index order.</summary>
     public event Action<IReadOnlyList<AppendedEntry>>? EntriesCommitted;
 
-    public AppendedEntry Append(SqliteCommand preparedAppend, SqliteTransaction transaction, string compactJws, DateTimeOffset at)
+    public AppendedEntry Append(DbCommand preparedAppend, DbTransaction transaction, string compactJws, DateTimeOffset at)
     {
         byte[] entry = Core.Trust.LogEntry.ForReceipt(compactJws);
         byte[] leaf = Core.Trust.MerkleHash.Leaf(entry);

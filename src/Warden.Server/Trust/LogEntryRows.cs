@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Core.Trust;
 using Warden.Server.Storage;
 
@@ -18,7 +18,7 @@ internal static class LogEntryRows
     public sealed record Row(long Index, string Kind, byte[] LeafHash, byte[] Entry, string CreatedAt);
 
     /// <summary>Appends an entry in <paramref name="transaction"/>; returns its index.</summary>
-    public static long Append(SqliteConnection connection, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at)
+    public static long Append(DbConnection connection, DbTransaction transaction, string kind, byte[] entry, DateTimeOffset at)
     {
         using var command = PrepareAppend(connection);
         return Append(command, transaction, kind, entry, at);
@@ -28,51 +28,51 @@ internal static class LogEntryRows
     /// The append statement, prepared on <paramref name="connection"/>: a writer that appends an entry per relayed
     /// request keeps one instead of parsing the INSERT for every receipt.
     /// </summary>
-    public static SqliteCommand PrepareAppend(SqliteConnection connection)
+    public static DbCommand PrepareAppend(DbConnection connection)
     {
         var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO log_entries (idx, kind, leaf_hash, entry, created_at)
-            VALUES ((SELECT COALESCE(MAX(idx), -1) + 1 FROM log_entries), $kind, $leaf, $entry, $at)
+            VALUES ((SELECT COALESCE(MAX(idx), -1) + 1 FROM log_entries), @kind, @leaf, @entry, @at)
             RETURNING idx
             """;
-        foreach (string name in (string[])["$kind", "$leaf", "$entry", "$at"])
+        foreach (string name in (string[])["@kind", "@leaf", "@entry", "@at"])
         {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            command.Parameters.AddWithValue(name, null);
         }
 
-        command.Prepare();
+        StorageCommands.Prepare(command);
         return command;
     }
 
     /// <summary>Appends an entry with a command from <see cref="PrepareAppend"/>, in <paramref name="transaction"/>; returns its index.</summary>
-    public static long Append(SqliteCommand prepared, SqliteTransaction transaction, string kind, byte[] entry, DateTimeOffset at) =>
+    public static long Append(DbCommand prepared, DbTransaction transaction, string kind, byte[] entry, DateTimeOffset at) =>
         Append(prepared, transaction, kind, entry, MerkleHash.Leaf(entry), at);
 
     /// <summary>
-    /// <see cref="Append(SqliteCommand, SqliteTransaction, string, byte[], DateTimeOffset)"/> with the entry's leaf hash
+    /// <see cref="Append(DbCommand, DbTransaction, string, byte[], DateTimeOffset)"/> with the entry's leaf hash
     /// already computed by the caller (who keeps it for the tree).
     /// </summary>
-    public static long Append(SqliteCommand prepared, SqliteTransaction transaction, string kind, byte[] entry, byte[] leafHash, DateTimeOffset at)
+    public static long Append(DbCommand prepared, DbTransaction transaction, string kind, byte[] entry, byte[] leafHash, DateTimeOffset at)
     {
         prepared.Transaction = transaction;
         var p = prepared.Parameters;
-        p["$kind"].Value = kind;
-        p["$leaf"].Value = leafHash;
-        p["$entry"].Value = entry;
-        p["$at"].Value = SqlTime.Format(at);
-        long index = (long)prepared.ExecuteScalar()!;
+        p["@kind"].Value = kind;
+        p["@leaf"].Value = leafHash;
+        p["@entry"].Value = entry;
+        p["@at"].Value = SqlTime.Format(at);
+        long index = StorageCommands.ToInt64(prepared.ExecuteScalar());
         prepared.Transaction = null;
         return index;
     }
 
     /// <summary>Entries with index in [<paramref name="start"/>, <paramref name="end"/>), in order.</summary>
-    public static List<Row> Read(SqliteConnection connection, long start, long end = long.MaxValue)
+    public static List<Row> Read(DbConnection connection, long start, long end = long.MaxValue)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT idx, kind, leaf_hash, entry, created_at FROM log_entries WHERE idx >= $start AND idx < $end ORDER BY idx";
-        command.Parameters.AddWithValue("$start", start);
-        command.Parameters.AddWithValue("$end", end);
+        command.CommandText = "SELECT idx, kind, leaf_hash, entry, created_at FROM log_entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+        command.Parameters.AddWithValue("@start", start);
+        command.Parameters.AddWithValue("@end", end);
         using var reader = command.ExecuteReader();
         var rows = new List<Row>();
         while (reader.Read())
@@ -87,12 +87,12 @@ internal static class LogEntryRows
     /// Copies the leaf hashes of entries [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>)
     /// into <paramref name="destination"/>; throws <see cref="InvalidDataException"/> when one is missing.
     /// </summary>
-    public static void ReadLeafHashes(SqliteConnection connection, long start, int count, Span<byte> destination)
+    public static void ReadLeafHashes(DbConnection connection, long start, int count, Span<byte> destination)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT idx, leaf_hash FROM log_entries WHERE idx >= $start AND idx < $end ORDER BY idx";
-        command.Parameters.AddWithValue("$start", start);
-        command.Parameters.AddWithValue("$end", start + count);
+        command.CommandText = "SELECT idx, leaf_hash FROM log_entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+        command.Parameters.AddWithValue("@start", start);
+        command.Parameters.AddWithValue("@end", start + count);
         using var reader = command.ExecuteReader();
         long expected = start;
         while (reader.Read())
@@ -117,11 +117,11 @@ internal static class LogEntryRows
     /// The lowest index of a configuration entry with this leaf hash, or null. Receipt entries are not indexed by leaf
     /// hash (their receipts row holds their index: see <see cref="MoveReceiptLookupsToRequestIds"/>).
     /// </summary>
-    public static long? FindConfigByLeafHash(SqliteConnection connection, byte[] leafHash)
+    public static long? FindConfigByLeafHash(DbConnection connection, byte[] leafHash)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(idx) FROM log_entries WHERE leaf_hash = $leaf AND kind <> 'receipt'";
-        command.Parameters.AddWithValue("$leaf", leafHash);
+        command.CommandText = "SELECT MIN(idx) FROM log_entries WHERE leaf_hash = @leaf AND kind <> 'receipt'";
+        command.Parameters.AddWithValue("@leaf", leafHash);
         return command.ExecuteScalar() is long index ? index : null;
     }
 
@@ -129,30 +129,36 @@ internal static class LogEntryRows
     /// Once, after migration 0007: gives every receipt stored before it the index of its log entry (found through the
     /// old leaf-hash index), then drops that index, in one transaction. Does nothing when the old index is gone.
     /// </summary>
-    public static void MoveReceiptLookupsToRequestIds(SqliteConnection connection)
+    public static void MoveReceiptLookupsToRequestIds(DbConnection connection)
     {
+        // PostgreSQL databases start at the schema after 0007 (their 0004 never made the old index): nothing to move.
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection)
+        {
+            return;
+        }
+
         using (var exists = connection.CreateCommand())
         {
             exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'log_entries_leaf'";
-            if ((long)exists.ExecuteScalar()! == 0)
+            if (StorageCommands.ToInt64(exists.ExecuteScalar()) == 0)
             {
                 return;
             }
         }
 
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         using var page = connection.CreateCommand();
         page.Transaction = transaction;
-        page.CommandText = "SELECT request_id, jws FROM receipts WHERE log_idx IS NULL AND request_id > $after ORDER BY request_id LIMIT 1000";
-        var after = page.Parameters.Add("$after", SqliteType.Text);
+        page.CommandText = "SELECT request_id, jws FROM receipts WHERE log_idx IS NULL AND request_id > @after ORDER BY request_id LIMIT 1000";
+        var after = page.Parameters.Add("@after", System.Data.DbType.String);
         using var update = connection.CreateCommand();
         update.Transaction = transaction;
         update.CommandText = """
-            UPDATE receipts SET log_idx = (SELECT MIN(idx) FROM log_entries WHERE leaf_hash = $leaf AND kind = 'receipt')
-            WHERE request_id = $id
+            UPDATE receipts SET log_idx = (SELECT MIN(idx) FROM log_entries WHERE leaf_hash = @leaf AND kind = 'receipt')
+            WHERE request_id = @id
             """;
-        var leaf = update.Parameters.Add("$leaf", SqliteType.Blob);
-        var id = update.Parameters.Add("$id", SqliteType.Text);
+        var leaf = update.Parameters.Add("@leaf", System.Data.DbType.Binary);
+        var id = update.Parameters.Add("@id", System.Data.DbType.String);
         after.Value = "";
         while (true)
         {
@@ -192,7 +198,7 @@ internal static class LogEntryRows
     }
 
     /// <summary>The signed checkpoint with the largest tree size, or null.</summary>
-    public static string? LatestCheckpoint(SqliteConnection connection)
+    public static string? LatestCheckpoint(DbConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT signed FROM log_checkpoints ORDER BY tree_size DESC LIMIT 1";
@@ -200,22 +206,22 @@ internal static class LogEntryRows
     }
 
     /// <summary>The signed checkpoint for exactly <paramref name="treeSize"/>, or null.</summary>
-    public static string? CheckpointAt(SqliteConnection connection, long treeSize)
+    public static string? CheckpointAt(DbConnection connection, long treeSize)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT signed FROM log_checkpoints WHERE tree_size = $size";
-        command.Parameters.AddWithValue("$size", treeSize);
+        command.CommandText = "SELECT signed FROM log_checkpoints WHERE tree_size = @size";
+        command.Parameters.AddWithValue("@size", treeSize);
         return command.ExecuteScalar() as string;
     }
 
     /// <summary>Stores a signed checkpoint (a second signer of the same size keeps the first).</summary>
-    public static void StoreCheckpoint(SqliteConnection connection, long treeSize, string signed, DateTimeOffset at)
+    public static void StoreCheckpoint(DbConnection connection, long treeSize, string signed, DateTimeOffset at)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT OR IGNORE INTO log_checkpoints (tree_size, signed, created_at) VALUES ($size, $signed, $at)";
-        command.Parameters.AddWithValue("$size", treeSize);
-        command.Parameters.AddWithValue("$signed", signed);
-        command.Parameters.AddWithValue("$at", SqlTime.Format(at));
+        command.CommandText = "INSERT INTO log_checkpoints (tree_size, signed, created_at) VALUES (@size, @signed, @at) ON CONFLICT (tree_size) DO NOTHING";
+        command.Parameters.AddWithValue("@size", treeSize);
+        command.Parameters.AddWithValue("@signed", signed);
+        command.Parameters.AddWithValue("@at", SqlTime.Format(at));
         command.ExecuteNonQuery();
     }
 }

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
 using Warden.Core.Trust;
 using Warden.Server.Secrets;
 using Warden.Server.Storage;
@@ -28,7 +28,7 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
         }
 
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = connection.BeginWrite();
         NoteSigningKey key = Read(connection, transaction) ?? Create(connection, transaction, configuredOrigin ?? Generated());
         if (configuredOrigin is not null && configuredOrigin != key.Name)
         {
@@ -41,15 +41,15 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
         return key;
     }
 
-    private NoteSigningKey? Read(SqliteConnection connection, SqliteTransaction transaction)
+    private NoteSigningKey? Read(DbConnection connection, DbTransaction transaction)
     {
         using var select = connection.CreateCommand();
         select.Transaction = transaction;
         select.CommandText = """
             SELECT i.origin, i.vkey, s.key_id, s.ciphertext FROM log_identity i
-            LEFT JOIN secrets s ON s.name = $name WHERE i.id = 1
+            LEFT JOIN secrets s ON s.name = @name WHERE i.id = 1
             """;
-        select.Parameters.AddWithValue("$name", SecretName);
+        select.Parameters.AddWithValue("@name", SecretName);
         using var reader = select.ExecuteReader();
         if (!reader.Read())
         {
@@ -80,7 +80,7 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
         }
     }
 
-    private NoteSigningKey Create(SqliteConnection connection, SqliteTransaction transaction, string origin)
+    private NoteSigningKey Create(DbConnection connection, DbTransaction transaction, string origin)
     {
         var key = NoteSigningKey.Generate(origin, NoteVerifier.Ed25519Type);
         byte[] seed = key.ExportSeed();
@@ -88,10 +88,10 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
         {
             var encrypted = ring.Encrypt(seed, SecretStore.Purpose(SecretName));
             var now = time.GetUtcNow();
-            Execute(connection, transaction, "INSERT INTO secrets (name, key_id, ciphertext) VALUES ($name, $kid, $ct)",
-                ("$name", SecretName), ("$kid", encrypted.KeyId), ("$ct", encrypted.Ciphertext));
-            Execute(connection, transaction, "INSERT INTO log_identity (id, origin, vkey, created_at) VALUES (1, $origin, $vkey, $t)",
-                ("$origin", origin), ("$vkey", key.Verifier.ToVkey()), ("$t", SqlTime.Format(now)));
+            Execute(connection, transaction, "INSERT INTO secrets (name, key_id, ciphertext) VALUES (@name, @kid, @ct)",
+                ("@name", SecretName), ("@kid", encrypted.KeyId), ("@ct", encrypted.Ciphertext));
+            Execute(connection, transaction, "INSERT INTO log_identity (id, origin, vkey, created_at) VALUES (1, @origin, @vkey, @t)",
+                ("@origin", origin), ("@vkey", key.Verifier.ToVkey()), ("@t", SqlTime.Format(now)));
             LogEntryRows.Append(connection, transaction, LogEntryRows.ConfigKind, new ConfigEvent("log.origin", key.Verifier.ToVkey(), "server").ToEntry(now), now);
             return key;
         }
@@ -109,7 +109,7 @@ internal sealed class LogIdentityStore(WardenDatabase database, MasterKeyRing ri
     // 16 random hex digits: the origin only has to be unique, and needs no reachable address (signed-note, "Signatures").
     private static string Generated() => GeneratedPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    private static void Execute(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

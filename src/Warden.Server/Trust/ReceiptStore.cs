@@ -29,9 +29,9 @@ internal sealed class ReceiptStore(WardenDatabase database)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT jws, log_idx FROM receipts WHERE request_id = $id AND key_id = $key";
-        command.Parameters.AddWithValue("$id", requestId);
-        command.Parameters.AddWithValue("$key", keyId);
+        command.CommandText = "SELECT jws, log_idx FROM receipts WHERE request_id = @id AND key_id = @key";
+        command.Parameters.AddWithValue("@id", requestId);
+        command.Parameters.AddWithValue("@key", keyId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? new StoredReceipt(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)) : null;
     }
@@ -44,8 +44,8 @@ internal sealed class ReceiptStore(WardenDatabase database)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT log_idx FROM receipts WHERE request_id = $id";
-        command.Parameters.AddWithValue("$id", requestId);
+        command.CommandText = "SELECT log_idx FROM receipts WHERE request_id = @id";
+        command.Parameters.AddWithValue("@id", requestId);
         return command.ExecuteScalar() is long index ? index : null;
     }
 }

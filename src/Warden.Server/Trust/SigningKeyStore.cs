@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Warden.Core.Trust;
 using Warden.Server.Secrets;
 using Warden.Server.Storage;
@@ -21,7 +21,7 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
     public SigningKeyRing LoadOrCreate()
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         var (current, retired) = Read(connection, transaction);
         EcSigningKey key = current is { } kid
             ? LoadPrivate(connection, transaction, kid)
@@ -42,15 +42,15 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
     public (string NewKeyId, string? RetiredKeyId) Rotate()
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         var (current, _) = Read(connection, transaction);
         string nextId = database.ChangeConfiguration(connection, transaction, () =>
         {
             if (current is { } old)
             {
-                Execute(connection, transaction, "UPDATE receipt_signing_keys SET retired_at = $t WHERE kid = $kid",
-                    ("$t", SqlTime.Format(time.GetUtcNow())), ("$kid", old));
-                Execute(connection, transaction, "DELETE FROM secrets WHERE name = $name", ("$name", SecretPrefix + old));
+                Execute(connection, transaction, "UPDATE receipt_signing_keys SET retired_at = @t WHERE kid = @kid",
+                    ("@t", SqlTime.Format(time.GetUtcNow())), ("@kid", old));
+                Execute(connection, transaction, "DELETE FROM secrets WHERE name = @name", ("@name", SecretPrefix + old));
             }
 
             // A key's row is never deleted through Warden: retired keys stay published so their receipts keep verifying.
@@ -61,7 +61,7 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
         return (nextId, current);
     }
 
-    private static (string? Current, List<JsonWebKey> Retired) Read(SqliteConnection connection, SqliteTransaction transaction)
+    private static (string? Current, List<JsonWebKey> Retired) Read(DbConnection connection, DbTransaction transaction)
     {
         using var select = connection.CreateCommand();
         select.Transaction = transaction;
@@ -89,13 +89,13 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
         return (current, retired);
     }
 
-    private EcSigningKey LoadPrivate(SqliteConnection connection, SqliteTransaction transaction, string kid)
+    private EcSigningKey LoadPrivate(DbConnection connection, DbTransaction transaction, string kid)
     {
         string name = SecretPrefix + kid;
         using var select = connection.CreateCommand();
         select.Transaction = transaction;
-        select.CommandText = "SELECT key_id, ciphertext FROM secrets WHERE name = $name";
-        select.Parameters.AddWithValue("$name", name);
+        select.CommandText = "SELECT key_id, ciphertext FROM secrets WHERE name = @name";
+        select.Parameters.AddWithValue("@name", name);
         using var reader = select.ExecuteReader();
         if (!reader.Read())
         {
@@ -120,7 +120,7 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
         }
     }
 
-    private EcSigningKey Create(SqliteConnection connection, SqliteTransaction transaction)
+    private EcSigningKey Create(DbConnection connection, DbTransaction transaction)
     {
         var key = EcSigningKey.Generate();
         byte[] pkcs8 = key.ExportPkcs8();
@@ -128,10 +128,10 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
         {
             string name = SecretPrefix + key.KeyId;
             var encrypted = ring.Encrypt(pkcs8, SecretStore.Purpose(name));
-            Execute(connection, transaction, "INSERT INTO secrets (name, key_id, ciphertext) VALUES ($name, $kid, $ct)",
-                ("$name", name), ("$kid", encrypted.KeyId), ("$ct", encrypted.Ciphertext));
-            Execute(connection, transaction, "INSERT INTO receipt_signing_keys (kid, public_jwk, created_at, retired_at) VALUES ($kid, $jwk, $t, NULL)",
-                ("$kid", key.KeyId), ("$jwk", key.PublicKey.ToJson()), ("$t", SqlTime.Format(time.GetUtcNow())));
+            Execute(connection, transaction, "INSERT INTO secrets (name, key_id, ciphertext) VALUES (@name, @kid, @ct)",
+                ("@name", name), ("@kid", encrypted.KeyId), ("@ct", encrypted.Ciphertext));
+            Execute(connection, transaction, "INSERT INTO receipt_signing_keys (kid, public_jwk, created_at, retired_at) VALUES (@kid, @jwk, @t, NULL)",
+                ("@kid", key.KeyId), ("@jwk", key.PublicKey.ToJson()), ("@t", SqlTime.Format(time.GetUtcNow())));
             return key;
         }
         catch
@@ -145,7 +145,7 @@ internal sealed class SigningKeyStore(WardenDatabase database, MasterKeyRing rin
         }
     }
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    private static void Execute(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

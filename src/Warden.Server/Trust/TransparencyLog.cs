@@ -140,7 +140,7 @@ internal sealed class TransparencyLog
         {
             Refresh();
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidDataException)
         {
             // The poller retries within a second and logs what went wrong.
         }
@@ -221,7 +221,7 @@ internal sealed class TransparencyLog
     }
 
     // Appends the entries stored past the tree's size, a page at a time.
-    private void CatchUp(Microsoft.Data.Sqlite.SqliteConnection connection)
+    private void CatchUp(System.Data.Common.DbConnection connection)
     {
         List<LogEntryRows.Row> rows;
         do
@@ -305,9 +305,9 @@ internal sealed partial class TransparencyLogPoller(TransparencyLog log, TimePro
             {
                 log.Refresh();
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
-                Telemetry.Log.TransparencyLogRefreshFailed(logger, ex.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Telemetry.Log.TransparencyLogRefreshFailed(logger, ex.Code().ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             catch (InvalidDataException ex)
             {

@@ -12,19 +12,19 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
 {
     private static readonly string[] ParameterNames =
     [
-        "$id", "$key", "$requested", "$served", "$channel", "$upstream", "$status", "$outcome", "$streamed",
-        "$input", "$output", "$cached", "$reasoning", "$source", "$latency", "$ttfb", "$created",
+        "@id", "@key", "@requested", "@served", "@channel", "@upstream", "@status", "@outcome", "@streamed",
+        "@input", "@output", "@cached", "@reasoning", "@source", "@latency", "@ttfb", "@created",
     ];
 
     private readonly Lock _writeLock = new();
 
     // One connection and one prepared statement for the writer, kept open: opening, setting the pragmas and
     // parsing the INSERT again for every batch cost more than the insert itself when batches are small.
-    private Microsoft.Data.Sqlite.SqliteConnection? _writeConnection;
-    private Microsoft.Data.Sqlite.SqliteCommand? _insert;
-    private Microsoft.Data.Sqlite.SqliteCommand? _insertReceipt;
-    private Microsoft.Data.Sqlite.SqliteCommand? _appendLog;
-    private Microsoft.Data.Sqlite.SqliteCommand? _insertTransfer;
+    private System.Data.Common.DbConnection? _writeConnection;
+    private System.Data.Common.DbCommand? _insert;
+    private System.Data.Common.DbCommand? _insertReceipt;
+    private System.Data.Common.DbCommand? _appendLog;
+    private System.Data.Common.DbCommand? _insertTransfer;
 
     /// <summary>
     /// Inserts a batch in one transaction: one commit for many records is what makes metering cheap. A record whose id is
@@ -39,7 +39,7 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             {
                 Insert(records);
             }
-            catch (Microsoft.Data.Sqlite.SqliteException)
+            catch (System.Data.Common.DbException)
             {
                 // The caller retries; start it again from a fresh connection.
                 CloseWriter();
@@ -57,37 +57,40 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
             _insert.CommandText = """
                 INSERT INTO usage_records (id, key_id, requested_model, served_model, channel_id, upstream_request_id, status, outcome, streamed,
                     input_tokens, output_tokens, cached_tokens, reasoning_tokens, usage_source, latency_ms, ttfb_ms, created_at)
-                VALUES ($id, $key, $requested, $served, $channel, $upstream, $status, $outcome, $streamed,
-                    $input, $output, $cached, $reasoning, $source, $latency, $ttfb, $created)
+                VALUES (@id, @key, @requested, @served, @channel, @upstream, @status, @outcome, @streamed,
+                    @input, @output, @cached, @reasoning, @source, @latency, @ttfb, @created)
                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, outcome = excluded.outcome, latency_ms = excluded.latency_ms
                 """;
             foreach (string name in ParameterNames)
             {
-                _insert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+                _insert.Parameters.AddWithValue(name, null);
             }
 
-            _insert.Prepare();
+            StorageCommands.Prepare(_insert);
 
             _insertReceipt = _writeConnection.CreateCommand();
-            _insertReceipt.CommandText = "INSERT OR REPLACE INTO receipts (request_id, key_id, jws, created_at, log_idx) VALUES ($id, $key, $jws, $created, $log)";
-            foreach (string name in (string[])["$id", "$key", "$jws", "$created", "$log"])
+            _insertReceipt.CommandText = "INSERT INTO receipts (request_id, key_id, jws, created_at, log_idx) VALUES (@id, @key, @jws, @created, @log) ON CONFLICT (request_id) DO UPDATE SET key_id = excluded.key_id, jws = excluded.jws, created_at = excluded.created_at, log_idx = excluded.log_idx";
+            foreach (string name in (string[])["@id", "@key", "@jws", "@created", "@log"])
             {
-                _insertReceipt.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+                _insertReceipt.Parameters.AddWithValue(name, null);
             }
 
-            _insertReceipt.Prepare();
+            StorageCommands.Prepare(_insertReceipt);
 
             _insertTransfer = _writeConnection.CreateCommand();
             _insertTransfer.CommandText = """
-                INSERT OR REPLACE INTO transfers (request_id, created_at, tenant_id, key_id, home, provider, channel_id, jurisdiction, classes, uninspected, action, legal_basis)
-                VALUES ($id, $created, $tenant, $key, $home, $provider, $channel, $jurisdiction, $classes, $uninspected, $action, $basis)
+                INSERT INTO transfers (request_id, created_at, tenant_id, key_id, home, provider, channel_id, jurisdiction, classes, uninspected, action, legal_basis)
+                VALUES (@id, @created, @tenant, @key, @home, @provider, @channel, @jurisdiction, @classes, @uninspected, @action, @basis)
+                ON CONFLICT (request_id) DO UPDATE SET created_at = excluded.created_at, tenant_id = excluded.tenant_id, key_id = excluded.key_id,
+                    home = excluded.home, provider = excluded.provider, channel_id = excluded.channel_id, jurisdiction = excluded.jurisdiction,
+                    classes = excluded.classes, uninspected = excluded.uninspected, action = excluded.action, legal_basis = excluded.legal_basis
                 """;
-            foreach (string name in (string[])["$id", "$created", "$tenant", "$key", "$home", "$provider", "$channel", "$jurisdiction", "$classes", "$uninspected", "$action", "$basis"])
+            foreach (string name in (string[])["@id", "@created", "@tenant", "@key", "@home", "@provider", "@channel", "@jurisdiction", "@classes", "@uninspected", "@action", "@basis"])
             {
-                _insertTransfer.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name });
+                _insertTransfer.Parameters.AddWithValue(name, null);
             }
 
-            _insertTransfer.Prepare();
+            StorageCommands.Prepare(_insertTransfer);
             _appendLog = receiptLog is null ? null : LogEntryRows.PrepareAppend(_writeConnection);
         }
 
@@ -98,28 +101,28 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
         var p = command.Parameters;
         foreach (var r in records)
         {
-            p["$id"].Value = r.Id;
-            p["$key"].Value = (object?)r.KeyId ?? DBNull.Value;
-            p["$requested"].Value = (object?)r.RequestedModel ?? DBNull.Value;
-            p["$served"].Value = (object?)r.ServedModel ?? DBNull.Value;
-            p["$channel"].Value = (object?)r.ChannelId ?? DBNull.Value;
-            p["$upstream"].Value = (object?)r.UpstreamRequestId ?? DBNull.Value;
-            p["$status"].Value = r.Status;
-            p["$outcome"].Value = r.Outcome;
-            p["$streamed"].Value = r.Streamed ? 1 : 0;
-            p["$input"].Value = (object?)r.Usage.InputTokens ?? DBNull.Value;
-            p["$output"].Value = (object?)r.Usage.OutputTokens ?? DBNull.Value;
-            p["$cached"].Value = (object?)r.Usage.CacheReadTokens ?? DBNull.Value;
-            p["$reasoning"].Value = (object?)r.Usage.ReasoningTokens ?? DBNull.Value;
-            p["$source"].Value = r.Usage.Source switch
+            p["@id"].Value = r.Id;
+            p["@key"].Value = (object?)r.KeyId ?? DBNull.Value;
+            p["@requested"].Value = (object?)r.RequestedModel ?? DBNull.Value;
+            p["@served"].Value = (object?)r.ServedModel ?? DBNull.Value;
+            p["@channel"].Value = (object?)r.ChannelId ?? DBNull.Value;
+            p["@upstream"].Value = (object?)r.UpstreamRequestId ?? DBNull.Value;
+            p["@status"].Value = r.Status;
+            p["@outcome"].Value = r.Outcome;
+            p["@streamed"].Value = r.Streamed ? 1 : 0;
+            p["@input"].Value = (object?)r.Usage.InputTokens ?? DBNull.Value;
+            p["@output"].Value = (object?)r.Usage.OutputTokens ?? DBNull.Value;
+            p["@cached"].Value = (object?)r.Usage.CacheReadTokens ?? DBNull.Value;
+            p["@reasoning"].Value = (object?)r.Usage.ReasoningTokens ?? DBNull.Value;
+            p["@source"].Value = r.Usage.Source switch
             {
                 UsageSource.Reported => "reported",
                 UsageSource.Estimated => "estimated",
                 _ => "not_reported",
             };
-            p["$latency"].Value = r.LatencyMs;
-            p["$ttfb"].Value = (object?)r.TimeToFirstByteMs ?? DBNull.Value;
-            p["$created"].Value = SqlTime.Format(r.CreatedAt);
+            p["@latency"].Value = r.LatencyMs;
+            p["@ttfb"].Value = (object?)r.TimeToFirstByteMs ?? DBNull.Value;
+            p["@created"].Value = SqlTime.Format(r.CreatedAt);
             command.ExecuteNonQuery();
             if (r.Receipt is not null)
             {
@@ -143,28 +146,28 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
     }
 
     /// <summary>The transfer register's row (issue 20): counts and categories only, in the usage record's transaction.</summary>
-    private void InsertTransfer(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+    private void InsertTransfer(UsageRecord record, System.Data.Common.DbTransaction transaction)
     {
         var transfer = record.Transfer!;
         var insert = _insertTransfer!;
         insert.Transaction = transaction;
         var p = insert.Parameters;
-        p["$id"].Value = record.Id;
-        p["$created"].Value = SqlTime.Format(record.CreatedAt);
-        p["$tenant"].Value = (object?)transfer.TenantId ?? DBNull.Value;
-        p["$key"].Value = (object?)record.KeyId ?? DBNull.Value;
-        p["$home"].Value = transfer.Home;
-        p["$provider"].Value = transfer.Provider;
-        p["$channel"].Value = (object?)transfer.ChannelId ?? DBNull.Value;
-        p["$jurisdiction"].Value = transfer.Jurisdiction;
-        p["$classes"].Value = transfer.Classes;
-        p["$uninspected"].Value = transfer.Uninspected;
-        p["$action"].Value = transfer.Action;
-        p["$basis"].Value = (object?)transfer.LegalBasis ?? DBNull.Value;
+        p["@id"].Value = record.Id;
+        p["@created"].Value = SqlTime.Format(record.CreatedAt);
+        p["@tenant"].Value = (object?)transfer.TenantId ?? DBNull.Value;
+        p["@key"].Value = (object?)record.KeyId ?? DBNull.Value;
+        p["@home"].Value = transfer.Home;
+        p["@provider"].Value = transfer.Provider;
+        p["@channel"].Value = (object?)transfer.ChannelId ?? DBNull.Value;
+        p["@jurisdiction"].Value = transfer.Jurisdiction;
+        p["@classes"].Value = transfer.Classes;
+        p["@uninspected"].Value = transfer.Uninspected;
+        p["@action"].Value = transfer.Action;
+        p["@basis"].Value = (object?)transfer.LegalBasis ?? DBNull.Value;
         insert.ExecuteNonQuery();
     }
 
-    private void InsertReceipt(UsageRecord record, Microsoft.Data.Sqlite.SqliteTransaction transaction, List<AppendedEntry>? appended)
+    private void InsertReceipt(UsageRecord record, System.Data.Common.DbTransaction transaction, List<AppendedEntry>? appended)
     {
         // The log entry first: the receipt row keeps its index, which is how a receipt's proof is found.
         AppendedEntry? entry = receiptLog?.Append(_appendLog!, transaction, record.Receipt!, record.CreatedAt);
@@ -176,11 +179,11 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
         var receipt = _insertReceipt!;
         receipt.Transaction = transaction;
         var p = receipt.Parameters;
-        p["$id"].Value = record.Id;
-        p["$key"].Value = (object?)record.KeyId ?? DBNull.Value;
-        p["$jws"].Value = record.Receipt;
-        p["$created"].Value = SqlTime.Format(record.CreatedAt);
-        p["$log"].Value = entry is { } e ? e.Index : DBNull.Value;
+        p["@id"].Value = record.Id;
+        p["@key"].Value = (object?)record.KeyId ?? DBNull.Value;
+        p["@jws"].Value = record.Receipt;
+        p["@created"].Value = SqlTime.Format(record.CreatedAt);
+        p["@log"].Value = entry is { } e ? e.Index : DBNull.Value;
         receipt.ExecuteNonQuery();
     }
 
@@ -214,15 +217,15 @@ internal sealed class UsageStore(WardenDatabase database, IReceiptLog? receiptLo
                    COALESCE(k.name, u.key_id, '(unauthenticated)') AS key_name,
                    COALESCE(u.requested_model, '(none)') AS model,
                    COUNT(*),
-                   SUM(CASE WHEN u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END),
-                   SUM(u.input_tokens), SUM(u.output_tokens), SUM(u.cached_tokens), SUM(u.reasoning_tokens),
-                   SUM(CASE WHEN u.usage_source <> 'reported' AND u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END)
+                   CAST(SUM(CASE WHEN u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS BIGINT),
+                   CAST(SUM(u.input_tokens) AS BIGINT), CAST(SUM(u.output_tokens) AS BIGINT), CAST(SUM(u.cached_tokens) AS BIGINT), CAST(SUM(u.reasoning_tokens) AS BIGINT),
+                   CAST(SUM(CASE WHEN u.usage_source <> 'reported' AND u.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS BIGINT)
             FROM usage_records u LEFT JOIN client_keys k ON k.id = u.key_id
-            WHERE $since IS NULL OR u.created_at >= $since
+            WHERE CAST(@since AS TEXT) IS NULL OR u.created_at >= @since
             GROUP BY day, key_name, model
             ORDER BY day DESC, key_name, model
             """;
-        command.Parameters.AddWithValue("$since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
+        command.Parameters.AddWithValue("@since", since is { } s ? SqlTime.Format(s) : DBNull.Value);
         using var reader = command.ExecuteReader();
         var rows = new List<UsageSummaryRow>();
         while (reader.Read())

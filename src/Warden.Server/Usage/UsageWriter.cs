@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Warden.Server.Storage;
 using Warden.Server.Telemetry;
 
 namespace Warden.Server.Usage;
@@ -139,7 +140,7 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
                 _store.InsertBatch([item.Record!]);
                 return true;
             }
-            catch (Microsoft.Data.Sqlite.SqliteException)
+            catch (System.Data.Common.DbException)
             {
                 return false;
             }
@@ -220,9 +221,9 @@ internal sealed class UsageWriter : IHostedService, IAsyncDisposable
                 _store.InsertBatch(batch);
                 return;
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
-                Log.UsageCommitFailed(_logger, batch.Count, attempt, ex.SqliteErrorCode);
+                Log.UsageCommitFailed(_logger, batch.Count, attempt, ex.Code());
                 if (waiting.Count > 0)
                 {
                     var failed = new HashSet<UsageRecord>(waiting.Select(w => w.Record!), ReferenceEqualityComparer.Instance);

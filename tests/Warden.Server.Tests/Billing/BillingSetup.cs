@@ -15,10 +15,10 @@ internal sealed class BillingSetup : IDisposable
 
     private readonly TempDirectory _directory = new();
 
-    public BillingSetup(TimeProvider? time = null, long multiplierPpm = 1_000_000)
+    public BillingSetup(TimeProvider? time = null, long multiplierPpm = 1_000_000, string? postgres = null)
     {
         Time = time ?? TimeProvider.System;
-        Folder = DataFolder.Open(_directory.Path, masterKeyFromEnvironment: null, Time);
+        Folder = DataFolder.Open(_directory.Path, masterKeyFromEnvironment: null, Time, postgres);
         Tenant = Billing.Tenants.Add("acme", "USD", multiplierPpm).Tenant!;
         Key = Folder.KeyIssuer.Issue("acme-key", KeyRole.Client, null, null).Key;
         Assert.Null(Billing.Tenants.AssignKey(Key.Id, Tenant.Id));

@@ -294,14 +294,14 @@ public sealed class TransparencyLogTests
         command.ExecuteNonQuery();
     }
 
-    private static LogInclusionEvidence ReadInclusion(byte[] json, IReadOnlyCollection<NoteVerifier> keys)
+    internal static LogInclusionEvidence ReadInclusion(byte[] json, IReadOnlyCollection<NoteVerifier> keys)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         return new LogInclusionEvidence(root.GetProperty("leaf_index").GetInt64(), ReadProof(json), root.GetProperty("checkpoint").GetString()!, keys);
     }
 
-    private static List<byte[]> ReadProof(byte[] json)
+    internal static List<byte[]> ReadProof(byte[] json)
     {
         using var document = JsonDocument.Parse(json);
         return [.. document.RootElement.GetProperty("proof").EnumerateArray().Select(e => Convert.FromBase64String(e.GetString()!))];

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -99,17 +99,17 @@ internal static class PriceCatalogSync
         && price.CacheWritePerMillion == rates.CacheWrite && price.ReasoningPerMillion == rates.Reasoning;
 
     // Newest by version, not by effective time: a version the operator scheduled for later is still theirs.
-    private static PriceVersion? Newest(SqliteConnection connection, SqliteTransaction transaction, string model, string currency)
+    private static PriceVersion? Newest(DbConnection connection, DbTransaction transaction, string model, string currency)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             SELECT version, input_per_million, output_per_million, cache_read_per_million, cache_write_per_million,
                    reasoning_per_million, effective_at, created_at
-            FROM price_versions WHERE model = $model AND currency = $currency ORDER BY version DESC LIMIT 1
+            FROM price_versions WHERE model = @model AND currency = @currency ORDER BY version DESC LIMIT 1
             """;
-        command.Parameters.AddWithValue("$model", model);
-        command.Parameters.AddWithValue("$currency", currency);
+        command.Parameters.AddWithValue("@model", model);
+        command.Parameters.AddWithValue("@currency", currency);
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new PriceVersion(reader.GetInt64(0), model, currency, reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
@@ -117,49 +117,49 @@ internal static class PriceCatalogSync
             : null;
     }
 
-    private static long? OwnedVersion(SqliteConnection connection, SqliteTransaction transaction, string model, string currency)
+    private static long? OwnedVersion(DbConnection connection, DbTransaction transaction, string model, string currency)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT price_version FROM price_catalog WHERE model = $model AND currency = $currency";
-        command.Parameters.AddWithValue("$model", model);
-        command.Parameters.AddWithValue("$currency", currency);
+        command.CommandText = "SELECT price_version FROM price_catalog WHERE model = @model AND currency = @currency";
+        command.Parameters.AddWithValue("@model", model);
+        command.Parameters.AddWithValue("@currency", currency);
         return command.ExecuteScalar() is long version ? version : null;
     }
 
-    private static long Insert(SqliteConnection connection, SqliteTransaction transaction, PriceCatalogEntry entry, string currency, DateTimeOffset now)
+    private static long Insert(DbConnection connection, DbTransaction transaction, PriceCatalogEntry entry, string currency, DateTimeOffset now)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO price_versions (model, currency, input_per_million, output_per_million, cache_read_per_million,
                 cache_write_per_million, reasoning_per_million, effective_at, created_at)
-            VALUES ($model, $currency, $in, $out, $cr, $cw, $re, $now, $now)
+            VALUES (@model, @currency, @in, @out, @cr, @cw, @re, @now, @now)
             RETURNING version
             """;
-        command.Parameters.AddWithValue("$model", entry.Model);
-        command.Parameters.AddWithValue("$currency", currency);
-        command.Parameters.AddWithValue("$in", entry.Rates.Input);
-        command.Parameters.AddWithValue("$out", entry.Rates.Output);
-        command.Parameters.AddWithValue("$cr", entry.Rates.CacheRead);
-        command.Parameters.AddWithValue("$cw", entry.Rates.CacheWrite);
-        command.Parameters.AddWithValue("$re", entry.Rates.Reasoning);
-        command.Parameters.AddWithValue("$now", SqlTime.Format(now));
-        return (long)command.ExecuteScalar()!;
+        command.Parameters.AddWithValue("@model", entry.Model);
+        command.Parameters.AddWithValue("@currency", currency);
+        command.Parameters.AddWithValue("@in", entry.Rates.Input);
+        command.Parameters.AddWithValue("@out", entry.Rates.Output);
+        command.Parameters.AddWithValue("@cr", entry.Rates.CacheRead);
+        command.Parameters.AddWithValue("@cw", entry.Rates.CacheWrite);
+        command.Parameters.AddWithValue("@re", entry.Rates.Reasoning);
+        command.Parameters.AddWithValue("@now", SqlTime.Format(now));
+        return StorageCommands.ToInt64(command.ExecuteScalar());
     }
 
-    private static void Own(SqliteConnection connection, SqliteTransaction transaction, string model, string currency, long version, string catalogVersion)
+    private static void Own(DbConnection connection, DbTransaction transaction, string model, string currency, long version, string catalogVersion)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO price_catalog (model, currency, price_version, catalog_version) VALUES ($model, $currency, $version, $catalog)
+            INSERT INTO price_catalog (model, currency, price_version, catalog_version) VALUES (@model, @currency, @version, @catalog)
             ON CONFLICT (model, currency) DO UPDATE SET price_version = excluded.price_version, catalog_version = excluded.catalog_version
             """;
-        command.Parameters.AddWithValue("$model", model);
-        command.Parameters.AddWithValue("$currency", currency);
-        command.Parameters.AddWithValue("$version", version);
-        command.Parameters.AddWithValue("$catalog", catalogVersion);
+        command.Parameters.AddWithValue("@model", model);
+        command.Parameters.AddWithValue("@currency", currency);
+        command.Parameters.AddWithValue("@version", version);
+        command.Parameters.AddWithValue("@catalog", catalogVersion);
         command.ExecuteNonQuery();
     }
 }
