@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Warden benchmark: the simulator upstream reached directly, through nginx (a bare reverse proxy) and through
-# Warden (auth, limits and metering on), driven by wrk, interleaved direct/nginx/warden in rounds.
+# Warden benchmark: the simulator upstream reached directly, through nginx (a bare reverse proxy), through a bare
+# .NET forwarder (bench/forwarder), through the Portkey gateway (npm, patched to stream; bench/README.md) and through
+# Warden (auth, limits and metering on), driven by wrk, interleaved direct/nginx/forwarder/portkey/warden in rounds.
 # Usage: bench/run.sh [--quick] [--no-build]     (see bench/README.md)
 # Optional environment: BENCH_ONLY=REGEX runs only the throughput scenarios whose name matches;
 # BENCH_WARDEN_ENV="NAME=value ..." is added to Warden's environment only (to try runtime settings).
@@ -25,9 +26,9 @@ OUT_DIR="$HERE/.out"
 RESULTS="$HERE/results/latest.md"
 
 if [ "$MODE" = quick ]; then
-  DURATION=2; ROUNDS=1; WARMUP=1; JIT_WARMUP_MAX=30; TTFE_SAMPLES=20; HOLD=2; LIMIT=600
+  DURATION=2; ROUNDS=1; WARMUP=1; JIT_WARMUP_MAX=30; TTFE_SAMPLES=20; HOLD=2; LIMIT=1500
 else
-  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=90; TTFE_SAMPLES=100; HOLD=5; LIMIT=1260
+  DURATION=4; ROUNDS=2; WARMUP=1; JIT_WARMUP_MAX=90; TTFE_SAMPLES=100; HOLD=5; LIMIT=2400
 fi
 JIT_WARMUP=1          # seconds per request kind in one warm-up pass; passes repeat until the JIT is quiet
 CONCURRENCY=(1 32)
@@ -63,13 +64,46 @@ NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 CLK_TCK=$(getconf CLK_TCK)
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-if [ "$BUILD" = 1 ] || [ ! -f "$OUT_DIR/warden/warden.dll" ] || [ ! -f "$OUT_DIR/tool/warden-bench.dll" ]; then
-  say "bench: building Warden (dotnet publish -c Release) and the measuring tool"
+if [ "$BUILD" = 1 ] || [ ! -f "$OUT_DIR/warden/warden.dll" ] || [ ! -f "$OUT_DIR/tool/warden-bench.dll" ] || [ ! -f "$OUT_DIR/forwarder/bench-forwarder.dll" ]; then
+  say "bench: building Warden (dotnet publish -c Release), the measuring tool and the bare forwarder"
   dotnet publish "$ROOT/src/Warden.Server" -c Release -o "$OUT_DIR/warden" -nologo -v q >&2
   dotnet build "$HERE/tool" -c Release -o "$OUT_DIR/tool" -nologo -v q >&2
+  dotnet build "$HERE/forwarder" -c Release -o "$OUT_DIR/forwarder" -nologo -v q >&2
 fi
 WARDEN_DLL="$OUT_DIR/warden/warden.dll"
 TOOL_DLL="$OUT_DIR/tool/warden-bench.dll"
+FORWARDER_DLL="$OUT_DIR/forwarder/bench-forwarder.dll"
+
+# The Portkey gateway from npm (an anchor from another ecosystem), installed once into bench/.out and patched there
+# (bench/README.md, "Portkey"). Without node and npm it is left out and the report says so.
+PORTKEY_VERSION=1.15.2
+PORTKEY_DIR="$OUT_DIR/portkey"
+PORTKEY_JS="$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -f "$PORTKEY_JS.orig" ]; then
+    say "bench: installing @portkey-ai/gateway@$PORTKEY_VERSION with npm into $PORTKEY_DIR"
+    mkdir -p "$PORTKEY_DIR"
+    npm install --prefix "$PORTKEY_DIR" --no-audit --no-fund --ignore-scripts --loglevel=error "@portkey-ai/gateway@$PORTKEY_VERSION" >&2
+    cp "$PORTKEY_JS" "$PORTKEY_JS.orig"
+  fi
+  # The patches, applied to a fresh copy of the installed file each run; each must match exactly once.
+  cp "$PORTKEY_JS.orig" "$PORTKEY_JS"
+  portkey_patch() {
+    local from=$1 to=$2
+    [ "$(grep -cF -- "$from" "$PORTKEY_JS")" = 1 ] || { say "bench: Portkey patch does not apply: $from"; return 1; }
+    FROM=$from TO=$to perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/' "$PORTKEY_JS"
+  }
+  # 1. A passed-through stream is re-wrapped as new Response(body, upstreamResponse); under Node 20 that copies the
+  #    upstream's immutable headers, and adding Portkey's own headers then throws "immutable": every stream is a 500.
+  portkey_patch ':new Response(p,e)}const Ad=' ':new Response(p,{status:e.status,statusText:e.statusText,headers:new Headers(e.headers)})}const Ad='
+  # 2. The stream splitter sleeps 25 ms before passing on the first event of every stream.
+  portkey_patch 'l?(l=!1,await new Promise((e=>setTimeout(e,25)))):r' 'l?(l=!1):r'
+  # And it listens on every interface by default: bound to 127.0.0.1 like everything here.
+  portkey_patch 'import{serve as e}from"@hono/node-server";' 'import{serve as e0}from"@hono/node-server";const e=(o,c)=>e0({...o,hostname:"127.0.0.1"},c);'
+  HAS_PORTKEY=1
+else
+  HAS_PORTKEY=0
+fi
 
 # ---------------------------------------------------------------------------------------------------------
 # Helpers (more in lib.sh)
@@ -91,6 +125,9 @@ headers_for() {
     sim-anthropic) printf '%s\n' "x-api-key: $SIM_KEY" "Authorization: Bearer $SIM_KEY" "anthropic-version: 2023-06-01" "Content-Type: application/json" ;;
     warden-chat) printf '%s\n' "Authorization: Bearer $CLIENT_KEY" "Content-Type: application/json" ;;
     warden-anthropic) printf '%s\n' "x-api-key: $CLIENT_KEY" "anthropic-version: 2023-06-01" "Content-Type: application/json" ;;
+    # Portkey forwards to the simulator as an OpenAI-compatible provider at a custom host.
+    portkey-chat) printf '%s\n' "Authorization: Bearer $SIM_KEY" "Content-Type: application/json" "x-portkey-provider: openai" \
+      "x-portkey-custom-host: http://127.0.0.1:$SIM_PORT/v1" ;;
   esac
 }
 
@@ -112,8 +149,8 @@ raw_request() {
   } > "$file"
 }
 
-port_of() { case "$1" in direct) echo "$SIM_PORT" ;; nginx) echo "$NGINX_PORT" ;; warden) echo "$WARDEN_PORT" ;; esac; }
-pids_of() { case "$1" in direct) echo "$SIM_PID" ;; nginx) nginx_pids ;; warden) echo "$WARDEN_PID" ;; esac; }
+port_of() { case "$1" in direct) echo "$SIM_PORT" ;; nginx) echo "$NGINX_PORT" ;; forwarder) echo "$FORWARDER_PORT" ;; portkey) echo "$PORTKEY_PORT" ;; warden) echo "$WARDEN_PORT" ;; esac; }
+pids_of() { case "$1" in direct) echo "$SIM_PID" ;; nginx) nginx_pids ;; forwarder) echo "$FORWARDER_PID" ;; portkey) echo "$PORTKEY_PID" ;; warden) echo "$WARDEN_PID" ;; esac; }
 
 # run_cell SCENARIO CONC ROUND TARGET PATH BODY AUTH: one wrk run; ROUND 0 is a warm-up and is not recorded
 # (ROUND jit is the longer warm-up that lets .NET's tiered JIT finish before anything is measured).
@@ -148,14 +185,16 @@ run_cell() {
 }
 
 # scenario NAME DIRECT_PATH DIRECT_BODY DIRECT_AUTH WARDEN_PATH WARDEN_BODY WARDEN_AUTH
-# nginx gets exactly the direct request; Warden gets its own (the same one for pass-through, another dialect
-# for translation). Rounds interleave direct, nginx, warden so drifting load hits each alike.
+# nginx and the bare forwarder get exactly the direct request, Portkey the same with its routing headers (OpenAI
+# upstream calls only); Warden gets its own (the same one for pass-through, another dialect for translation). Rounds
+# interleave direct, nginx, forwarder, portkey, warden so drifting load hits each alike.
 scenario() {
   local name=$1 dpath=$2 dbody=$3 dauth=$4 wpath=$5 wbody=$6 wauth=$7 concs=${8:-${CONCURRENCY[*]}} conc round
   if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then return 0; fi
   if [ "${JIT_PASS:-0}" = 1 ]; then
     # The simulator and Warden are .NET: both get the same untimed load first, at middling concurrency.
     run_cell "$name" 8 jit direct "$dpath" "$dbody" "$dauth"
+    run_cell "$name" 8 jit forwarder "$dpath" "$dbody" "$dauth"
     run_cell "$name" 8 jit warden "$wpath" "$wbody" "$wauth"
     return 0
   fi
@@ -164,6 +203,10 @@ scenario() {
     for round in $(seq 0 "$ROUNDS"); do
       run_cell "$name" "$conc" "$round" direct "$dpath" "$dbody" "$dauth"
       run_cell "$name" "$conc" "$round" nginx "$dpath" "$dbody" "$dauth"
+      run_cell "$name" "$conc" "$round" forwarder "$dpath" "$dbody" "$dauth"
+      if [ "$HAS_PORTKEY" = 1 ] && [ "$dauth" = sim-chat ]; then
+        run_cell "$name" "$conc" "$round" portkey "$dpath" "$dbody" portkey-chat
+      fi
       run_cell "$name" "$conc" "$round" warden "$wpath" "$wbody" "$wauth"
     done
   done
@@ -246,6 +289,18 @@ EOF
 "$NGINX_BIN" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$WORK/nginx/stdout.log" 2>&1 &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")
 
+FORWARDER_PORT=$(free_port)
+dotnet "$FORWARDER_DLL" "$FORWARDER_PORT" "$SIM_PORT" > "$WORK/forwarder.log" 2>&1 &
+FORWARDER_PID=$!; PIDS+=("$FORWARDER_PID")
+
+PORTKEY_PORT="" PORTKEY_PID=""
+if [ "$HAS_PORTKEY" = 1 ]; then
+  PORTKEY_PORT=$(free_port)
+  NODE_ENV=production node "$PORTKEY_JS" "--port=$PORTKEY_PORT" --headless > "$WORK/portkey.log" 2>&1 &
+  PORTKEY_PID=$!; PIDS+=("$PORTKEY_PID")
+  wait_for_line "$WORK/portkey.log" 'Ready for connections' 60 >/dev/null
+fi
+
 WARDEN_PORT=$(free_port)
 DATA="$WORK/data"
 # shellcheck disable=SC2086 # BENCH_WARDEN_ENV is a list of NAME=value words
@@ -264,14 +319,21 @@ until [ "$(post_status "$WARDEN_PORT" /v1/chat/completions "$B/chat.json" warden
   if [ $SECONDS -ge $deadline ]; then say "bench: Warden does not answer through the bench channel:"; cat "$WORK/probe.out" >&2; exit 1; fi
   sleep 0.3
 done
-for target in direct nginx; do
-  status=$(post_status "$(port_of $target)" /v1/chat/completions "$B/chat.json" sim-chat)
+anchors=(direct nginx forwarder)
+[ "$HAS_PORTKEY" = 1 ] && anchors+=(portkey)
+for target in "${anchors[@]}"; do
+  auth=sim-chat; [ "$target" = portkey ] && auth=portkey-chat
+  deadline=$((SECONDS + 20))
+  until status=$(post_status "$(port_of $target)" /v1/chat/completions "$B/chat.json" $auth); [ "$status" = 200 ] || [ $SECONDS -ge $deadline ]; do
+    sleep 0.3
+  done
   [ "$status" = 200 ] || { say "bench: $target answered $status"; cat "$WORK/probe.out" "$WORK/nginx/error.log" >&2 2>/dev/null; exit 1; }
 done
-say "bench: simulator :$SIM_PORT (pid $SIM_PID), nginx :$NGINX_PORT (pid $NGINX_PID), warden :$WARDEN_PORT (pid $WARDEN_PID)"
+say "bench: simulator :$SIM_PORT (pid $SIM_PID), nginx :$NGINX_PORT (pid $NGINX_PID), forwarder :$FORWARDER_PORT (pid $FORWARDER_PID), portkey :${PORTKEY_PORT:-none}, warden :$WARDEN_PORT (pid $WARDEN_PID)"
 
 # What exists yet: the Anthropic endpoint on Warden, the simulator's Anthropic upstream.
 NOTES=()
+[ "$HAS_PORTKEY" = 1 ] || NOTES+=("the Portkey gateway: not run (no node and npm on this machine)")
 HAS_MESSAGES=0
 status=$(post_status "$WARDEN_PORT" /v1/messages "$B/anthropic.json" warden-anthropic)
 if [ "$status" = 200 ]; then HAS_MESSAGES=1; else
@@ -328,9 +390,9 @@ fi
 say "bench: JIT warm-up (passes of ${JIT_WARMUP}s per request kind on the simulator and on Warden, until the JIT is quiet)"
 warm_start=$SECONDS
 while :; do
-  before=$(jit_ticks "$SIM_PID" "$WARDEN_PID"); pass_start=$SECONDS
+  before=$(jit_ticks "$SIM_PID" "$FORWARDER_PID" "$WARDEN_PID"); pass_start=$SECONDS
   JIT_PASS=1 all_scenarios
-  spent=$(jit_delta "$before" "$(jit_ticks "$SIM_PID" "$WARDEN_PID")")
+  spent=$(jit_delta "$before" "$(jit_ticks "$SIM_PID" "$FORWARDER_PID" "$WARDEN_PID")")
   say "bench:   JIT threads used $spent ticks in a pass of $((SECONDS - pass_start))s"
   if [ "$spent" -le 2 ]; then JIT_NOTE="JIT quiet after $((SECONDS - warm_start))s of warm-up"; break; fi
   if [ $((SECONDS - warm_start)) -ge "$JIT_WARMUP_MAX" ]; then
@@ -395,6 +457,27 @@ report() {
           cpu[d]/cnt[d], cpu[g]/cnt[g], cpu[w]/cnt[w], rss[w]/1024, err[key]
       }
     }' "$RAW"
+  echo
+  echo "## Anchors: the bare .NET forwarder and the Portkey gateway in the same rounds"
+  echo
+  echo "| scenario | conc | rps direct | rps forwarder | rps portkey | rps warden | warden/forwarder | +p50 forwarder µs | +p50 warden µs | CPU µs/req forwarder | CPU µs/req portkey | CPU µs/req warden |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '
+    { key = $1 SUBSEP $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+      k = key SUBSEP $3; cnt[k]++; rps[k] += $5; p50[k] += $6; cpu[k] += $10 }
+    function v(k, arr, f) { return cnt[k] ? sprintf(f, arr[k] / cnt[k]) : "–" }
+    END {
+      for (i = 1; i <= n; i++) {
+        key = order[i]; split(key, part, SUBSEP)
+        d = key SUBSEP "direct"; f = key SUBSEP "forwarder"; p = key SUBSEP "portkey"; w = key SUBSEP "warden"
+        if (!cnt[d] || !cnt[f] || !cnt[w]) continue
+        printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.0f | %s | %s | %s |\n", part[1], part[2],
+          v(d, rps, "%.0f"), v(f, rps, "%.0f"), v(p, rps, "%.0f"), v(w, rps, "%.0f"), (rps[w]/cnt[w]) / (rps[f]/cnt[f]),
+          p50[f]/cnt[f] - p50[d]/cnt[d], p50[w]/cnt[w] - p50[d]/cnt[d], v(f, cpu, "%.0f"), v(p, cpu, "%.0f"), v(w, cpu, "%.0f")
+      }
+    }' "$RAW"
+  echo
+  echo "The chart $(basename "$CHART") beside this report draws the same cells at c=32: throughput as a share of direct, and CPU per request."
   echo
   echo "rps: requests (whole responses, streams included) per second. +p50/+p99: latency added over direct (wrk, whole"
   echo "response). CPU µs/req: utime+stime of that server's processes (simulator's in the direct run) per request."
@@ -474,6 +557,38 @@ report() {
   fi
 }
 
+# chart: an SVG drawn from the raw cells, for each scenario at c=32, two panels side by side: throughput as a share of
+# direct, and CPU per request, one bar per target (the target's own processes; the simulator's in the direct run).
+chart() {
+  awk -F'\t' '
+    $2 == 32 { if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
+               k = $1 SUBSEP $3; cnt[k]++; rps[k] += $5; cpu[k] += $10 }
+    END {
+      split("direct nginx forwarder portkey warden", t, " "); split("#888888 #2b8cbe #41ab5d #fd8d3c #7b3294", color, " ")
+      for (i = 1; i <= n; i++) for (j = 1; j <= 5; j++) { k = order[i] SUBSEP t[j]
+        if (cnt[k] && cpu[k] / cnt[k] > maxcpu) maxcpu = cpu[k] / cnt[k] }
+      if (maxcpu <= 0) maxcpu = 1
+      row = 110; lw = 250; pw = 300; width = lw + 2 * pw + 60; height = 70 + n * row + 30
+      printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", width, height
+      printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+      printf "<text x=\"%d\" y=\"20\" font-weight=\"bold\">Throughput (share of direct) at c=32</text>\n", lw
+      printf "<text x=\"%d\" y=\"20\" font-weight=\"bold\">CPU per request (µs) at c=32</text>\n", lw + pw + 30
+      for (j = 1; j <= 5; j++) printf "<rect x=\"%d\" y=\"32\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"41\">%s</text>\n", lw + (j - 1) * 110, color[j], lw + (j - 1) * 110 + 14, t[j]
+      for (i = 1; i <= n; i++) {
+        y0 = 60 + (i - 1) * row; d = order[i] SUBSEP "direct"; base = cnt[d] ? rps[d] / cnt[d] : 0
+        printf "<text x=\"5\" y=\"%d\">%s</text>\n", y0 + row / 2, order[i]
+        for (j = 1; j <= 5; j++) { k = order[i] SUBSEP t[j]; y = y0 + (j - 1) * 19
+          if (!cnt[k]) { printf "<text x=\"%d\" y=\"%d\" fill=\"#888\">%s: not run</text>\n", lw, y + 13, t[j]; continue }
+          share = base > 0 ? (rps[k] / cnt[k]) / base : 0; c = cpu[k] / cnt[k]
+          printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"15\" fill=\"%s\"/><text x=\"%.1f\" y=\"%d\">%.3f× (%.0f rps)</text>\n", lw, y, (share > 1 ? 1 : share) * (pw - 90), color[j], lw + (share > 1 ? 1 : share) * (pw - 90) + 4, y + 12, share, rps[k] / cnt[k]
+          printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"15\" fill=\"%s\"/><text x=\"%.1f\" y=\"%d\">%.0f</text>\n", lw + pw + 30, y, c / maxcpu * (pw - 60), color[j], lw + pw + 30 + c / maxcpu * (pw - 60) + 4, y + 12, c }
+      }
+      printf "</svg>\n"
+    }' "$RAW"
+}
+
 mkdir -p "$(dirname "$RESULTS")"
+CHART="${RESULTS%.md}.svg"
+chart > "$CHART"
 report | tee "$RESULTS"
-say "bench: written to $RESULTS"
+say "bench: written to $RESULTS and $CHART"

@@ -9,11 +9,23 @@ namespace Warden.Core.Trust;
 /// </summary>
 public sealed record ReceiptClaims
 {
-    /// <summary>The receipt format version written as "v".</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The receipt format version written as "v" by today's signer: 2, a receipt whose claims are a leaf of a signed
+    /// batch (<see cref="ReceiptBatch"/>, issue 25).
+    /// </summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>Version 1: a receipt that is one ES256 JWS over its own claims (every receipt signed before issue 25).</summary>
+    public const int SingleSignatureVersion = 1;
 
     /// <summary>The only retention Warden offers: nothing of the content is kept.</summary>
     public const string RetentionNone = "none";
+
+    /// <summary>
+    /// The format version ("v"): <see cref="SingleSignatureVersion"/> in a receipt signed alone, <see cref="CurrentVersion"/>
+    /// in a leaf of a signed batch. A verifier requires the version that matches how the receipt was signed.
+    /// </summary>
+    public int Version { get; init; } = SingleSignatureVersion;
 
     /// <summary>Warden's id of the request (the id the receipt is retrievable by).</summary>
     public required string RequestId { get; init; }

@@ -30,13 +30,19 @@ public static class ReceiptJson
     /// <summary>SHA-256 of <paramref name="bytes"/> as 64 lower-case hex characters.</summary>
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    /// <summary>Signs the claims: a compact ES256 JWS whose payload is <see cref="ToUtf8"/>.</summary>
+    /// <summary>
+    /// Signs the claims alone, as a version 1 receipt: a compact ES256 JWS whose payload is <see cref="ToUtf8"/> with
+    /// "v" 1. Warden's signer makes version 2 receipts (<see cref="ReceiptBatch"/>); this form is kept for the receipts
+    /// signed before, which still verify.
+    /// </summary>
     public static string Sign(ReceiptClaims claims, EcSigningKey key)
     {
-        // One payload buffer per thread, reused: signing is synchronous, and every relayed answer is signed.
+        ArgumentNullException.ThrowIfNull(claims);
+
+        // One payload buffer per thread, reused: signing is synchronous.
         var payload = _payload ??= new ArrayBufferWriter<byte>(2048);
         payload.ResetWrittenCount();
-        Write(claims, payload);
+        Write(claims.Version == ReceiptClaims.SingleSignatureVersion ? claims : claims with { Version = ReceiptClaims.SingleSignatureVersion }, payload);
         return CompactJws.Sign(payload.WrittenSpan, key, JwsType);
     }
 
@@ -54,7 +60,7 @@ public static class ReceiptJson
         ArgumentNullException.ThrowIfNull(claims);
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
-        w.WriteNumber("v", ReceiptClaims.CurrentVersion);
+        w.WriteNumber("v", claims.Version);
         w.WriteString("request_id", claims.RequestId);
         Span<char> issuedAt = stackalloc char[TimeFormat.Length];
         claims.IssuedAt.ToUniversalTime().TryFormat(issuedAt, out int issuedAtLength, TimeFormat, CultureInfo.InvariantCulture);
@@ -125,7 +131,7 @@ public static class ReceiptJson
         w.WriteEndObject();
     }
 
-    /// <summary>Reads a payload; version 1 only, every field present with its type, hashes as 64 lower-case hex.</summary>
+    /// <summary>Reads a payload of version 1 or 2 (the same fields), every field present with its type, hashes as 64 lower-case hex.</summary>
     public static bool TryParse(ReadOnlySpan<byte> json, out ReceiptClaims? claims, out string? error)
     {
         claims = null;
@@ -156,9 +162,10 @@ public static class ReceiptJson
             throw new FormatException("the receipt payload is not a JSON object");
         }
 
-        if (!root.TryGetProperty("v", out JsonElement v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version != ReceiptClaims.CurrentVersion)
+        if (!root.TryGetProperty("v", out JsonElement v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version)
+            || version is not (ReceiptClaims.SingleSignatureVersion or ReceiptClaims.CurrentVersion))
         {
-            throw new FormatException($"\"v\" must be {ReceiptClaims.CurrentVersion}");
+            throw new FormatException($"\"v\" must be {ReceiptClaims.SingleSignatureVersion} or {ReceiptClaims.CurrentVersion}");
         }
 
         string issuedAtText = RequiredString(root, "issued_at");
@@ -178,6 +185,7 @@ public static class ReceiptJson
 
         return new ReceiptClaims
         {
+            Version = version,
             RequestId = RequiredString(root, "request_id"),
             IssuedAt = issuedAt,
             KeyFingerprint = RequiredString(root, "key_fingerprint"),

@@ -30,10 +30,11 @@ public sealed record ReceiptEvidence
 public sealed record LogInclusionEvidence(long LeafIndex, IReadOnlyList<byte[]> Proof, string SignedCheckpoint, IReadOnlyCollection<NoteVerifier> LogKeys);
 
 /// <summary>
-/// What <c>warden verify</c> runs on a receipt: its format, that its key is published, its signature, its
+/// What <c>warden verify</c> runs on a receipt (version 1, one JWS, or version 2, a leaf of a signed batch): its
+/// format, that its key is published, its signature, for version 2 that its claims lead to the signed batch root, its
 /// claims, the kept bodies against the hashes it states, and its inclusion in the log. Needs only public data.
-/// Check names: format, kid_known, signature, claims, request_hash, upstream_request_hash, response_hash,
-/// checkpoint_signature, log_inclusion.
+/// Check names: format, kid_known, signature, batch_inclusion, claims, request_hash, upstream_request_hash,
+/// response_hash, checkpoint_signature, log_inclusion.
 /// </summary>
 public static class ReceiptVerifier
 {
@@ -42,6 +43,11 @@ public static class ReceiptVerifier
     {
         ArgumentNullException.ThrowIfNull(keys);
         var checks = new List<VerificationCheck>();
+        if (ReceiptBatch.IsBatched(compactJws))
+        {
+            return VerifyBatched(compactJws, keys, evidence, checks);
+        }
+
         JwsVerification jws = CompactJws.Verify(compactJws ?? string.Empty, keys);
 
         bool wellFormed = jws.Status is not (JwsStatus.Malformed or JwsStatus.UnsupportedAlgorithm);
@@ -70,13 +76,67 @@ public static class ReceiptVerifier
             return new VerificationReport(checks);
         }
 
-        if (!ReceiptJson.TryParse(jws.Payload, out ReceiptClaims? claims, out string? error))
+        return CheckClaims(compactJws!, jws.Payload!, ReceiptClaims.SingleSignatureVersion, evidence, checks);
+    }
+
+    /// <summary>
+    /// A version 2 receipt: the batch header's signature (format, kid_known, signature), then that the receipt's own
+    /// claims are a leaf of that batch (batch_inclusion), then the claims and the evidence as for version 1.
+    /// </summary>
+    private static VerificationReport VerifyBatched(string receipt, JsonWebKeySet keys, ReceiptEvidence? evidence, List<VerificationCheck> checks)
+    {
+        BatchVerification batch = ReceiptBatch.Verify(receipt, keys);
+        JwsVerification jws = batch.Header;
+        bool wellFormed = jws.Status is not (JwsStatus.Malformed or JwsStatus.UnsupportedAlgorithm);
+        checks.Add(new VerificationCheck("format", wellFormed, wellFormed ? "batched receipt: compact ES256 JWS of the batch header, claims, leaf index, inclusion path" : jws.Reason));
+        if (!wellFormed)
+        {
+            return new VerificationReport(checks);
+        }
+
+        bool keyKnown = jws.Status != JwsStatus.UnknownKey;
+        checks.Add(new VerificationCheck("kid_known", keyKnown, keyKnown ? $"key {jws.KeyId} is published" : jws.Reason));
+        if (!keyKnown)
+        {
+            return new VerificationReport(checks);
+        }
+
+        checks.Add(new VerificationCheck("signature", jws.IsValid, jws.IsValid ? "batch header signature valid" : jws.Reason));
+        if (!jws.IsValid)
+        {
+            return new VerificationReport(checks);
+        }
+
+        checks.Add(new VerificationCheck(
+            "batch_inclusion",
+            batch.IsValid,
+            batch.IsValid
+                ? $"the claims are leaf {batch.LeafIndex} of a batch of {batch.Batch!.Size} signed at {batch.Batch.IssuedAt:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}"
+                : batch.Problem!));
+        if (!batch.IsValid)
+        {
+            return new VerificationReport(checks);
+        }
+
+        return CheckClaims(receipt, batch.Payload!, ReceiptClaims.CurrentVersion, evidence, checks);
+    }
+
+    private static VerificationReport CheckClaims(string receipt, byte[] payload, int version, ReceiptEvidence? evidence, List<VerificationCheck> checks)
+    {
+        if (!ReceiptJson.TryParse(payload, out ReceiptClaims? claims, out string? error))
         {
             checks.Add(new VerificationCheck("claims", false, error!));
             return new VerificationReport(checks);
         }
 
-        checks.Add(new VerificationCheck("claims", true, $"receipt for request {claims!.RequestId}, served model {claims.ServedModel ?? "(not reported)"}{UpstreamText(claims)}"));
+        // A version 1 payload is signed alone and a version 2 payload only as a batch leaf: neither passes as the other.
+        if (claims!.Version != version)
+        {
+            checks.Add(new VerificationCheck("claims", false, $"\"v\" is {claims.Version}, but the receipt has the form of version {version}"));
+            return new VerificationReport(checks);
+        }
+
+        checks.Add(new VerificationCheck("claims", true, $"receipt for request {claims.RequestId}, served model {claims.ServedModel ?? "(not reported)"}{UpstreamText(claims)}"));
 
         if (evidence is not null)
         {
@@ -85,7 +145,7 @@ public static class ReceiptVerifier
             AddHashCheck(checks, "response_hash", "response body", evidence.ResponseBody, claims.ResponseSha256);
             if (evidence.Inclusion is { } inclusion)
             {
-                checks.AddRange(LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(compactJws!), inclusion));
+                checks.AddRange(LogVerifier.VerifyInclusion(LogEntry.ReceiptLeafHash(receipt), inclusion));
             }
         }
 

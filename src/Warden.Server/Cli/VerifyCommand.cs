@@ -396,17 +396,9 @@ internal static class VerifyCommand
     // server answers with "not found".
     private static string ReceiptRequestId(string jws)
     {
-        string[] parts = jws.Split('.');
-        try
-        {
-            return parts.Length == 3 && ReceiptJson.TryParse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]), out var claims, out _)
-                ? claims!.RequestId
-                : "";
-        }
-        catch (FormatException)
-        {
-            return "";
-        }
+        return ReceiptBatch.TryReadPayload(jws, out byte[]? payload) && ReceiptJson.TryParse(payload, out var claims, out _)
+            ? claims!.RequestId
+            : "";
     }
 
     // A GET answered by the server (any status); connection failures throw (exit 2).

@@ -87,9 +87,8 @@ internal static class ReceiptEndpoints
 
     private static bool IsReceiptOf(string jws, string requestId, ReceiptSigner signer)
     {
-        var verification = Core.Trust.CompactJws.Verify(jws, signer.PublicKeys);
-        return verification.IsValid
-            && Core.Trust.ReceiptJson.TryParse(verification.Payload, out var claims, out _)
-            && string.Equals(claims!.RequestId, requestId, StringComparison.Ordinal);
+        // Either receipt version (one JWS, or a leaf of a signed batch): the claims count only once the signature holds.
+        return Core.Trust.ReceiptVerifier.Verify(jws, signer.PublicKeys).Claims is { } claims
+            && string.Equals(claims.RequestId, requestId, StringComparison.Ordinal);
     }
 }

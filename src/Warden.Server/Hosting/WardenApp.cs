@@ -246,7 +246,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton<RelayPipeline>();
         var signingKeys = new SigningKeyStore(data.Database, data.Ring, options.Time).LoadOrCreate();
         services.AddSingleton<ConfigDigestInForce>();
-        services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time, sp.GetRequiredService<ConfigDigestInForce>()));
+        services.AddSingleton(sp => new ReceiptSigner(signingKeys, options.Time, sp.GetRequiredService<ConfigDigestInForce>(), options.ReceiptBatching));
         services.AddSingleton(sp => new TransparencyLog(
             data.Database, signingKeys, new LogIdentityStore(data.Database, data.Ring, options.Time).LoadOrCreate(options.LogOrigin), options.Time,
             options.TransparencyLogResidentLevel));

@@ -120,4 +120,7 @@ internal sealed record WardenOptions
 
     /// <summary>Extra logging providers (tests capture logs to check that no content is logged).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>How receipts are batched for signing (issue 25): the batch bound, and the tests' seams.</summary>
+    public Trust.ReceiptBatchOptions ReceiptBatching { get; init; } = new();
 }

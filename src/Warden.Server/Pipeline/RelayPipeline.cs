@@ -113,7 +113,7 @@ internal sealed partial class RelayPipeline(
 
             // Also after a failure or a disconnect: the settlement takes no cancellation token, so RequestAborted cannot stop it.
             await SettleAsync(request);
-            receipts.EnsureIssued(request, responseHashing);
+            await receipts.EnsureIssuedAsync(request, responseHashing);
             responseHashing?.Dispose();
             if (request.DurableRecord is not { } durable)
             {
@@ -383,7 +383,7 @@ internal sealed partial class RelayPipeline(
     /// <summary>A complete answer (<see cref="RelayRequest.RecordBeforeAnswer"/>): sign its receipt, commit its record; on failure the 503 to send instead.</summary>
     private async Task<ClientError?> RecordAnswerAsync(RelayRequest request)
     {
-        receipts.IssueForAnswer(request);
+        await receipts.IssueForAnswerAsync(request);
         return await RecordDurablyAsync(request) ? null : RecordFailedError;
     }
 

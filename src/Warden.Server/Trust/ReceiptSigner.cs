@@ -6,20 +6,23 @@ using Warden.Server.Usage;
 namespace Warden.Server.Trust;
 
 /// <summary>
-/// Signs the receipt of a relayed request with the current key of the ring loaded at start, and holds the published
-/// key set (current and retired public keys) served at <c>/.well-known/warden/jwks.json</c>.
+/// Signs the receipt of a relayed request with the current key of the ring loaded at start, in batches
+/// (<see cref="ReceiptBatcher"/>), and holds the published key set (current and retired public keys) served at
+/// <c>/.well-known/warden/jwks.json</c>.
 /// </summary>
 internal sealed class ReceiptSigner
 {
     private readonly SigningKeyRing _ring;
     private readonly TimeProvider _time;
     private readonly ConfigDigestInForce? _configDigest;
+    private readonly ReceiptBatcher _batcher;
 
-    public ReceiptSigner(SigningKeyRing ring, TimeProvider time, ConfigDigestInForce? configDigest = null)
+    public ReceiptSigner(SigningKeyRing ring, TimeProvider time, ConfigDigestInForce? configDigest = null, ReceiptBatchOptions? batching = null)
     {
         _ring = ring;
         _time = time;
         _configDigest = configDigest;
+        _batcher = new ReceiptBatcher(ring, time, batching ?? new ReceiptBatchOptions());
         var buffer = new ArrayBufferWriter<byte>();
         ring.PublicKeys.WriteTo(buffer);
         JwksJson = buffer.WrittenMemory.ToArray();
@@ -40,6 +43,7 @@ internal sealed class ReceiptSigner
         var target = request.Target!;
         return new ReceiptClaims
         {
+            Version = ReceiptClaims.CurrentVersion,
             RequestId = request.Id,
             IssuedAt = _time.GetUtcNow(),
             KeyFingerprint = request.Key?.Id ?? "(none)",
@@ -73,12 +77,15 @@ internal sealed class ReceiptSigner
         };
     }
 
-    /// <summary>Signs the receipt for <paramref name="request"/>, remembers it on the request (it is stored with the usage record) and returns it.</summary>
-    public string Issue(RelayRequest request, string responseSha256)
+    /// <summary>
+    /// Signs the receipt for <paramref name="request"/> (in the next batch, or alone when the signer is idle), remembers
+    /// it on the request (it is stored with the usage record) and returns it.
+    /// </summary>
+    public async ValueTask<string> IssueAsync(RelayRequest request, string responseSha256)
     {
-        string jws = ReceiptJson.Sign(ClaimsFor(request, responseSha256), _ring.Current);
-        request.Receipt = jws;
-        return jws;
+        string receipt = await _batcher.SignAsync(ReceiptJson.ToUtf8(ClaimsFor(request, responseSha256)));
+        request.Receipt = receipt;
+        return receipt;
     }
 
     private static string AttemptOutcome(string usageOutcome) => usageOutcome == UsageOutcome.Completed ? "ok" : usageOutcome;

@@ -26,22 +26,20 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
             return HashingResponseBodyFeature.Install(context);
         }
 
-        context.Response.OnStarting(() =>
+        context.Response.OnStarting(async () =>
         {
             // The relays set ResponseSha256 only when they commit a complete 200 answer, whose receipt the pipeline signed
             // and stored with its usage record just before (RelayRequest.RecordBeforeAnswer).
             if (request.ResponseSha256 is { } hash && context.Response.StatusCode == StatusCodes.Status200OK)
             {
-                context.Response.Headers[HeaderName] = request.Receipt ?? signer.Issue(request, hash);
+                context.Response.Headers[HeaderName] = request.Receipt ?? await signer.IssueAsync(request, hash);
             }
-
-            return Task.CompletedTask;
         });
         return null;
     }
 
     /// <summary>Signs a complete answer's receipt over its body's hash (before its record is committed and its status goes out).</summary>
-    public void IssueForAnswer(RelayRequest request) => signer.Issue(request, request.ResponseSha256!);
+    public async Task IssueForAnswerAsync(RelayRequest request) => await signer.IssueAsync(request, request.ResponseSha256!);
 
     /// <summary>
     /// After a stream ended normally (completed, or failed inside the protocol): signs its receipt over every byte the
@@ -59,7 +57,7 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
         var output = hashing.Hashing;
         if (IsCommitted200(request) && request.Receipt is null)
         {
-            string jws = signer.Issue(request, output.CurrentSha256());
+            string jws = await signer.IssueAsync(request, output.CurrentSha256());
             if (!await recordDurably())
             {
                 output.DropHeld();
@@ -90,13 +88,13 @@ internal sealed class RequestReceipts(ReceiptSigner signer)
     /// When the request ends: a committed stream that broke off (client gone) still gets its stored receipt; one whose
     /// record could not be committed gets none (its end was withheld).
     /// </summary>
-    public void EnsureIssued(RelayRequest request, HashingResponseBodyFeature? hashing)
+    public async Task EnsureIssuedAsync(RelayRequest request, HashingResponseBodyFeature? hashing)
     {
         // An end still held was never sent (the request failed while holding it): it is not part of what the client got.
         hashing?.Hashing.DropHeld();
         if (hashing is not null && request.Receipt is null && IsCommitted200(request) && request.Outcome != Usage.UsageOutcome.RecordFailed)
         {
-            signer.Issue(request, hashing.Hashing.CurrentSha256());
+            await signer.IssueAsync(request, hashing.Hashing.CurrentSha256());
         }
     }
 

@@ -95,7 +95,7 @@ public class ReceiptTests
     }
 
     [Theory]
-    [InlineData("\"v\":1", "\"v\":2")]
+    [InlineData("\"v\":1", "\"v\":3")]
     [InlineData("\"retention\":\"none\"", "\"retention\":\"30d\"")]
     [InlineData("\"issued_at\":\"2026-11-22T06:05:49.123Z\"", "\"issued_at\":\"2026-11-22 06:05:49\"")]
     [InlineData(",\"provider\":\"anthropic\"", "")]

@@ -273,7 +273,8 @@ public sealed class OperatorTamperTests
         return server.Http.SendAsync(request);
     }
 
-    private static byte[] Payload(string jws) => Convert.FromBase64String(Pad(jws.Split('.')[1].Replace('-', '+').Replace('_', '/')));
+    // The claims of a version 2 receipt (docs/trust.md): its second '~' part.
+    private static byte[] Payload(string jws) => Convert.FromBase64String(Pad(jws.Split('~')[1].Replace('-', '+').Replace('_', '/')));
 
     private static string Pad(string base64) => base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
 

@@ -60,11 +60,11 @@ public sealed class ReceiptCliTests
         Assert.Contains("FAIL response_hash", output, StringComparison.Ordinal);
         Assert.Contains("PASS signature", output, StringComparison.Ordinal);
 
-        // One changed character of the receipt's payload.
-        string[] parts = jws.Split('.');
+        // One changed character of the receipt's claims (a version 2 receipt's second '~' part).
+        string[] parts = jws.Split('~');
         char[] payload = parts[1].ToCharArray();
         payload[5] = payload[5] == 'A' ? 'B' : 'A';
-        await File.WriteAllTextAsync(receiptFile, parts[0] + "." + new string(payload) + "." + parts[2]);
+        await File.WriteAllTextAsync(receiptFile, string.Join('~', parts[0], new string(payload), parts[2], parts[3]));
         (exit, output) = await CliTests.RunAsync("verify", "--receipt", receiptFile, "--jwks", jwksFile, "--response", responseFile);
         Assert.Equal(1, exit);
         Assert.Contains("FAIL", output, StringComparison.Ordinal);

@@ -37,7 +37,8 @@ public sealed class ReceiptUpstreamTests
         string sentHash = Convert.ToHexStringLower(SHA256.HashData(sent));
         Assert.Equal(sentHash, claims.UpstreamResponseSha256);
 
-        using var payload = JsonDocument.Parse(Base64Url(jws.Split('.')[1]));
+        // The claims, read as docs/trust.md tells a user to (a version 2 receipt's second '~' part).
+        using var payload = JsonDocument.Parse(Base64Url(jws.Split('~')[1]));
         var root = payload.RootElement;
         Assert.Equal("127.0.0.1", root.GetProperty("upstream_host").GetString());
         Assert.Equal(upstream.BaseUrl.Port, root.GetProperty("upstream_port").GetInt32());

@@ -8,7 +8,7 @@ namespace Warden.Server.Audit.Checks;
 
 /// <summary>
 /// The "Warden targets" check (docs/trust.md): when the target serves Warden receipts, every answer's receipt verifies
-/// against the published keys, its <c>response_sha256</c> covers exactly the bytes received (a stream's bytes before its
+/// against the published keys (a version 2 receipt also through its path to its signed batch root), its <c>response_sha256</c> covers exactly the bytes received (a stream's bytes before its
 /// <c>: warden-receipt</c> line; a Gemini stream, which has none, whole), it is the receipt of the request id the answer
 /// carried and of the model asked for, the server returns the same receipt under that id, its entry is in the
 /// transparency log under the checkpoint taken at the end of the run, that checkpoint is consistent with the one taken
@@ -179,6 +179,13 @@ internal sealed class ReceiptsCheck : IAuditCheck
 
         var hash = report.Checks.FirstOrDefault(c => c.Name == "response_hash");
         tally.Add("signature", report.Claims is not null);
+
+        // A version 2 receipt (docs/trust.md, "Batched signatures"): its claims must lead to the root its batch header signs.
+        if (report.Checks.FirstOrDefault(c => c.Name == "batch_inclusion") is { } batch)
+        {
+            tally.Add("batch inclusion", batch.Passed);
+        }
+
         if (report.Claims is not { } claims)
         {
             return;
