@@ -27,5 +27,6 @@ internal static class WardenCli
         CodesCommand.Build(),
         LedgerCommand.Build(),
         LimitsCommand.Build(),
+        AccountsCommand.Build(),
     };
 }

@@ -83,4 +83,10 @@ internal static partial class Log
 
     [LoggerMessage(4123, LogLevel.Critical, "Witness {Witness} has cosigned size {Theirs} of this log, which holds only {Size} entries: the log was truncated or rewritten after it was witnessed")]
     public static partial void WitnessAhead(ILogger logger, string witness, long theirs, long size);
+
+    [LoggerMessage(5400, LogLevel.Information, "Customer invitation {InvitationId} to tenant {Tenant} created by {Actor}")]
+    public static partial void CustomerInvited(ILogger logger, string tenant, string actor, string invitationId);
+
+    [LoggerMessage(5401, LogLevel.Information, "Customer account {AccountId} disabled by {Actor}; {Sessions} sessions ended")]
+    public static partial void CustomerDisabled(ILogger logger, string accountId, string actor, int sessions);
 }
