@@ -144,6 +144,23 @@ public sealed class CustomerAccountStoreTests : IDisposable
     }
 
     [Fact]
+    public void Argon2idLibrary_MatchesRfc9106TestVector()
+    {
+        // RFC 9106 §5.3: password 32 × 0x01, salt 16 × 0x02, secret 8 × 0x03, associated data 12 × 0x04, m=32, t=3, p=4.
+        using var argon = new Konscious.Security.Cryptography.Argon2id(Enumerable.Repeat((byte)1, 32).ToArray())
+        {
+            Salt = Enumerable.Repeat((byte)2, 16).ToArray(),
+            KnownSecret = Enumerable.Repeat((byte)3, 8).ToArray(),
+            AssociatedData = Enumerable.Repeat((byte)4, 12).ToArray(),
+            MemorySize = 32,
+            Iterations = 3,
+            DegreeOfParallelism = 4,
+        };
+
+        Assert.Equal("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659", Convert.ToHexStringLower(argon.GetBytes(32)));
+    }
+
+    [Fact]
     public void PasswordHash_AgreesWithLibsodiumsArgon2id()
     {
         // An independent Argon2id (libsodium, through NSec) must derive the same 32 bytes from the stored salt and
@@ -157,7 +174,7 @@ public sealed class CustomerAccountStoreTests : IDisposable
             NumberOfPasses = parameters.Passes,
         });
 
-        Assert.Equal(hash, sodium.DeriveBytes("correct horse battery", salt, hash.Length));
+        Assert.Equal(hash, sodium.DeriveBytes(System.Text.Encoding.UTF8.GetBytes("correct horse battery"), salt, hash.Length));
     }
 
     public void Dispose() => _folder.Dispose();
