@@ -211,6 +211,43 @@ public sealed class CustomerBrowserTests(ConsoleBrowser browser) : IClassFixture
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task ChineseLocale_ShowsNoEnglishString_OnAnyCustomerPage()
+    {
+        await using var server = await WardenTestServer.StartAsync();
+        var world = await CustomerWorld.CreateAsync(server, "acme", "alice");
+        var store = server.App.Services.GetRequiredService<Warden.Server.Console.Customers.CustomerAccountStore>();
+        var page = await browser.NewPageAsync(server.Url, "zh-CN");
+        await page.GotoAsync("/console/my/invitation?token=" + store.Invite(world.Tenant.Id, "test").Token);
+        await ConsoleBrowserTests.AssertNoEnglishAsync(page, "invitation");
+        await page.GotoAsync("/console/my/login");
+        await ConsoleBrowserTests.AssertNoEnglishAsync(page, "login");
+        await page.Locator("#name").FillAsync(world.Account.Name);
+        await page.Locator("#password").FillAsync(CustomerWorld.Password);
+        await page.Locator("form.stack button").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/my$"));
+
+        foreach (string path in (string[])["/console/my", "/console/my/keys", "/console/my/redeem", "/console/my/receipts", "/console/my/security", "/console/my/verify?id=" + world.RequestId])
+        {
+            await page.GotoAsync(path);
+            Assert.Equal("zh-Hans", await page.Locator("html").GetAttributeAsync("lang"));
+            await ConsoleBrowserTests.AssertNoEnglishAsync(page, path);
+        }
+
+        // The verifier's results come from the page's own strings, in the page's language.
+        await page.Locator("#verify").ClickAsync();
+        await Assertions.Expect(page.Locator(".verdict")).ToHaveAttributeAsync("data-state", "pass");
+        await ConsoleBrowserTests.AssertNoEnglishAsync(page, "verified");
+        await ConsoleBrowser.ScreenshotAsync(page, "zh-my-verify");
+
+        // TOTP enrolment, in Chinese too.
+        await page.GotoAsync("/console/my/security");
+        await page.Locator("main form button").ClickAsync();
+        await Assertions.Expect(page.Locator("#totp-secret")).ToHaveCountAsync(1);
+        await ConsoleBrowserTests.AssertNoEnglishAsync(page, "totp enrolment");
+        await page.Context.CloseAsync();
+    }
+
     private static string ReadJws(Microsoft.Data.Sqlite.SqliteConnection connection, string requestId)
     {
         using (connection)
