@@ -142,6 +142,13 @@ public sealed class CustomerConsoleTests
         Assert.Equal(["sim-small"], key.AllowedModels);
         Assert.Equal(world.Tenant.Id, server.App.Data.Billing.Tenants.OfKey(key.Id)?.Id);
         Assert.Contains(server.App.Data.Billing.Budgets.List(), b => b.Scope == "key" && b.SubjectId == key.Id && b.LimitMicros == 2_500_000);
+
+        // No models named: the key gets the ones the operator allows, not every model; no budget named: the tenant's.
+        using var defaulted = await http.PostAsync("console/my/keys?handler=Create", page, ("name", "k2"));
+        Assert.Equal(HttpStatusCode.OK, defaulted.StatusCode);
+        var second = server.App.Data.Keys.List().Single(k => k.Name == "k2");
+        Assert.Equal(["sim-small"], second.AllowedModels);
+        Assert.Contains(server.App.Data.Billing.Budgets.List(), b => b.Scope == "key" && b.SubjectId == second.Id && b.LimitMicros == 5_000_000);
     }
 
     [Fact]

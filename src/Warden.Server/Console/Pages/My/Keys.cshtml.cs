@@ -38,7 +38,7 @@ internal sealed class CustomerKeysModel(DataFolder data, CustomerAccountStore ac
         {
             Problem = "Keys.NameRequired";
         }
-        else if (AllowedModels is not null && (asked.Count == 0 || asked.Any(m => !AllowedModels.Contains(m, StringComparer.Ordinal))))
+        else if (AllowedModels is not null && asked.Any(m => !AllowedModels.Contains(m, StringComparer.Ordinal)))
         {
             Problem = "My.Keys.ModelsProblem";
         }
