@@ -28,5 +28,6 @@ internal static class WardenCli
         LedgerCommand.Build(),
         LimitsCommand.Build(),
         CommonOptions.Database,
+        AccountsCommand.Build(),
     };
 }

@@ -16,7 +16,9 @@ internal sealed class ConsoleAuthFilter(ConsoleSessions sessions) : IAsyncPageFi
 
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
-        if (context.ActionDescriptor.ModelTypeInfo?.GetCustomAttribute<ConsoleAnonymousAttribute>() is not null)
+        // Customer pages have their own sessions and filter (Customers/CustomerAuthFilter).
+        if (context.ActionDescriptor.ModelTypeInfo?.GetCustomAttribute<ConsoleAnonymousAttribute>() is not null
+            || context.ActionDescriptor.ModelTypeInfo?.GetCustomAttribute<Customers.CustomerPageAttribute>() is not null)
         {
             await next();
             return;

@@ -57,6 +57,7 @@ internal static class ConsoleSetup
                     parts.ApplicationParts.Add(part);
                 }
             });
+        Customers.CustomerSetup.Add(services);
     }
 
     public static void Map(WebApplication app)
@@ -84,6 +85,7 @@ internal static class ConsoleSetup
         }));
 
         app.MapGet(PathPrefix + "/console.css", () => Results.Bytes(Stylesheet.Value, "text/css; charset=utf-8"));
+        Customers.CustomerSetup.Map(app);
         app.MapRazorPages();
     }
 

@@ -16,7 +16,11 @@ internal static class Dashboard
         _ => (TimeSpan.FromDays(1), TimeSpan.FromHours(1)),
     };
 
-    public static DashboardReport Build(WardenDatabase database, DashboardPeriod period, DateTimeOffset now)
+    /// <param name="database">The database.</param>
+    /// <param name="period">The window.</param>
+    /// <param name="now">The window's end.</param>
+    /// <param name="tenantId">Only this tenant's requests (the customer overview): billed to it, or by its keys when not billed.</param>
+    public static DashboardReport Build(WardenDatabase database, DashboardPeriod period, DateTimeOffset now, string? tenantId = null)
     {
         var (length, bucketWidth) = Shape(period);
         int bucketCount = (int)(length / bucketWidth);
@@ -45,6 +49,12 @@ internal static class Dashboard
                 LEFT JOIN channels c ON c.id = u.channel_id
                 WHERE u.created_at >= @since
                 """;
+            if (tenantId is not null)
+            {
+                command.CommandText += " AND (s.tenant_id = @tenant OR (s.tenant_id IS NULL AND u.key_id IN (SELECT key_id FROM key_tenants WHERE tenant_id = @tenant)))";
+                command.Parameters.AddWithValue("@tenant", tenantId);
+            }
+
             command.Parameters.AddWithValue("@since", SqlTime.Format(since));
             using var reader = command.ExecuteReader();
             while (reader.Read())

@@ -92,4 +92,10 @@ internal static partial class Log
 
     [LoggerMessage(5302, LogLevel.Information, "Redis answers again: rate limits, leases, cool-downs and circuits are shared again; {Nodes} live nodes")]
     public static partial void SharedStateRecovered(ILogger logger, int nodes);
+
+    [LoggerMessage(5400, LogLevel.Information, "Customer invitation {InvitationId} to tenant {Tenant} created by {Actor}")]
+    public static partial void CustomerInvited(ILogger logger, string tenant, string actor, string invitationId);
+
+    [LoggerMessage(5401, LogLevel.Information, "Customer account {AccountId} disabled by {Actor}; {Sessions} sessions ended")]
+    public static partial void CustomerDisabled(ILogger logger, string accountId, string actor, int sessions);
 }

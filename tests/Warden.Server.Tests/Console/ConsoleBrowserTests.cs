@@ -237,7 +237,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
     /// the server recorded (names and models, marked translate="no"; ids, hints and log entries in code and pre) is
     /// left out: it is the same in every language.
     /// </summary>
-    private static async Task AssertNoEnglishAsync(IPage page, string where)
+    internal static async Task AssertNoEnglishAsync(IPage page, string where)
     {
         string text = await page.EvaluateAsync<string>("""
             () => {
@@ -267,6 +267,6 @@ public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser) : IClass
     [GeneratedRegex(@"\{\d\}")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"\b(?:Layout|Nav|Common|Login|Dashboard|Period|Column|Health|Channels|Keys|Role|Usage|Trust|Csrf)\.[A-Za-z.-]+\b")]
+    [GeneratedRegex(@"\b(?:Layout|Nav|Common|Login|Dashboard|Period|Column|Health|Channels|Keys|Role|Usage|Trust|Csrf|Accounts|My)\.[A-Za-z.-]+\b")]
     private static partial Regex UntranslatedKey();
 }
