@@ -22,18 +22,18 @@ internal sealed class OperationUsageStore(WardenDatabase database)
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO operation_usage (request_id, operation, model, unit, variant, quantity, price_version, micros, created_at)
-            VALUES ($request, $operation, $model, $unit, $variant, $quantity, $version, $micros, $created)
+            VALUES (@request, @operation, @model, @unit, @variant, @quantity, @version, @micros, @created)
             ON CONFLICT (request_id, unit, variant) DO NOTHING
             """;
-        command.Parameters.AddWithValue("$request", usage.RequestId);
-        command.Parameters.AddWithValue("$operation", usage.Operation);
-        command.Parameters.AddWithValue("$model", usage.Model);
-        command.Parameters.AddWithValue("$unit", PriceUnitNames.Name(usage.Unit));
-        command.Parameters.AddWithValue("$variant", usage.Variant);
-        command.Parameters.AddWithValue("$quantity", usage.Quantity);
-        command.Parameters.AddWithValue("$version", (object?)usage.PriceVersion ?? DBNull.Value);
-        command.Parameters.AddWithValue("$micros", usage.Micros);
-        command.Parameters.AddWithValue("$created", SqlTime.Format(usage.CreatedAt));
+        command.Parameters.AddWithValue("@request", usage.RequestId);
+        command.Parameters.AddWithValue("@operation", usage.Operation);
+        command.Parameters.AddWithValue("@model", usage.Model);
+        command.Parameters.AddWithValue("@unit", PriceUnitNames.Name(usage.Unit));
+        command.Parameters.AddWithValue("@variant", usage.Variant);
+        command.Parameters.AddWithValue("@quantity", usage.Quantity);
+        command.Parameters.AddWithValue("@version", (object?)usage.PriceVersion ?? DBNull.Value);
+        command.Parameters.AddWithValue("@micros", usage.Micros);
+        command.Parameters.AddWithValue("@created", SqlTime.Format(usage.CreatedAt));
         return command.ExecuteNonQuery() == 1;
     }
 
@@ -44,9 +44,9 @@ internal sealed class OperationUsageStore(WardenDatabase database)
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT request_id, operation, model, unit, variant, quantity, price_version, micros, created_at
-            FROM operation_usage WHERE request_id = $request ORDER BY unit, variant
+            FROM operation_usage WHERE request_id = @request ORDER BY unit, variant
             """;
-        command.Parameters.AddWithValue("$request", requestId);
+        command.Parameters.AddWithValue("@request", requestId);
         using var reader = command.ExecuteReader();
         var rows = new List<OperationUsage>();
         while (reader.Read())

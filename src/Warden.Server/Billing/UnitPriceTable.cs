@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Storage;
 using Warden.Server.Trust;
 
@@ -96,7 +96,7 @@ internal sealed class UnitPriceTable(WardenDatabase database, BillingCatalog cat
     }
 
     /// <summary>Writes one version numbered MAX + 1 inside the caller's transaction (portable: no database-assigned ids).</summary>
-    public static long Insert(SqliteConnection connection, SqliteTransaction transaction, UnitPrice price)
+    public static long Insert(DbConnection connection, DbTransaction transaction, UnitPrice price)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(price);
@@ -104,22 +104,22 @@ internal sealed class UnitPriceTable(WardenDatabase database, BillingCatalog cat
         command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO unit_prices (version, model, currency, unit, variant, micros_per_unit, source, effective_at, created_at)
-            SELECT COALESCE(MAX(version), 0) + 1, $model, $currency, $unit, $variant, $micros, $source, $effective, $created FROM unit_prices
+            SELECT COALESCE(MAX(version), 0) + 1, @model, @currency, @unit, @variant, @micros, @source, @effective, @created FROM unit_prices
             RETURNING version
             """;
-        command.Parameters.AddWithValue("$model", price.Model);
-        command.Parameters.AddWithValue("$currency", price.Currency);
-        command.Parameters.AddWithValue("$unit", PriceUnitNames.Name(price.Unit));
-        command.Parameters.AddWithValue("$variant", price.Variant);
-        command.Parameters.AddWithValue("$micros", price.MicrosPerUnit);
-        command.Parameters.AddWithValue("$source", price.Source);
-        command.Parameters.AddWithValue("$effective", SqlTime.Format(price.EffectiveAt));
-        command.Parameters.AddWithValue("$created", SqlTime.Format(price.CreatedAt));
+        command.Parameters.AddWithValue("@model", price.Model);
+        command.Parameters.AddWithValue("@currency", price.Currency);
+        command.Parameters.AddWithValue("@unit", PriceUnitNames.Name(price.Unit));
+        command.Parameters.AddWithValue("@variant", price.Variant);
+        command.Parameters.AddWithValue("@micros", price.MicrosPerUnit);
+        command.Parameters.AddWithValue("@source", price.Source);
+        command.Parameters.AddWithValue("@effective", SqlTime.Format(price.EffectiveAt));
+        command.Parameters.AddWithValue("@created", SqlTime.Format(price.CreatedAt));
         return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Every version, oldest first.</summary>
-    public static List<UnitPrice> ReadAll(SqliteConnection connection, SqliteTransaction? transaction)
+    public static List<UnitPrice> ReadAll(DbConnection connection, DbTransaction? transaction)
     {
         ArgumentNullException.ThrowIfNull(connection);
         using var command = connection.CreateCommand();

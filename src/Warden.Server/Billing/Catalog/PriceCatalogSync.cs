@@ -65,7 +65,7 @@ internal static class PriceCatalogSync
     /// The per-unit prices (issue 22), by the same rule as token prices: a unit price is the catalog's while its newest
     /// version came from a catalog (<c>source</c> "catalog:VERSION"); one the operator set is kept.
     /// </summary>
-    private static void ApplyUnits(SqliteConnection connection, SqliteTransaction transaction, PriceCatalog catalog, DateTimeOffset now, PriceSyncReport report)
+    private static void ApplyUnits(DbConnection connection, DbTransaction transaction, PriceCatalog catalog, DateTimeOffset now, PriceSyncReport report)
     {
         var newest = new Dictionary<(string, string, PriceUnit, string), UnitPrice>();
         foreach (var price in UnitPriceTable.ReadAll(connection, transaction))

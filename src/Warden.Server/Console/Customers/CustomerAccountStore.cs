@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using OtpNet;
 using Warden.Server.Secrets;
 using Warden.Server.Storage;
@@ -31,14 +31,14 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO customer_invitations (id, token_hash, tenant_id, created_by, created_at, expires_at)
-            VALUES ($id, $hash, $tenant, $by, $at, $expires)
+            VALUES (@id, @hash, @tenant, @by, @at, @expires)
             """;
-        command.Parameters.AddWithValue("$id", invitation.Id);
-        command.Parameters.AddWithValue("$hash", Sha256(token));
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$by", createdBy);
-        command.Parameters.AddWithValue("$at", SqlTime.Format(now));
-        command.Parameters.AddWithValue("$expires", SqlTime.Format(invitation.ExpiresAt));
+        command.Parameters.AddWithValue("@id", invitation.Id);
+        command.Parameters.AddWithValue("@hash", Sha256(token));
+        command.Parameters.AddWithValue("@tenant", tenantId);
+        command.Parameters.AddWithValue("@by", createdBy);
+        command.Parameters.AddWithValue("@at", SqlTime.Format(now));
+        command.Parameters.AddWithValue("@expires", SqlTime.Format(invitation.ExpiresAt));
         command.ExecuteNonQuery();
         return invitation;
     }
@@ -53,9 +53,9 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
 
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT tenant_id FROM customer_invitations WHERE token_hash = $hash AND accepted_at IS NULL AND expires_at > $now";
-        command.Parameters.AddWithValue("$hash", Sha256(token));
-        command.Parameters.AddWithValue("$now", SqlTime.Format(time.GetUtcNow()));
+        command.CommandText = "SELECT tenant_id FROM customer_invitations WHERE token_hash = @hash AND accepted_at IS NULL AND expires_at > @now";
+        command.Parameters.AddWithValue("@hash", Sha256(token));
+        command.Parameters.AddWithValue("@now", SqlTime.Format(time.GetUtcNow()));
         return command.ExecuteScalar() as string;
     }
 
@@ -86,10 +86,10 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         using var transaction = connection.BeginTransaction(deferred: false);
         string? tenantId;
         string? invitationId;
-        using (var find = Command(connection, transaction, "SELECT id, tenant_id FROM customer_invitations WHERE token_hash = $hash AND accepted_at IS NULL AND expires_at > $now"))
+        using (var find = Command(connection, transaction, "SELECT id, tenant_id FROM customer_invitations WHERE token_hash = @hash AND accepted_at IS NULL AND expires_at > @now"))
         {
-            find.Parameters.AddWithValue("$hash", Sha256(token));
-            find.Parameters.AddWithValue("$now", SqlTime.Format(now));
+            find.Parameters.AddWithValue("@hash", Sha256(token));
+            find.Parameters.AddWithValue("@now", SqlTime.Format(now));
             using var reader = find.ExecuteReader();
             (invitationId, tenantId) = reader.Read() ? (reader.GetString(0), reader.GetString(1)) : (null, null);
         }
@@ -99,9 +99,9 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
             return (null, "My.Invitation.Invalid");
         }
 
-        using (var taken = Command(connection, transaction, "SELECT COUNT(*) FROM customer_accounts WHERE name = $name"))
+        using (var taken = Command(connection, transaction, "SELECT COUNT(*) FROM customer_accounts WHERE name = @name"))
         {
-            taken.Parameters.AddWithValue("$name", name);
+            taken.Parameters.AddWithValue("@name", name);
             if ((long)taken.ExecuteScalar()! > 0)
             {
                 return (null, "My.Invitation.NameTaken");
@@ -109,21 +109,21 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         }
 
         var account = new CustomerAccount(Guid.CreateVersion7(now).ToString(), tenantId, name, false, SqlTime.Parse(SqlTime.Format(now)), null);
-        using (var insert = Command(connection, transaction, "INSERT INTO customer_accounts (id, tenant_id, name, password_hash, created_at) VALUES ($id, $tenant, $name, $hash, $at)"))
+        using (var insert = Command(connection, transaction, "INSERT INTO customer_accounts (id, tenant_id, name, password_hash, created_at) VALUES (@id, @tenant, @name, @hash, @at)"))
         {
-            insert.Parameters.AddWithValue("$id", account.Id);
-            insert.Parameters.AddWithValue("$tenant", tenantId);
-            insert.Parameters.AddWithValue("$name", name);
-            insert.Parameters.AddWithValue("$hash", phc);
-            insert.Parameters.AddWithValue("$at", SqlTime.Format(now));
+            insert.Parameters.AddWithValue("@id", account.Id);
+            insert.Parameters.AddWithValue("@tenant", tenantId);
+            insert.Parameters.AddWithValue("@name", name);
+            insert.Parameters.AddWithValue("@hash", phc);
+            insert.Parameters.AddWithValue("@at", SqlTime.Format(now));
             insert.ExecuteNonQuery();
         }
 
-        using (var spend = Command(connection, transaction, "UPDATE customer_invitations SET accepted_at = $at, account_id = $account WHERE id = $id AND accepted_at IS NULL"))
+        using (var spend = Command(connection, transaction, "UPDATE customer_invitations SET accepted_at = @at, account_id = @account WHERE id = @id AND accepted_at IS NULL"))
         {
-            spend.Parameters.AddWithValue("$at", SqlTime.Format(now));
-            spend.Parameters.AddWithValue("$account", account.Id);
-            spend.Parameters.AddWithValue("$id", invitationId);
+            spend.Parameters.AddWithValue("@at", SqlTime.Format(now));
+            spend.Parameters.AddWithValue("@account", account.Id);
+            spend.Parameters.AddWithValue("@id", invitationId);
             if (spend.ExecuteNonQuery() != 1)
             {
                 return (null, "My.Invitation.Invalid");
@@ -171,7 +171,7 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
 
         if (PasswordHash.NeedsRehash(row.PasswordHash))
         {
-            Execute("UPDATE customer_accounts SET password_hash = $h WHERE id = $id", ("$h", PasswordHash.Hash(password)), ("$id", row.Account.Id));
+            Execute("UPDATE customer_accounts SET password_hash = @h WHERE id = @id", ("@h", PasswordHash.Hash(password)), ("@id", row.Account.Id));
         }
 
         return new SignInResult(SignInOutcome.SignedIn, row.Account);
@@ -180,8 +180,8 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
     public CustomerAccount? Find(string id)
     {
         using var connection = database.Open();
-        using var command = Command(connection, null, $"{SelectAccount} WHERE id = $id");
-        command.Parameters.AddWithValue("$id", id);
+        using var command = Command(connection, null, $"{SelectAccount} WHERE id = @id");
+        command.Parameters.AddWithValue("@id", id);
         return ReadAccounts(command).FirstOrDefault();
     }
 
@@ -189,14 +189,14 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
     public List<CustomerAccount> List(string? tenantId = null)
     {
         using var connection = database.Open();
-        using var command = Command(connection, null, tenantId is null ? $"{SelectAccount} ORDER BY created_at, id" : $"{SelectAccount} WHERE tenant_id = $t ORDER BY created_at, id");
-        command.Parameters.AddWithValue("$t", (object?)tenantId ?? DBNull.Value);
+        using var command = Command(connection, null, tenantId is null ? $"{SelectAccount} ORDER BY created_at, id" : $"{SelectAccount} WHERE tenant_id = @t ORDER BY created_at, id");
+        command.Parameters.AddWithValue("@t", (object?)tenantId ?? DBNull.Value);
         return ReadAccounts(command);
     }
 
     /// <summary>Disables an account; the sessions check it on every request, so its sessions end with it.</summary>
     public bool Disable(string id) =>
-        Execute("UPDATE customer_accounts SET disabled_at = $at WHERE id = $id AND disabled_at IS NULL", ("$at", SqlTime.Format(time.GetUtcNow())), ("$id", id)) > 0;
+        Execute("UPDATE customer_accounts SET disabled_at = @at WHERE id = @id AND disabled_at IS NULL", ("@at", SqlTime.Format(time.GetUtcNow())), ("@id", id)) > 0;
 
     /// <summary>
     /// Starts TOTP enrolment: a new random 160-bit secret (RFC 4226's recommended length), stored encrypted and not yet
@@ -207,8 +207,8 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         byte[] secret = KeyGeneration.GenerateRandomKey(20);
         var sealedSecret = ring.Encrypt(secret, TotpPurpose + ":" + accountId);
         int changed = Execute(
-            "UPDATE customer_accounts SET totp_secret = $s, totp_last_step = 0 WHERE id = $id AND totp_enabled = 0",
-            ("$s", sealedSecret.KeyId + ":" + Convert.ToBase64String(sealedSecret.Ciphertext)), ("$id", accountId));
+            "UPDATE customer_accounts SET totp_secret = @s, totp_last_step = 0 WHERE id = @id AND totp_enabled = 0",
+            ("@s", sealedSecret.KeyId + ":" + Convert.ToBase64String(sealedSecret.Ciphertext)), ("@id", accountId));
         return changed == 1 ? Base32Encoding.ToString(secret) : null;
     }
 
@@ -227,23 +227,23 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         var codes = Enumerable.Range(0, RecoveryCodeCount).Select(_ => RecoveryCode()).ToList();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        using (var clear = Command(connection, transaction, "DELETE FROM customer_recovery_codes WHERE account_id = $id"))
+        using (var clear = Command(connection, transaction, "DELETE FROM customer_recovery_codes WHERE account_id = @id"))
         {
-            clear.Parameters.AddWithValue("$id", accountId);
+            clear.Parameters.AddWithValue("@id", accountId);
             clear.ExecuteNonQuery();
         }
 
         foreach (string recovery in codes)
         {
-            using var insert = Command(connection, transaction, "INSERT INTO customer_recovery_codes (account_id, code_hash) VALUES ($id, $h)");
-            insert.Parameters.AddWithValue("$id", accountId);
-            insert.Parameters.AddWithValue("$h", Sha256(NormaliseRecovery(recovery)));
+            using var insert = Command(connection, transaction, "INSERT INTO customer_recovery_codes (account_id, code_hash) VALUES (@id, @h)");
+            insert.Parameters.AddWithValue("@id", accountId);
+            insert.Parameters.AddWithValue("@h", Sha256(NormaliseRecovery(recovery)));
             insert.ExecuteNonQuery();
         }
 
-        using (var enable = Command(connection, transaction, "UPDATE customer_accounts SET totp_enabled = 1 WHERE id = $id"))
+        using (var enable = Command(connection, transaction, "UPDATE customer_accounts SET totp_enabled = 1 WHERE id = @id"))
         {
-            enable.Parameters.AddWithValue("$id", accountId);
+            enable.Parameters.AddWithValue("@id", accountId);
             enable.ExecuteNonQuery();
         }
 
@@ -255,15 +255,15 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
     public IReadOnlyList<string>? KeyModels(string tenantId)
     {
         using var connection = database.Open();
-        using var command = Command(connection, null, "SELECT models FROM customer_key_limits WHERE tenant_id = $t");
-        command.Parameters.AddWithValue("$t", tenantId);
+        using var command = Command(connection, null, "SELECT models FROM customer_key_limits WHERE tenant_id = @t");
+        command.Parameters.AddWithValue("@t", tenantId);
         return command.ExecuteScalar() is string models ? models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
     }
 
     /// <summary>Sets which models a tenant's customers may give their keys (null: every model).</summary>
     public void SetKeyModels(string tenantId, IReadOnlyList<string>? models) => Execute(
-        "INSERT INTO customer_key_limits (tenant_id, models) VALUES ($t, $m) ON CONFLICT (tenant_id) DO UPDATE SET models = excluded.models",
-        ("$t", tenantId), ("$m", models is null ? DBNull.Value : string.Join(',', models)));
+        "INSERT INTO customer_key_limits (tenant_id, models) VALUES (@t, @m) ON CONFLICT (tenant_id) DO UPDATE SET models = excluded.models",
+        ("@t", tenantId), ("@m", models is null ? DBNull.Value : string.Join(',', models)));
 
     // A code is accepted once: the step it matched must be later than the last step used, written with a conditional
     // update so two sign-ins racing with the same code cannot both pass (RFC 6238 §5.2).
@@ -291,12 +291,12 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
             return false;
         }
 
-        return Execute("UPDATE customer_accounts SET totp_last_step = $step WHERE id = $id AND totp_last_step < $step", ("$step", step), ("$id", row.Account.Id)) == 1;
+        return Execute("UPDATE customer_accounts SET totp_last_step = @step WHERE id = @id AND totp_last_step < @step", ("@step", step), ("@id", row.Account.Id)) == 1;
     }
 
     private bool UseRecoveryCode(string accountId, string code) => Execute(
-        "UPDATE customer_recovery_codes SET used_at = $at WHERE account_id = $id AND code_hash = $h AND used_at IS NULL",
-        ("$at", SqlTime.Format(time.GetUtcNow())), ("$id", accountId), ("$h", Sha256(NormaliseRecovery(code)))) == 1;
+        "UPDATE customer_recovery_codes SET used_at = @at WHERE account_id = @id AND code_hash = @h AND used_at IS NULL",
+        ("@at", SqlTime.Format(time.GetUtcNow())), ("@id", accountId), ("@h", Sha256(NormaliseRecovery(code)))) == 1;
 
     // 80 random bits as four groups of four base32 characters: easy to copy from paper, too many to guess.
     private static string RecoveryCode()
@@ -315,22 +315,22 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
     private AccountRow? FindRow(string name)
     {
         using var connection = database.Open();
-        using var command = Command(connection, null, $"{SelectAccount} WHERE name = $name");
-        command.Parameters.AddWithValue("$name", name);
+        using var command = Command(connection, null, $"{SelectAccount} WHERE name = @name");
+        command.Parameters.AddWithValue("@name", name);
         return ReadRows(command).FirstOrDefault();
     }
 
     private AccountRow? FindRowById(string id)
     {
         using var connection = database.Open();
-        using var command = Command(connection, null, $"{SelectAccount} WHERE id = $id");
-        command.Parameters.AddWithValue("$id", id);
+        using var command = Command(connection, null, $"{SelectAccount} WHERE id = @id");
+        command.Parameters.AddWithValue("@id", id);
         return ReadRows(command).FirstOrDefault();
     }
 
-    private static List<CustomerAccount> ReadAccounts(SqliteCommand command) => ReadRows(command).Select(r => r.Account).ToList();
+    private static List<CustomerAccount> ReadAccounts(DbCommand command) => ReadRows(command).Select(r => r.Account).ToList();
 
-    private static List<AccountRow> ReadRows(SqliteCommand command)
+    private static List<AccountRow> ReadRows(DbCommand command)
     {
         using var reader = command.ExecuteReader();
         var rows = new List<AccountRow>();
@@ -357,7 +357,7 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         return command.ExecuteNonQuery();
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -11,7 +11,7 @@ internal sealed class CustomerReceipts(WardenDatabase database)
     public const int PageSize = 100;
 
     private const string TenantFilter =
-        "(s.tenant_id = $t OR (s.tenant_id IS NULL AND r.key_id IN (SELECT key_id FROM key_tenants WHERE tenant_id = $t)))";
+        "(s.tenant_id = @t OR (s.tenant_id IS NULL AND r.key_id IN (SELECT key_id FROM key_tenants WHERE tenant_id = @t)))";
 
     /// <summary>The tenant's newest receipts (before <paramref name="before"/>, a request id, for the next page).</summary>
     public List<CustomerReceiptRow> List(string tenantId, DateTimeOffset? before = null)
@@ -23,12 +23,12 @@ internal sealed class CustomerReceipts(WardenDatabase database)
             FROM receipts r
             LEFT JOIN usage_records u ON u.id = r.request_id
             LEFT JOIN settlements s ON s.request_id = r.request_id
-            WHERE {TenantFilter} AND ($before IS NULL OR r.created_at < $before)
+            WHERE {TenantFilter} AND (@before IS NULL OR r.created_at < @before)
             ORDER BY r.created_at DESC, r.request_id DESC
             LIMIT {PageSize}
             """;
-        command.Parameters.AddWithValue("$t", tenantId);
-        command.Parameters.AddWithValue("$before", before is { } b ? SqlTime.Format(b) : DBNull.Value);
+        command.Parameters.AddWithValue("@t", tenantId);
+        command.Parameters.AddWithValue("@before", before is { } b ? SqlTime.Format(b) : DBNull.Value);
         using var reader = command.ExecuteReader();
         var rows = new List<CustomerReceiptRow>();
         while (reader.Read())
@@ -48,10 +48,10 @@ internal sealed class CustomerReceipts(WardenDatabase database)
         using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT r.jws FROM receipts r LEFT JOIN settlements s ON s.request_id = r.request_id
-            WHERE r.request_id = $id AND {TenantFilter}
+            WHERE r.request_id = @id AND {TenantFilter}
             """;
-        command.Parameters.AddWithValue("$t", tenantId);
-        command.Parameters.AddWithValue("$id", requestId);
+        command.Parameters.AddWithValue("@t", tenantId);
+        command.Parameters.AddWithValue("@id", requestId);
         return command.ExecuteScalar() as string;
     }
 }

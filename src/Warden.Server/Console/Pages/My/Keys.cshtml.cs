@@ -1,3 +1,4 @@
+using Warden.Server.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Warden.Server.Billing;
@@ -114,8 +115,8 @@ internal sealed class CustomerKeysModel(DataFolder data, CustomerAccountStore ac
         using (var connection = data.Database.Open())
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT key_id FROM key_tenants WHERE tenant_id = $t";
-            command.Parameters.AddWithValue("$t", TenantId);
+            command.CommandText = "SELECT key_id FROM key_tenants WHERE tenant_id = @t";
+            command.Parameters.AddWithValue("@t", TenantId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
