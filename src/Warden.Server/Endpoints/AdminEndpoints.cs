@@ -53,6 +53,7 @@ internal static class AdminEndpoints
         admin.MapGet("/billing/usage", BillingUsageAsync);
         PolicyAdminEndpoints.Map(admin);
         ProtectionAdminEndpoints.Map(admin);
+        PaymentEndpoints.MapAdmin(admin);
     }
 
     /// <summary>Answers a delete: 204 and an immediate reload when something changed, else 404.</summary>

@@ -256,6 +256,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton<Readiness>();
         AddTelemetry(services, options);
         Console.ConsoleSetup.AddConsole(services);
+        Payments.PaymentSetup.AddPayments(services, options.Payments, data, options.Time);
 
         var app = builder.Build();
         var time = options.Time;
@@ -345,6 +346,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         ReceiptEndpoints.Map(app);
         TransparencyEndpoints.Map(app);
         Console.ConsoleSetup.Map(app);
+        PaymentEndpoints.MapWebhooks(app);
         return app;
     }
 

@@ -114,4 +114,7 @@ internal sealed record WardenOptions
 
     /// <summary>Extra logging providers (tests capture logs to check that no content is logged).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>The payment providers customers can top up through (docs/billing.md, "Top-up by payment"); none by default.</summary>
+    public Payments.PaymentOptions Payments { get; init; } = new();
 }
