@@ -33,3 +33,10 @@ CREATE TABLE payment_events (
 );
 
 CREATE UNIQUE INDEX payment_events_order ON payment_events (order_id);
+
+-- Channel edit (issue 23): a disabled channel keeps its configuration but takes no traffic. A row here means disabled,
+-- so a data folder from before has no rows and its committed configuration is unchanged (Trust/ConfigTables).
+CREATE TABLE channel_disabled (
+    channel_id  TEXT PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+    disabled_at TEXT NOT NULL
+);
