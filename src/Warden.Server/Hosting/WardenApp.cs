@@ -257,6 +257,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         AddTelemetry(services, options);
         Console.ConsoleSetup.AddConsole(services);
         Payments.PaymentSetup.AddPayments(services, options.Payments, data, options.Time);
+        AdminApiDescription.AddAdminOpenApi(services);
 
         var app = builder.Build();
         var time = options.Time;
@@ -347,6 +348,7 @@ internal sealed partial class WardenApp : IAsyncDisposable
         TransparencyEndpoints.Map(app);
         Console.ConsoleSetup.Map(app);
         PaymentEndpoints.MapWebhooks(app);
+        ApiReference.Map(app);
         return app;
     }
 
