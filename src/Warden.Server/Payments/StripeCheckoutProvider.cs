@@ -83,6 +83,11 @@ internal sealed class StripeCheckoutProvider(StripeOptions options, HttpClient h
         {
             using var document = JsonDocument.Parse(notification.Body);
             var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return PaymentVerdict.Rejected("event is not a JSON object");
+            }
+
             string? type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             string? eventId = root.TryGetProperty("id", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
             if (type is not ("checkout.session.completed" or "checkout.session.async_payment_succeeded"))
@@ -91,7 +96,7 @@ internal sealed class StripeCheckoutProvider(StripeOptions options, HttpClient h
             }
 
             if (eventId is null
-                || !root.TryGetProperty("data", out var data) || !data.TryGetProperty("object", out var session)
+                || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("object", out var session)
                 || session.ValueKind != JsonValueKind.Object)
             {
                 return PaymentVerdict.Rejected("event without id or session");
