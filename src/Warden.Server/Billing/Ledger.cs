@@ -76,6 +76,35 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
         return (id, problem);
     }
 
+    /// <summary>
+    /// Credits a tenant's account from <c>system:topups</c> inside the caller's IMMEDIATE transaction, with the same
+    /// entries as <see cref="TopUp"/>: a verified payment marks its order credited in that same transaction, so the
+    /// credit and the mark commit together or not at all (docs/billing.md, "Top-up by payment").
+    /// </summary>
+    public (string? TransactionId, string? Problem) TopUpWithin(SqliteConnection connection, SqliteTransaction transaction, Tenant tenant, long amountMicros, string reference)
+    {
+        if (amountMicros <= 0)
+        {
+            return (null, "A top-up amount must be positive.");
+        }
+
+        if (Money.AmountProblem(amountMicros, "A top-up amount") is { } amountProblem)
+        {
+            return (null, amountProblem);
+        }
+
+        var now = time.GetUtcNow();
+        string system = LedgerAccounts.System(LedgerAccounts.Topups, tenant.Currency);
+        LedgerLine[] lines = [new(system, -amountMicros, LedgerEntryKind.TopUp), new(tenant.AccountId, amountMicros, LedgerEntryKind.TopUp)];
+        if (LedgerSql.BalanceProblem(connection, transaction, lines) is { } rangeProblem)
+        {
+            return (null, rangeProblem);
+        }
+
+        EnsureSystemAccount(connection, transaction, system, tenant.Currency, now);
+        return (LedgerSql.Post(connection, transaction, lines, reference, now), null);
+    }
+
     /// <summary>An operator's correction, up or down, against <c>system:adjustments</c>; refused if it would make the balance negative.</summary>
     public (string? TransactionId, string? Problem) AdminAdjust(string account, long amountMicros, string reference)
     {

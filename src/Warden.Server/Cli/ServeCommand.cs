@@ -97,6 +97,7 @@ internal static class ServeCommand
                 MasterKeyFromEnvironment = Environment.GetEnvironmentVariable(MasterKeyRing.EnvironmentVariable),
                 LogOrigin = parse.GetValue(logOrigin),
                 Witnesses = witnesses,
+                Payments = Payments.PaymentOptions.FromEnvironment(Environment.GetEnvironmentVariable),
             };
 
             await using var app = await WardenApp.StartAsync(options, cancellationToken);

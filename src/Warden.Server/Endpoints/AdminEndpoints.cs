@@ -26,6 +26,7 @@ internal static class AdminEndpoints
 
         admin.MapGet("/channels", (DataFolder data) => Json(data.Channels.List().Select(ToView).ToList(), AdminJsonContext.Default.ListChannelView));
         admin.MapPost("/channels", CreateChannelAsync);
+        admin.MapPatch("/channels/{idOrName}", UpdateChannelAsync);
         admin.MapGet("/routing/health", (ChannelCatalog catalog, UpstreamHealth health) => Json(
             catalog.AllTargets().Select(p => KeyHealth(p.Model, p.Target, health.Snapshot(RouteLeg.HealthKey(p.Target, p.Model)))).ToList(), AdminJsonContext.Default.ListKeyHealthView));
         admin.MapDelete("/channels/{idOrName}", (string idOrName, DataFolder data, ConfigReloader reloader, HttpContext context) =>
@@ -54,6 +55,7 @@ internal static class AdminEndpoints
         PolicyAdminEndpoints.Map(admin);
         ProtectionAdminEndpoints.Map(admin);
         AccountAdminEndpoints.Map(admin);
+        PaymentEndpoints.MapAdmin(admin);
     }
 
     /// <summary>Answers a delete: 204 and an immediate reload when something changed, else 404.</summary>
@@ -147,6 +149,25 @@ internal static class AdminEndpoints
 
         reloader.Reload();
         context.Response.StatusCode = StatusCodes.Status201Created;
+        await context.Response.WriteAsJsonAsync(ToView(result.Channel!), AdminJsonContext.Default.ChannelView);
+    }
+
+    private static async Task UpdateChannelAsync(string idOrName, HttpContext context, DataFolder data, ConfigReloader reloader)
+    {
+        if (await ReadAsync(context, AdminJsonContext.Default.UpdateChannelRequest) is not { } request)
+        {
+            return;
+        }
+
+        var result = data.ChannelRegistrar.Update(idOrName, request.Enabled, request.Priority, request.Weight, request.Models);
+        if (result.Problem is { } problem)
+        {
+            bool missing = result.Problem.StartsWith("No channel", StringComparison.Ordinal);
+            await Error(context, missing ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, problem, missing ? "not_found" : "invalid_channel");
+            return;
+        }
+
+        reloader.Reload();
         await context.Response.WriteAsJsonAsync(ToView(result.Channel!), AdminJsonContext.Default.ChannelView);
     }
 
@@ -369,5 +390,5 @@ internal static class AdminEndpoints
 
     private static ChannelView ToView(Channel channel) => new(
         channel.Id, channel.Name, channel.ProviderId, channel.BaseUrl.ToString(), channel.Models, channel.Priority,
-        channel.AllowPrivateNetwork, channel.Credential is not null, channel.ManagedSimulator, channel.CreatedAt, channel.Tuned);
+        channel.AllowPrivateNetwork, channel.Credential is not null, channel.ManagedSimulator, channel.CreatedAt, channel.Tuned, channel.Enabled);
 }

@@ -16,7 +16,10 @@ internal sealed record CreateChannelRequest(string? Name, string? Provider, stri
 }
 
 internal sealed record ChannelView(string Id, string Name, string Provider, string BaseUrl, IReadOnlyList<string> Models, int Priority, bool AllowPrivateNetwork, bool HasCredential, bool ManagedSimulator, DateTimeOffset CreatedAt,
-    Routing.ChannelTuning? Tuning = null);
+    Routing.ChannelTuning? Tuning = null, bool Enabled = true);
+
+/// <summary>An edit of a channel: each field given replaces the current value; absent fields are kept.</summary>
+internal sealed record UpdateChannelRequest(bool? Enabled, int? Priority, int? Weight, IReadOnlyList<string>? Models);
 
 /// <summary>One upstream key's health as the router sees it (no credential: the key is named by channel and pool position).</summary>
 internal sealed record KeyHealthView(string Channel, int KeyIndex, string Model, string State, int ConsecutiveFailures, DateTimeOffset? CoolingUntil, DateTimeOffset? OpenUntil, double? LatencyMs);
@@ -67,6 +70,7 @@ internal sealed record ResidencyRuleView(string Scope, string SubjectId, string 
 [JsonSerializable(typeof(CreatedKeyView))]
 [JsonSerializable(typeof(List<KeyView>))]
 [JsonSerializable(typeof(CreateChannelRequest))]
+[JsonSerializable(typeof(UpdateChannelRequest))]
 [JsonSerializable(typeof(ChannelView))]
 [JsonSerializable(typeof(List<ChannelView>))]
 [JsonSerializable(typeof(List<KeyHealthView>))]

@@ -70,6 +70,11 @@ internal sealed class ConfigReloader(
             var credentials = new Dictionary<string, string?>(StringComparer.Ordinal);
             foreach (var channel in channels)
             {
+                if (!channel.Enabled)
+                {
+                    continue;
+                }
+
                 if (ProviderProfiles.Find(channel.ProviderId) is not { } profile)
                 {
                     Log.ChannelUnusable(logger, channel.Name, $"unknown provider '{channel.ProviderId}'");

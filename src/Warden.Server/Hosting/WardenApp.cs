@@ -266,6 +266,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
         services.AddSingleton<Readiness>();
         AddTelemetry(services, options);
         Console.ConsoleSetup.AddConsole(services);
+        Payments.PaymentSetup.AddPayments(services, options.Payments, data, options.Time);
+        AdminApiDescription.AddAdminOpenApi(services);
 
         var app = builder.Build();
         var time = options.Time;
@@ -346,6 +348,8 @@ internal sealed partial class WardenApp : IAsyncDisposable
         ReceiptEndpoints.Map(app);
         TransparencyEndpoints.Map(app);
         Console.ConsoleSetup.Map(app);
+        PaymentEndpoints.MapWebhooks(app);
+        ApiReference.Map(app);
         return app;
     }
 

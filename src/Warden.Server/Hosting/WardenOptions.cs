@@ -123,4 +123,7 @@ internal sealed record WardenOptions
 
     /// <summary>How receipts are batched for signing (issue 25): the batch bound, and the tests' seams.</summary>
     public Trust.ReceiptBatchOptions ReceiptBatching { get; init; } = new();
+
+    /// <summary>The payment providers customers can top up through (docs/billing.md, "Top-up by payment"); none by default.</summary>
+    public Payments.PaymentOptions Payments { get; init; } = new();
 }

@@ -33,6 +33,9 @@ internal sealed record Channel(
     /// </summary>
     public int? KeyPoolSize { get; init; }
 
+    /// <summary>False when an operator disabled it: it keeps its configuration and takes no traffic.</summary>
+    public bool Enabled { get; init; } = true;
+
     /// <summary>The channel's tuning, with defaults filled in.</summary>
     public ChannelTuning Tuned => Tuning ?? ChannelTuning.Default;
 }

@@ -84,6 +84,40 @@ internal sealed class ChannelRegistrar(ChannelStore store, TimeProvider time, Al
     }
 
     /// <summary>
+    /// Edits a channel: any of enabled, priority, weight and models (null keeps the current value), validated as
+    /// <see cref="Add"/> validates them. Null channel and a problem when it cannot be done; the base URL, provider and
+    /// credential are not editable here (remove and add the channel: the credential is typed once).
+    /// </summary>
+    public ChannelRegistration Update(string idOrName, bool? enabled, int? priority, int? weight, IReadOnlyList<string>? models)
+    {
+        if (store.List().FirstOrDefault(c => c.Id == idOrName || c.Name == idOrName) is not { } channel)
+        {
+            return ChannelRegistration.Refused($"No channel with id or name '{idOrName}'.");
+        }
+
+        var newModels = models is null
+            ? channel.Models
+            : models.Select(m => m.Trim()).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (newModels.Count == 0)
+        {
+            return ChannelRegistration.Refused("A channel must serve at least one model.");
+        }
+
+        if (aliases is not null && models is not null && newModels.Select(aliases.ModelNameProblem).FirstOrDefault(p => p is not null) is { } aliasProblem)
+        {
+            return ChannelRegistration.Refused(aliasProblem);
+        }
+
+        if (weight is < 1)
+        {
+            return ChannelRegistration.Refused("A channel's weight must be at least 1.");
+        }
+
+        store.Update(channel, enabled ?? channel.Enabled, priority ?? channel.Priority, weight ?? channel.Tuned.Weight, newModels);
+        return ChannelRegistration.Added(store.List().First(c => c.Id == channel.Id));
+    }
+
+    /// <summary>
     /// The keys of a channel's pool: an operator may give several upstream keys separated by commas, spaces or line
     /// breaks (API keys contain none of them); they are stored one per line inside the one encrypted credential.
     /// </summary>

@@ -55,13 +55,45 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         "DELETE FROM channels WHERE id = @key OR name = @key",
         p => p.AddWithValue("@key", idOrName)) > 0;
 
+    /// <summary>
+    /// Changes what an operator may edit on a channel (enabled, priority, weight, models), in one configuration change
+    /// logged as <c>channel.update</c> with the channel's new state.
+    /// </summary>
+    public void Update(Channel channel, bool enabled, int priority, int weight, IReadOnlyList<string> models) => database.ChangeConfiguration<int>((connection, transaction) =>
+    {
+        using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE channels SET priority = $priority, weight = $weight, models = $models WHERE id = $id";
+            update.Parameters.AddWithValue("$id", channel.Id);
+            update.Parameters.AddWithValue("$priority", priority);
+            update.Parameters.AddWithValue("$weight", weight);
+            update.Parameters.AddWithValue("$models", JsonSerializer.Serialize(models, StorageJsonContext.Default.IReadOnlyListString));
+            update.ExecuteNonQuery();
+        }
+
+        using (var state = connection.CreateCommand())
+        {
+            state.Transaction = transaction;
+            state.CommandText = enabled
+                ? "DELETE FROM channel_disabled WHERE channel_id = $id"
+                : "INSERT INTO channel_disabled (channel_id, disabled_at) VALUES ($id, $t) ON CONFLICT (channel_id) DO NOTHING";
+            state.Parameters.AddWithValue("$id", channel.Id);
+            state.Parameters.AddWithValue("$t", SqlTime.Format(database.Time.GetUtcNow()));
+            state.ExecuteNonQuery();
+        }
+
+        return (0, new Trust.ConfigEvent("channel.update", channel.Name, database.CurrentActor));
+    });
+
     public List<Channel> List()
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
-                   weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction, key_pool_size
+                   weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction, key_pool_size,
+                   NOT EXISTS (SELECT 1 FROM channel_disabled d WHERE d.channel_id = channels.id) AS enabled
             FROM channels ORDER BY priority DESC, created_at, id
             """;
         using var reader = command.ExecuteReader();
@@ -94,5 +126,6 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
             reader.IsDBNull(16) ? null : reader.GetString(16)))
     {
         KeyPoolSize = reader.IsDBNull(17) ? null : reader.GetInt32(17),
+        Enabled = reader.GetInt32(18) != 0,
     };
 }

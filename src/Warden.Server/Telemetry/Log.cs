@@ -98,4 +98,22 @@ internal static partial class Log
 
     [LoggerMessage(5401, LogLevel.Information, "Customer account {AccountId} disabled by {Actor}; {Sessions} sessions ended")]
     public static partial void CustomerDisabled(ILogger logger, string accountId, string actor, int sessions);
+
+    [LoggerMessage(5500, LogLevel.Information, "Payment order {OrderId} created with {Provider} for tenant {TenantId}: {AmountMicros} micros")]
+    public static partial void PaymentOrderCreated(ILogger logger, string provider, string orderId, string tenantId, long amountMicros);
+
+    [LoggerMessage(5501, LogLevel.Warning, "{Provider} refused to create the checkout of payment order {OrderId}")]
+    public static partial void PaymentCheckoutFailed(ILogger logger, string provider, string orderId);
+
+    [LoggerMessage(5502, LogLevel.Information, "Payment order {OrderId} credited from a verified {Provider} notification")]
+    public static partial void PaymentCredited(ILogger logger, string provider, string orderId);
+
+    [LoggerMessage(5503, LogLevel.Information, "A {Provider} notification for payment order {OrderId} was already processed; nothing credited")]
+    public static partial void PaymentReplayed(ILogger logger, string provider, string orderId);
+
+    [LoggerMessage(5504, LogLevel.Information, "A verified {Provider} notification had nothing to credit: {Reason}")]
+    public static partial void PaymentIgnored(ILogger logger, string provider, string reason);
+
+    [LoggerMessage(5505, LogLevel.Warning, "A {Provider} payment notification was refused and credited nothing: {Reason}")]
+    public static partial void PaymentRefused(ILogger logger, string provider, string reason);
 }

@@ -41,6 +41,7 @@ internal static class ConfigTables
             SELECT scope || '/' || subject_id, home, allowed, personal_data_abroad, legal_basis, uninspectable, patterns, version
             FROM residency_rules
             """, "patterns"),
+        new("channel_disabled", "SELECT c.name, d.disabled_at FROM channel_disabled d JOIN channels c ON c.id = d.channel_id"),
     ];
 }
 
