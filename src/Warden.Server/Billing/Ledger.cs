@@ -81,7 +81,7 @@ internal sealed class Ledger(WardenDatabase database, BudgetTracker budgets, Bil
     /// entries as <see cref="TopUp"/>: a verified payment marks its order credited in that same transaction, so the
     /// credit and the mark commit together or not at all (docs/billing.md, "Top-up by payment").
     /// </summary>
-    public (string? TransactionId, string? Problem) TopUpWithin(SqliteConnection connection, SqliteTransaction transaction, Tenant tenant, long amountMicros, string reference)
+    public (string? TransactionId, string? Problem) TopUpWithin(DbConnection connection, DbTransaction transaction, Tenant tenant, long amountMicros, string reference)
     {
         if (amountMicros <= 0)
         {

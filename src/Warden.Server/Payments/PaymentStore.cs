@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Warden.Server.Billing;
 using Warden.Server.Storage;
 
@@ -20,18 +20,18 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO payment_orders (id, tenant_id, provider, amount_micros, currency, provider_currency, amount_minor, provider_reference, state, created_by, created_at, updated_at)
-            VALUES ($id, $tenant, $provider, $micros, $currency, $pcurrency, $minor, NULL, $state, $by, $t, $t)
+            VALUES (@id, @tenant, @provider, @micros, @currency, @pcurrency, @minor, NULL, @state, @by, @t, @t)
             """;
-        command.Parameters.AddWithValue("$id", order.Id);
-        command.Parameters.AddWithValue("$tenant", order.TenantId);
-        command.Parameters.AddWithValue("$provider", order.Provider);
-        command.Parameters.AddWithValue("$micros", order.AmountMicros);
-        command.Parameters.AddWithValue("$currency", order.Currency);
-        command.Parameters.AddWithValue("$pcurrency", order.ProviderCurrency);
-        command.Parameters.AddWithValue("$minor", order.AmountMinor);
-        command.Parameters.AddWithValue("$state", order.State);
-        command.Parameters.AddWithValue("$by", order.CreatedBy);
-        command.Parameters.AddWithValue("$t", SqlTime.Format(order.CreatedAt));
+        command.Parameters.AddWithValue("@id", order.Id);
+        command.Parameters.AddWithValue("@tenant", order.TenantId);
+        command.Parameters.AddWithValue("@provider", order.Provider);
+        command.Parameters.AddWithValue("@micros", order.AmountMicros);
+        command.Parameters.AddWithValue("@currency", order.Currency);
+        command.Parameters.AddWithValue("@pcurrency", order.ProviderCurrency);
+        command.Parameters.AddWithValue("@minor", order.AmountMinor);
+        command.Parameters.AddWithValue("@state", order.State);
+        command.Parameters.AddWithValue("@by", order.CreatedBy);
+        command.Parameters.AddWithValue("@t", SqlTime.Format(order.CreatedAt));
         command.ExecuteNonQuery();
     }
 
@@ -40,11 +40,11 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE payment_orders SET provider_reference = $ref, state = $state, updated_at = $t WHERE id = $id AND state = 'created'";
-        command.Parameters.AddWithValue("$id", orderId);
-        command.Parameters.AddWithValue("$ref", (object?)providerReference ?? DBNull.Value);
-        command.Parameters.AddWithValue("$state", failed ? PaymentOrderState.Failed : PaymentOrderState.Created);
-        command.Parameters.AddWithValue("$t", SqlTime.Format(time.GetUtcNow()));
+        command.CommandText = "UPDATE payment_orders SET provider_reference = @ref, state = @state, updated_at = @t WHERE id = @id AND state = 'created'";
+        command.Parameters.AddWithValue("@id", orderId);
+        command.Parameters.AddWithValue("@ref", (object?)providerReference ?? DBNull.Value);
+        command.Parameters.AddWithValue("@state", failed ? PaymentOrderState.Failed : PaymentOrderState.Created);
+        command.Parameters.AddWithValue("@t", SqlTime.Format(time.GetUtcNow()));
         command.ExecuteNonQuery();
     }
 
@@ -59,9 +59,9 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM payment_orders WHERE ($tenant IS NULL OR tenant_id = $tenant) ORDER BY created_at DESC, id DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$tenant", (object?)tenantId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$limit", limit);
+        command.CommandText = $"SELECT {Columns} FROM payment_orders WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY created_at DESC, id DESC LIMIT @limit";
+        command.Parameters.AddWithValue("@tenant", (object?)tenantId ?? DBNull.Value);
+        command.Parameters.AddWithValue("@limit", limit);
         using var reader = command.ExecuteReader();
         List<PaymentOrder> orders = [];
         while (reader.Read())
@@ -76,7 +76,7 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
     public PaymentOutcome Credit(string provider, PaymentVerdict paid)
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         if (Find(connection, transaction, paid.OrderId!) is not { } order || order.Provider != provider)
         {
             return new PaymentOutcome(PaymentOutcomeKind.Rejected, "unknown order");
@@ -112,11 +112,11 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
         using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO payment_events (provider, event_id, order_id, received_at) VALUES ($p, $e, $o, $t) ON CONFLICT DO NOTHING";
-            insert.Parameters.AddWithValue("$p", provider);
-            insert.Parameters.AddWithValue("$e", paid.EventId!);
-            insert.Parameters.AddWithValue("$o", order.Id);
-            insert.Parameters.AddWithValue("$t", SqlTime.Format(now));
+            insert.CommandText = "INSERT INTO payment_events (provider, event_id, order_id, received_at) VALUES (@p, @e, @o, @t) ON CONFLICT DO NOTHING";
+            insert.Parameters.AddWithValue("@p", provider);
+            insert.Parameters.AddWithValue("@e", paid.EventId!);
+            insert.Parameters.AddWithValue("@o", order.Id);
+            insert.Parameters.AddWithValue("@t", SqlTime.Format(now));
             if (insert.ExecuteNonQuery() == 0)
             {
                 return new PaymentOutcome(PaymentOutcomeKind.AlreadyCredited, "event already processed", order.Id);
@@ -133,13 +133,13 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
         {
             update.Transaction = transaction;
             update.CommandText = """
-                UPDATE payment_orders SET state = 'credited', provider_reference = $ref, credited_at = $t, updated_at = $t, ledger_transaction = $tx
-                WHERE id = $id AND state = 'created'
+                UPDATE payment_orders SET state = 'credited', provider_reference = @ref, credited_at = @t, updated_at = @t, ledger_transaction = @tx
+                WHERE id = @id AND state = 'created'
                 """;
-            update.Parameters.AddWithValue("$id", order.Id);
-            update.Parameters.AddWithValue("$ref", (object?)paid.ProviderReference ?? DBNull.Value);
-            update.Parameters.AddWithValue("$t", SqlTime.Format(now));
-            update.Parameters.AddWithValue("$tx", ledgerTransaction!);
+            update.Parameters.AddWithValue("@id", order.Id);
+            update.Parameters.AddWithValue("@ref", (object?)paid.ProviderReference ?? DBNull.Value);
+            update.Parameters.AddWithValue("@t", SqlTime.Format(now));
+            update.Parameters.AddWithValue("@tx", ledgerTransaction!);
             if (update.ExecuteNonQuery() != 1)
             {
                 throw new InvalidOperationException("A payment order changed state inside its own IMMEDIATE transaction.");
@@ -150,17 +150,17 @@ internal sealed class PaymentStore(WardenDatabase database, Ledger ledger, Tenan
         return new PaymentOutcome(PaymentOutcomeKind.Credited, "credited", order.Id);
     }
 
-    private static PaymentOrder? Find(SqliteConnection connection, SqliteTransaction? transaction, string orderId)
+    private static PaymentOrder? Find(DbConnection connection, DbTransaction? transaction, string orderId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM payment_orders WHERE id = $id";
-        command.Parameters.AddWithValue("$id", orderId);
+        command.CommandText = $"SELECT {Columns} FROM payment_orders WHERE id = @id";
+        command.Parameters.AddWithValue("@id", orderId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
 
-    private static PaymentOrder Read(SqliteDataReader reader) => new(
+    private static PaymentOrder Read(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6),
         reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetString(8), reader.GetString(9),
         SqlTime.Parse(reader.GetString(10)), SqlTime.Parse(reader.GetString(11)), reader.IsDBNull(12) ? null : SqlTime.Parse(reader.GetString(12)));

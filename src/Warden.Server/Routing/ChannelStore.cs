@@ -64,11 +64,11 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         using (var update = connection.CreateCommand())
         {
             update.Transaction = transaction;
-            update.CommandText = "UPDATE channels SET priority = $priority, weight = $weight, models = $models WHERE id = $id";
-            update.Parameters.AddWithValue("$id", channel.Id);
-            update.Parameters.AddWithValue("$priority", priority);
-            update.Parameters.AddWithValue("$weight", weight);
-            update.Parameters.AddWithValue("$models", JsonSerializer.Serialize(models, StorageJsonContext.Default.IReadOnlyListString));
+            update.CommandText = "UPDATE channels SET priority = @priority, weight = @weight, models = @models WHERE id = @id";
+            update.Parameters.AddWithValue("@id", channel.Id);
+            update.Parameters.AddWithValue("@priority", priority);
+            update.Parameters.AddWithValue("@weight", weight);
+            update.Parameters.AddWithValue("@models", JsonSerializer.Serialize(models, StorageJsonContext.Default.IReadOnlyListString));
             update.ExecuteNonQuery();
         }
 
@@ -76,10 +76,10 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         {
             state.Transaction = transaction;
             state.CommandText = enabled
-                ? "DELETE FROM channel_disabled WHERE channel_id = $id"
-                : "INSERT INTO channel_disabled (channel_id, disabled_at) VALUES ($id, $t) ON CONFLICT (channel_id) DO NOTHING";
-            state.Parameters.AddWithValue("$id", channel.Id);
-            state.Parameters.AddWithValue("$t", SqlTime.Format(database.Time.GetUtcNow()));
+                ? "DELETE FROM channel_disabled WHERE channel_id = @id"
+                : "INSERT INTO channel_disabled (channel_id, disabled_at) VALUES (@id, @t) ON CONFLICT (channel_id) DO NOTHING";
+            state.Parameters.AddWithValue("@id", channel.Id);
+            state.Parameters.AddWithValue("@t", SqlTime.Format(database.Time.GetUtcNow()));
             state.ExecuteNonQuery();
         }
 
@@ -93,7 +93,7 @@ internal sealed class ChannelStore(WardenDatabase database, MasterKeyRing ring)
         command.CommandText = """
             SELECT id, name, provider, base_url, models, priority, allow_private, credential_key_id, credential, managed_simulator, created_at,
                    weight, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, max_concurrency, jurisdiction, key_pool_size,
-                   NOT EXISTS (SELECT 1 FROM channel_disabled d WHERE d.channel_id = channels.id) AS enabled
+                   CASE WHEN EXISTS (SELECT 1 FROM channel_disabled d WHERE d.channel_id = channels.id) THEN 0 ELSE 1 END AS enabled
             FROM channels ORDER BY priority DESC, created_at, id
             """;
         using var reader = command.ExecuteReader();

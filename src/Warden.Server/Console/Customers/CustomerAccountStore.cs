@@ -83,7 +83,7 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
         string phc = PasswordHash.Hash(password);
         var now = time.GetUtcNow();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         string? tenantId;
         string? invitationId;
         using (var find = Command(connection, transaction, "SELECT id, tenant_id FROM customer_invitations WHERE token_hash = @hash AND accepted_at IS NULL AND expires_at > @now"))
@@ -226,7 +226,7 @@ internal sealed class CustomerAccountStore(WardenDatabase database, MasterKeyRin
 
         var codes = Enumerable.Range(0, RecoveryCodeCount).Select(_ => RecoveryCode()).ToList();
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = connection.BeginWrite();
         using (var clear = Command(connection, transaction, "DELETE FROM customer_recovery_codes WHERE account_id = @id"))
         {
             clear.Parameters.AddWithValue("@id", accountId);

@@ -2,6 +2,8 @@
 // by computing, never by asking the server whether a receipt is valid: it fetches public data (the receipt, the JWKS,
 // the signed checkpoint, the log's verifier key, an inclusion proof) and checks
 //   1. the receipt's ES256 JWS signature against the published JWKS (RFC 7515, RFC 7518 §3.4: r‖s, P-256, SHA-256);
+//      a version 2 receipt "H~C~I~P" (docs/trust.md, "Batched signatures") is checked by verifying the batch header
+//      JWS H, then folding the claims' leaf hash up the path P at index I to the header's signed root;
 //   2. the checkpoint's C2SP signed-note Ed25519 signature against the log's vkey (c2sp.org/signed-note);
 //   3. the receipt's inclusion in the log: the leaf hash recomputed from the receipt, the root recomputed from the
 //      proof (RFC 9162 §2.1.3.2) and compared with the checkpoint's root hash.
@@ -59,7 +61,8 @@ const WardenVerify = (() => {
   const leafHash = (entry) => sha256(concat(Uint8Array.of(0), entry));
   const nodeHash = (left, right) => sha256(concat(Uint8Array.of(1), left, right));
 
-  // A receipt's log entry is the text "receipt <sha256 hex of the compact JWS>\n" (docs/trust.md).
+  // A receipt's log entry is the text "receipt <sha256 hex of the whole receipt text>\n" (docs/trust.md): the compact
+  // JWS of a version 1 receipt, all of "H~C~I~P" for version 2.
   async function receiptLeafHash(jws) {
     const digest = toHex(await sha256(utf8.encode(jws)));
     return leafHash(utf8.encode("receipt " + digest + "\n"));
@@ -116,7 +119,40 @@ const WardenVerify = (() => {
     }
     const ok = signature.length === 64 && await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature,
       utf8.encode(parts[0] + "." + parts[1]));
-    return ok ? { ok: true, kid: header.kid, claims } : { ok: false, reason: "BadSignature", kid: header.kid };
+    return ok ? { ok: true, kid: header.kid, typ: header.typ, claims } : { ok: false, reason: "BadSignature", kid: header.kid };
+  }
+
+  // A receipt of either version: a compact JWS (version 1), or "H~C~I~P" (version 2): the batch header JWS H signs
+  // {"v":2,kid,issued_at,size,root}; C is the claims (base64url), I the leaf index, P the path's hashes concatenated.
+  // The claims are bound to the signature only through the batch tree: leaf = SHA-256(0x00 ‖ C bytes), folded up P.
+  async function verifyReceipt(text, jwks) {
+    const parts = text.trim().split("~");
+    if (parts.length === 1) return verifyJws(parts[0], jwks);
+    if (parts.length !== 4 || !/^(0|[1-9][0-9]*)$/.test(parts[2])) return { ok: false, reason: "Malformed" };
+    const signed = await verifyJws(parts[0], jwks);
+    if (!signed.ok) return signed;
+    const batch = signed.claims;
+    if (signed.typ !== "warden-receipt-batch+jws" || batch.v !== 2 || batch.kid !== signed.kid ||
+        !Number.isSafeInteger(batch.size) || typeof batch.root !== "string") {
+      return { ok: false, reason: "Malformed", kid: signed.kid };
+    }
+    let claimsBytes;
+    let path;
+    let claims;
+    try {
+      claimsBytes = fromBase64Url(parts[1]);
+      path = parts[3] === "" ? new Uint8Array(0) : fromBase64Url(parts[3]);
+      claims = JSON.parse(new TextDecoder().decode(claimsBytes));
+    } catch {
+      return { ok: false, reason: "Malformed", kid: signed.kid };
+    }
+    if (path.length % 32 !== 0) return { ok: false, reason: "Malformed", kid: signed.kid };
+    const hashes = [];
+    for (let at = 0; at < path.length; at += 32) hashes.push(path.slice(at, at + 32));
+    const root = await rootFromInclusion(await leafHash(claimsBytes), Number(parts[2]), batch.size, hashes);
+    // Claims, index or path that do not lead to the signed root are not signed: the signature does not cover them.
+    if (!root || toHex(root) !== batch.root.toLowerCase() || claims.v !== 2) return { ok: false, reason: "BadSignature", kid: signed.kid };
+    return { ok: true, kid: signed.kid, claims };
   }
 
   // A C2SP vkey "<name>+<8 hex key id>+<base64 of 0x01 ‖ Ed25519 public key>"; the key id must be the one the
@@ -201,7 +237,7 @@ const WardenVerify = (() => {
     try {
       jws = (await fetchText(d.receiptUrl)).trim();
       const jwks = JSON.parse(await fetchText(d.jwksUrl));
-      const checked = await verifyJws(jws, jwks);
+      const checked = await verifyReceipt(jws, jwks);
       if (!checked.ok) fail("signature", reason(checked.reason));
       else if (checked.claims.request_id !== d.requestId) fail("signature", reason("OtherRequest"));
       else set("signature", "pass", "kid " + checked.kid);
@@ -250,7 +286,7 @@ const WardenVerify = (() => {
     verdict.textContent = allOk ? d.textVerified : d.textNotVerified;
   }
 
-  return { concat, fromBase64, fromHex, toHex, sha256, leafHash, nodeHash, receiptLeafHash, rootFromInclusion, verifyJws, parseVkey, verifyCheckpoint, run };
+  return { concat, fromBase64, fromHex, toHex, sha256, leafHash, nodeHash, receiptLeafHash, rootFromInclusion, verifyJws, verifyReceipt, parseVkey, verifyCheckpoint, run };
 })();
 
 globalThis.WardenVerify = WardenVerify;

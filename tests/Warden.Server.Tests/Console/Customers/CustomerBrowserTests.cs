@@ -91,9 +91,12 @@ public sealed class CustomerBrowserTests(ConsoleBrowser browser) : IClassFixture
         await page.RouteAsync("**/console/my/verify?handler=Jws*", async route =>
         {
             var original = await route.FetchAsync();
-            string[] parts = (await original.TextAsync()).Split('.');
+            // A version 2 receipt (docs/trust.md, "Batched signatures"): H~C~I~P, the claims C bound to H's signed root.
+            string[] parts = (await original.TextAsync()).Split('~');
+            Assert.Equal(4, parts.Length);
             string claims = Encoding.UTF8.GetString(Base64UrlDecode(parts[1])).Replace("sim-small", "sim-large", StringComparison.Ordinal);
-            await route.FulfillAsync(new() { Response = original, Body = parts[0] + "." + Base64UrlEncode(Encoding.UTF8.GetBytes(claims)) + "." + parts[2] });
+            Assert.NotEqual(Encoding.UTF8.GetString(Base64UrlDecode(parts[1])), claims);
+            await route.FulfillAsync(new() { Response = original, Body = string.Join('~', parts[0], Base64UrlEncode(Encoding.UTF8.GetBytes(claims)), parts[2], parts[3]) });
         });
         await VerifyAsync(page);
         await Assertions.Expect(Step(page, "signature")).ToHaveAttributeAsync("data-state", "fail");
@@ -248,13 +251,13 @@ public sealed class CustomerBrowserTests(ConsoleBrowser browser) : IClassFixture
         await page.Context.CloseAsync();
     }
 
-    private static string ReadJws(Microsoft.Data.Sqlite.SqliteConnection connection, string requestId)
+    private static string ReadJws(System.Data.Common.DbConnection connection, string requestId)
     {
         using (connection)
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT jws FROM receipts WHERE request_id = $id";
-            command.Parameters.AddWithValue("$id", requestId);
+            command.CommandText = "SELECT jws FROM receipts WHERE request_id = @id";
+            Warden.Server.Storage.StorageCommands.AddWithValue(command.Parameters, "@id", requestId);
             return (string)command.ExecuteScalar()!;
         }
     }
