@@ -179,7 +179,7 @@ public sealed class HoldUpperBoundTests
         using var response = await metered.Server.Http.SendAsync(MeteredServer.Chat(metered.Key, Body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         string jws = Assert.Single(response.Headers.GetValues("Warden-Receipt"));
-        using var claims = JsonDocument.Parse(Base64UrlDecode(jws.Split('.')[1]));
+        using var claims = JsonDocument.Parse(Base64UrlDecode(jws.Split('~')[1]));
         var changes = claims.RootElement.GetProperty("changes").EnumerateArray().Select(c => c.GetString()).ToList();
         Assert.Contains(OutputLimits.CapChange + "1", changes);
         Assert.Empty(metered.Billing.Check.Run());
@@ -200,7 +200,7 @@ public sealed class HoldUpperBoundTests
             OutputLimits.KnownMaximum("sim-small")!.Value, 1_000_000);
         Assert.Equal(expected, settled.ReservedMicros);
         string jws = Assert.Single(response.Headers.GetValues("Warden-Receipt"));
-        using var claims = JsonDocument.Parse(Base64UrlDecode(jws.Split('.')[1]));
+        using var claims = JsonDocument.Parse(Base64UrlDecode(jws.Split('~')[1]));
         Assert.DoesNotContain(claims.RootElement.GetProperty("changes").EnumerateArray(), c => c.GetString()!.StartsWith(OutputLimits.CapChange, StringComparison.Ordinal));
     }
 

@@ -13,7 +13,7 @@ namespace Warden.Server.Tests.Dialects;
 public sealed class OperationTableTests
 {
     // Warden's own routes under /v1 (not a provider API a relay forwards): they answer every dialect's clients.
-    private static readonly string[] WardenOwnRoutes = ["/v1/policy", "/v1/receipts/", "/v1/transparency/", "/v1/dashboard/", "/v1/me"];
+    private static readonly string[] WardenOwnRoutes = ["/v1/policy", "/v1/receipts/", "/v1/transparency/", "/v1/dashboard/", "/v1/me", "/v1/payments/"];
 
     private static bool IsWardenOwn(string pattern) =>
         WardenOwnRoutes.Any(own => own.EndsWith('/') ? pattern.StartsWith(own, StringComparison.Ordinal) : pattern == own);

@@ -158,9 +158,14 @@ const WardenVerify = (() => {
   // A C2SP vkey "<name>+<8 hex key id>+<base64 of 0x01 ‖ Ed25519 public key>"; the key id must be the one the
   // specification derives: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4].
   async function parseVkey(text) {
-    const parts = text.trim().split("+");
-    if (parts.length !== 3) return null;
-    const [name, idHex, keyB64] = parts;
+    // Split at the first two "+" only: the key's standard base64 may itself contain "+" (names cannot).
+    const trimmed = text.trim();
+    const first = trimmed.indexOf("+");
+    const second = first < 0 ? -1 : trimmed.indexOf("+", first + 1);
+    if (first <= 0 || second < 0) return null;
+    const name = trimmed.slice(0, first);
+    const idHex = trimmed.slice(first + 1, second);
+    const keyB64 = trimmed.slice(second + 1);
     const key = fromBase64(keyB64);
     if (key.length !== 33 || key[0] !== 1 || !/^[0-9a-f]{8}$/.test(idHex)) return null;
     const id = (await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a), key))).slice(0, 4);

@@ -215,6 +215,42 @@ public sealed class CustomerBrowserTests(ConsoleBrowser browser) : IClassFixture
     }
 
     [Fact]
+    public async Task VerifierReadsAVkeyWhoseKeyBase64HoldsAPlus()
+    {
+        await using var server = await WardenTestServer.StartAsync();
+        var world = await CustomerWorld.CreateAsync(server, "acme", "alice");
+        var page = await SignedInAsync(server, world);
+
+        // A C2SP vkey "<name>+<key id hex>+<base64(0x01 ‖ key)>" (c2sp.org/signed-note), built here from the
+        // specification: the key id is SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]. Standard base64 uses "+", so the key part
+        // can hold one (about half of all keys do): the script must split at the first two "+" only.
+        const string Name = "example.test/log";
+        byte[] key = Enumerable.Range(0, 32).Select(i => (byte)(0xF8 + i)).ToArray();
+        byte[] typed = [0x01, .. key];
+        string keyB64 = Convert.ToBase64String(typed);
+        Assert.Contains('+', keyB64);
+        byte[] id = SHA256.HashData([.. Encoding.UTF8.GetBytes(Name), 0x0A, .. typed])[..4];
+        string vkey = Name + "+" + Convert.ToHexStringLower(id) + "+" + keyB64;
+
+        var parsed = await page.EvaluateAsync<string[]?>(
+            """
+            async (text) => {
+              const V = globalThis.WardenVerify;
+              const k = await V.parseVkey(text);
+              return k ? [k.name, V.toHex(k.id), V.toHex(k.publicKey)] : null;
+            }
+            """, vkey);
+        Assert.NotNull(parsed);
+        Assert.Equal([Name, Convert.ToHexStringLower(id), Convert.ToHexStringLower(key)], parsed);
+
+        // A wrong key id is still refused.
+        var wrong = await page.EvaluateAsync<bool>("async (text) => (await globalThis.WardenVerify.parseVkey(text)) === null",
+            Name + "+00000000+" + keyB64);
+        Assert.True(wrong);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task ChineseLocale_ShowsNoEnglishString_OnAnyCustomerPage()
     {
         await using var server = await WardenTestServer.StartAsync();

@@ -1,10 +1,10 @@
-using Warden.Server.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Warden.Server.Billing;
 using Warden.Server.Console.Customers;
 using Warden.Server.Hosting;
 using Warden.Server.Keys;
+using Warden.Server.Storage;
 
 namespace Warden.Server.Console.Pages.My;
 
