@@ -140,6 +140,13 @@ public sealed class RouteFuzzTests(ConformanceFixture fixture, Xunit.Abstraction
             (HttpMethod.Put, "admin/protection/keys/nokey", """{"home":"CN","personal_data_abroad":"allow","legal_basis":"scc-2026"}"""),
             (HttpMethod.Delete, "admin/protection/tenants/fuzz", ""),
             (HttpMethod.Get, "admin/transfers/report?since=2026-01-01T00:00:00Z", ""),
+            (HttpMethod.Patch, "admin/channels/demo", """{"enabled":true,"priority":1,"weight":2,"models":["sim-small"]}"""),
+            (HttpMethod.Get, "admin/accounts", ""),
+            (HttpMethod.Post, "admin/accounts/invitations", """{"tenant":"fuzz"}"""),
+            (HttpMethod.Post, "admin/accounts/nobody/disable", ""),
+            (HttpMethod.Get, "admin/payments", ""),
+            (HttpMethod.Post, "admin/payments", """{"tenant":"fuzz","provider":"stripe","amount_micros":1000000}"""),
+            (HttpMethod.Post, "v1/payments/stripe/webhook", """{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1"}}}"""),
         ];
 
         await Case.SampleAsync(async c =>
